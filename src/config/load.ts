@@ -1,0 +1,124 @@
+/**
+ * Find the config, read it with the right parser, then apply what every format shares:
+ * env files, the process selection (`up TYPE...`) and the formation (`-m web=2`).
+ * Pure apart from reading files.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, UsageError } from './errors.js';
+import type { ConfigFormat, ProgramSpec, RunSpec } from './model.js';
+import type { LoadOptions } from './options.js';
+import { readDotenvFile } from './dotenv.js';
+import { parseFormation } from './formation.js';
+import { readProcfileRun } from './procfile.js';
+import { readSupervisordRun } from './supervisord.js';
+import { readFlyRun } from './fly.js';
+import { readManifestRun } from './manifest.js';
+
+/** supervisord's own search list, after ./Procfile. */
+const SUPERVISORD_SEARCH = [
+  'supervisord.conf',
+  'etc/supervisord.conf',
+  '/etc/supervisord.conf',
+  '/etc/supervisor/supervisord.conf',
+];
+
+export interface FoundConfig {
+  file: string;
+  format: ConfigFormat;
+}
+
+/** Which file, in which format: -f, -c, $PROCINIT_PROCFILE, $PROCINIT_CONFIG, ./Procfile, supervisord's list. */
+export function findConfig(opts: LoadOptions): FoundConfig {
+  const explicit = opts.procfile ?? opts.config ?? opts.env.PROCINIT_PROCFILE ?? opts.env.PROCINIT_CONFIG ?? null;
+  if (explicit) {
+    const file = resolve(opts.cwd, explicit);
+    if (!existsSync(file)) throw new ConfigError(file, null, 'no such file');
+    const forced = opts.procfile !== null || (opts.config === null && opts.env.PROCINIT_PROCFILE);
+    return { file, format: forced ? 'procfile' : detectFormat(file) };
+  }
+  const procfile = resolve(opts.cwd, 'Procfile');
+  if (existsSync(procfile)) return { file: procfile, format: detectFormat(procfile) };
+  for (const candidate of SUPERVISORD_SEARCH) {
+    const file = resolve(opts.cwd, candidate);
+    if (existsSync(file)) return { file, format: 'supervisord' };
+  }
+  throw new ConfigError(
+    procfile,
+    null,
+    'no Procfile here, and no supervisord.conf in the usual places (use -f PROCFILE or -c CONFIG)',
+  );
+}
+
+/** Format by name, then by content: `[program:`/`[supervisord]` sections mean INI. */
+export function detectFormat(file: string): ConfigFormat {
+  if (/\.toml$/i.test(file)) return 'fly';
+  if (/\.ya?ml$/i.test(file)) return 'manifest';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, null, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (/^\s*\[(program:|supervisord\]|group:|include\]|eventlistener:|fcgi-program:|unix_http_server\]|procinit\])/im.test(text)) {
+    return 'supervisord';
+  }
+  return 'procfile';
+}
+
+/** The whole pipeline: find, parse, select, scale. */
+export function loadRun(opts: LoadOptions): RunSpec {
+  const found = findConfig(opts);
+  const root = resolve(opts.cwd, opts.root ?? dirname(found.file));
+  const fileEnv = readEnvFiles(root, opts);
+  const read = { procfile: readProcfileRun, supervisord: readSupervisordRun, fly: readFlyRun, manifest: readManifestRun }[
+    found.format
+  ];
+  const run = read(found.file, { ...opts, root }, fileEnv);
+  run.programs = selectPrograms(run.programs, opts.only);
+  applyFormation(run, opts.formation);
+  return run;
+}
+
+/** `.env` in the root (when present), then each -e file in order; later files win. */
+export function readEnvFiles(root: string, opts: LoadOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  const dotenv = resolve(root, '.env');
+  if (existsSync(dotenv)) Object.assign(env, readDotenvFile(dotenv));
+  for (const f of opts.envFiles) {
+    const file = resolve(opts.cwd, f);
+    if (!existsSync(file)) throw new ConfigError(file, null, 'env file not found (-e/--env)');
+    Object.assign(env, readDotenvFile(file));
+  }
+  return env;
+}
+
+/** `procinit up web worker`: keep only those (by program or group name). */
+export function selectPrograms(programs: ProgramSpec[], only: string[]): ProgramSpec[] {
+  if (only.length === 0) return programs;
+  const known = new Set(programs.flatMap((p) => [p.name, p.group]));
+  const unknown = only.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown process type ${unknown.map((u) => `'${u}'`).join(', ')} (known: ${[...new Set(programs.map((p) => p.name))].join(', ')})`,
+    );
+  }
+  return programs.filter((p) => only.includes(p.name) || only.includes(p.group));
+}
+
+/** `-m web=2,worker=0` / `all=N`: re-instantiate each named program with N instances. */
+export function applyFormation(run: RunSpec, formation: string | null): void {
+  if (!formation) return;
+  const counts = parseFormation(formation);
+  const names = new Set(run.programs.map((p) => p.name));
+  for (const name of Object.keys(counts)) {
+    if (name !== 'all' && !names.has(name)) {
+      throw new UsageError(`formation: unknown process type '${name}' (known: ${[...names].join(', ')})`);
+    }
+  }
+  for (const program of run.programs) {
+    const n = counts[program.name] ?? counts.all;
+    if (n === undefined) continue;
+    program.instances = Array.from({ length: n }, (_, i) => program.instantiate(program.firstInstance + i));
+  }
+}
