@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Build procinit: bundle src/ into dist/procinit.js (CommonJS, one file) and copy the native addon next
+// to it. `--js-only` skips the single executable; without it, build/sea.mjs makes dist/procinit.
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const jsOnly = process.argv.includes('--js-only');
+
+const addon = join(root, 'native/build/Release/reaper.node');
+if (!existsSync(addon)) {
+  const r = spawnSync('npm', ['run', 'build:native'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+await build({
+  entryPoints: [join(root, 'src/cli/entry.ts')],
+  outfile: join(root, 'dist/procinit.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['node-pty'],
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+mkdirSync(join(root, 'dist/native'), { recursive: true });
+copyFileSync(addon, join(root, 'dist/native/reaper.node'));
+
+if (!jsOnly && existsSync(join(root, 'build/sea.mjs'))) {
+  const r = spawnSync(process.execPath, [join(root, 'build/sea.mjs')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}

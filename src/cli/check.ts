@@ -1,0 +1,29 @@
+/** `procinit check [-f|-c FILE] [--json]`: validate without running anything; print the processes. */
+import { loadRun } from '../config/load.js';
+import { toCheckJson } from '../config/check-json.js';
+import { LOAD_OPTIONS, parse, toLoadOptions } from './args.js';
+import { CHECK_HELP } from './help.js';
+
+export async function checkCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...LOAD_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    process.stdout.write(CHECK_HELP);
+    return 0;
+  }
+  const run = loadRun(toLoadOptions(values, positionals));
+  const json = toCheckJson(run);
+  if (values.json) {
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    return 0;
+  }
+  for (const w of run.warnings) process.stderr.write(`warning: ${w.file}:${w.line}: ${w.message}\n`);
+  const width = Math.max(4, ...json.processes.map((p) => p.name.length));
+  process.stdout.write(`${run.file}: ${json.format}, ${json.processes.length} process(es)\n`);
+  for (const p of json.processes) {
+    const flags = [p.autorestart === 'true' ? 'restart' : p.autorestart === 'unexpected' ? 'restart-unexpected' : null, p.autostart ? null : 'no-autostart']
+      .filter(Boolean)
+      .join(',');
+    process.stdout.write(`  ${p.name.padEnd(width)}  ${p.command}${flags ? `  [${flags}]` : ''}\n`);
+  }
+  return 0;
+}

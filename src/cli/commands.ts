@@ -1,0 +1,4 @@
+/** Commands that talk to a running procinit or write exports: the verb -> handler map. */
+export type Command = (args: string[]) => Promise<number>;
+
+export const COMMANDS: Record<string, Command> = {};

@@ -1,0 +1,4 @@
+/** The bundle's entry: run the CLI. */
+import { cli } from './main.js';
+
+cli();

@@ -1,0 +1,71 @@
+/**
+ * procinit's entry point: dispatch the command, turn every expected error into one line on stderr and
+ * a documented exit code (2 for usage and config errors), never a stack trace.
+ */
+import { ConfigError, UsageError } from '../config/errors.js';
+import { NativeLoadError } from '../pid1/native.js';
+import { checkCommand } from './check.js';
+import { execCommand } from './exec.js';
+import { MAIN_HELP } from './help.js';
+import { parse, RUN_OPTIONS, toRunOptions } from './args.js';
+import { upCommand } from './up.js';
+import { COMMANDS } from './commands.js';
+import pkg from '../../package.json';
+
+export const VERSION: string = pkg.version;
+
+type Command = (args: string[]) => Promise<number>;
+
+const BUILTIN: Record<string, Command> = {
+  up: upCommand,
+  check: checkCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const dashdash = argv.indexOf('--');
+  if (dashdash >= 0 && !(argv[0] in BUILTIN) && !(argv[0] in COMMANDS)) {
+    const before = argv.slice(0, dashdash);
+    const cmd = argv.slice(dashdash + 1);
+    if (cmd.length === 0) throw new UsageError("nothing to run after '--' (procinit -- CMD ARGS...)");
+    const { values } = parse(before, RUN_OPTIONS, false);
+    const opts = toRunOptions(values, []);
+    return execCommand(cmd, { grace: opts.load.timeout });
+  }
+  const first = argv[0];
+  if (first === '--version' || first === '-V' || first === 'version') {
+    process.stdout.write(`procinit ${VERSION}\n`);
+    return 0;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(MAIN_HELP);
+    return 0;
+  }
+  if (first !== undefined && first in BUILTIN) return BUILTIN[first](argv.slice(1));
+  if (first !== undefined && first in COMMANDS) return COMMANDS[first](argv.slice(1));
+  return upCommand(argv);
+}
+
+/** One line for errors a user can act on; a short line plus the stack only for internal errors. */
+export function reportError(err: unknown): number {
+  if (err instanceof ConfigError || err instanceof UsageError) {
+    process.stderr.write(`procinit: ${err.message}\n`);
+    if (err instanceof UsageError) process.stderr.write(`Run 'procinit --help' for usage.\n`);
+    return 2;
+  }
+  if (err instanceof NativeLoadError) {
+    process.stderr.write(`procinit: ${err.message}\n`);
+    return 1;
+  }
+  const e = err as Error;
+  process.stderr.write(`procinit: internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.PROCINIT_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+  return 1;
+}
+
+export function cli(): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => process.exit(reportError(err)),
+  );
+}
+

@@ -1,0 +1,101 @@
+/**
+ * `procinit [up] [TYPE...]`: the main job. Reads like its checklist:
+ * load config -> open output -> start reaper -> handle signals -> start programs -> wait -> exit code.
+ */
+import { loadRun } from '../config/load.js';
+import type { RunSpec } from '../config/model.js';
+import { FdWriter } from '../output/writer.js';
+import { RecordFormatter, shouldColor } from '../output/format.js';
+import { OutputHub } from '../output/hub.js';
+import { createLogger, type Logger } from '../output/log.js';
+import { startReaper } from '../pid1/reaper.js';
+import { handleSupervisorSignals } from '../pid1/signals.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { ProcessLauncher } from '../supervisor/spawn.js';
+import { parse, RUN_OPTIONS, toRunOptions, type RunOptions } from './args.js';
+import { startControl, type ControlHandle } from './control-hooks.js';
+import { UP_HELP } from './help.js';
+
+export interface Runtime {
+  run: RunSpec;
+  supervisor: Supervisor;
+  hub: OutputHub;
+  log: Logger;
+  stdout: FdWriter;
+  options: RunOptions;
+}
+
+export async function upCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, RUN_OPTIONS);
+  if (values.help) {
+    process.stdout.write(UP_HELP);
+    return 0;
+  }
+  const options = toRunOptions(values, positionals);
+  const run = loadRun(options.load);
+  return runSupervisor(run, options);
+}
+
+export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<number> {
+  const stdout = new FdWriter(1);
+  const stderr = new FdWriter(2);
+  const color = options.color ?? shouldColor(process.stdout.isTTY === true, process.env);
+  const formatter = new RecordFormatter({ format: options.output, color, timestamps: options.timestamps });
+  const hub = new OutputHub(stdout, formatter, stderr);
+  const log = createLogger({ format: options.logFormat, hub });
+  for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+
+  const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const supervisor = new Supervisor(run, { hub, log, launcher: new ProcessLauncher(run, process.env, termSize) });
+
+  const reaper = startReaper({
+    ownPids: () => supervisor.ownPids(),
+    onUnavailable: (err) => log.error(`zombie reaping is OFF: ${err.message}`),
+    sweepMs: 5000,
+  });
+
+  let control: ControlHandle | null = null;
+  const runtime: Runtime = { run, supervisor, hub, log, stdout, options };
+  try {
+    control = await startControl(runtime);
+  } catch (err) {
+    reaper.stop();
+    throw err;
+  }
+
+  const unlisten = handleSupervisorSignals({
+    shutdown: (sig) => {
+      log.info(`SIG${sig} received: stopping everything (grace ${describeGrace(run)})`);
+      void supervisor.shutdown(`SIG${sig}`);
+    },
+    killNow: () => {
+      log.warn('second SIGINT: killing everything now');
+      supervisor.killAll();
+    },
+    forward: (sig) => {
+      log.info(`SIG${sig} received: forwarding to every process`);
+      supervisor.forward(sig);
+    },
+    reload: () => {
+      if (control?.reload) void control.reload();
+      else log.info('SIGHUP received: reload is not available');
+    },
+  });
+
+  log.info(`procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`);
+  supervisor.start();
+  const result = await supervisor.done;
+  unlisten();
+  reaper.stop();
+  await control?.close();
+  log.info(`exiting with code ${result.code} (${result.reason})`);
+  hub.close();
+  await stdout.flush();
+  await stderr.flush();
+  return result.code;
+}
+
+function describeGrace(run: RunSpec): string {
+  const secs = new Set(run.programs.flatMap((p) => p.instances.map((i) => i.stopwaitsecs)));
+  return [...secs].map((s) => `${s}s`).join('/') || '0s';
+}

@@ -1,0 +1,83 @@
+/**
+ * How records look on the multiplexed output: `web.1 | text` padded, coloured per process on a TTY,
+ * optional timestamps; or JSON lines for log shippers.
+ */
+import type { OutputRecord } from './record.js';
+
+export type OutputFormat = 'text' | 'json';
+
+export interface FormatOptions {
+  format: OutputFormat;
+  color: boolean;
+  timestamps: boolean;
+}
+
+// The palette foreman and overmind users know: cyan, yellow, green, magenta, red, blue, bright variants.
+const PALETTE = [36, 33, 32, 35, 31, 34, 96, 93, 92, 95, 91, 94];
+const RESET = '\x1b[0m';
+const NL = Buffer.from('\n');
+
+/** Colour escape for the i-th process name. */
+export function colorFor(index: number): string {
+  return `\x1b[${PALETTE[index % PALETTE.length]}m`;
+}
+
+export function shouldColor(isTTY: boolean, env: Record<string, string | undefined>): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return isTTY;
+}
+
+function clock(time: number): string {
+  const d = new Date(time);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+export class RecordFormatter {
+  private width = 8;
+  private readonly prefixes = new Map<string, Buffer>();
+  private readonly colors = new Map<string, string>();
+
+  constructor(private readonly opts: FormatOptions) {}
+
+  /** Names to align (all process names plus "procinit"); keeps colours stable by first appearance. */
+  setNames(names: string[]): void {
+    this.width = Math.max(this.width, ...names.map((n) => n.length));
+    for (const n of names) if (!this.colors.has(n) && n !== 'procinit') this.colors.set(n, colorFor(this.colors.size));
+    this.prefixes.clear();
+  }
+
+  private prefix(name: string, stream: string): Buffer {
+    const key = `${name}\0${stream}`;
+    let p = this.prefixes.get(key);
+    if (!p) {
+      if (!this.colors.has(name) && name !== 'procinit') this.setNames([name]);
+      const padded = name.padEnd(this.width);
+      const text = this.opts.color
+        ? `${name === 'procinit' ? '\x1b[1m' : this.colors.get(name)}${padded} |${RESET} `
+        : `${padded} | `;
+      p = Buffer.from(text);
+      this.prefixes.set(key, p);
+    }
+    return p;
+  }
+
+  /** Append the formatted bytes of these records to parts. */
+  format(records: readonly OutputRecord[], parts: Buffer[]): void {
+    if (this.opts.format === 'json') {
+      for (const r of records) {
+        parts.push(
+          Buffer.from(
+            JSON.stringify({ time: new Date(r.time).toISOString(), name: r.name, stream: r.stream, line: r.line.toString('utf8') }) + '\n',
+          ),
+        );
+      }
+      return;
+    }
+    for (const r of records) {
+      if (this.opts.timestamps) parts.push(Buffer.from(clock(r.time) + ' '));
+      parts.push(this.prefix(r.name, r.stream), r.line, NL);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Where every process's output goes: bytes -> line splitter per stream -> records -> sinks:
+ * the multiplexed stdout (or stderr), the per-process ring buffer, log files, and followers (`logs -f`).
+ * Back-pressure: when the stdout writer is congested, every attached source is paused until it drains.
+ */
+import type { Readable } from 'node:stream';
+import type { LogTarget } from '../config/model.js';
+import { LineSplitter } from './lines.js';
+import { RecordFormatter } from './format.js';
+import { ByteRing, RecordRing } from './ring.js';
+import { RotatingLogFile } from './logfile.js';
+import type { FdWriter } from './writer.js';
+import type { OutputRecord, StreamName } from './record.js';
+
+export type Follower = (records: readonly OutputRecord[]) => void;
+
+/** Something that produces bytes and can be paused: a pipe or a pty. */
+export interface Source {
+  pause(): void;
+  resume(): void;
+}
+
+interface ProcessOutput {
+  ring: RecordRing;
+  screen: ByteRing;
+  files: Map<string, RotatingLogFile>;
+}
+
+export class OutputHub {
+  private readonly processes = new Map<string, ProcessOutput>();
+  private readonly followers = new Set<{ names: Set<string> | null; fn: Follower }>();
+  private readonly sources = new Set<Source>();
+  private readonly rawListeners = new Map<string, Set<(chunk: Buffer) => void>>();
+
+  constructor(
+    private readonly stdout: FdWriter,
+    private readonly stdoutFormat: RecordFormatter,
+    private readonly stderr: FdWriter | null = null,
+  ) {
+    stdout.on('congested', () => this.sources.forEach((s) => s.pause()));
+    stdout.on('drain', () => this.sources.forEach((s) => s.resume()));
+  }
+
+  get formatter(): RecordFormatter {
+    return this.stdoutFormat;
+  }
+
+  private output(name: string): ProcessOutput {
+    let p = this.processes.get(name);
+    if (!p) {
+      p = { ring: new RecordRing(), screen: new ByteRing(), files: new Map() };
+      this.processes.set(name, p);
+    }
+    return p;
+  }
+
+  /** Feed a readable (a child's pipe) into the hub until it ends. */
+  attachStream(name: string, stream: StreamName, readable: Readable, target: LogTarget): void {
+    const splitter = new LineSplitter();
+    const source: Source = { pause: () => readable.pause(), resume: () => readable.resume() };
+    this.addSource(source);
+    readable.on('data', (chunk: Buffer) => this.feed(name, stream, target, splitter, chunk));
+    const end = (): void => {
+      this.deliver(name, stream, target, splitter.flush());
+      this.sources.delete(source);
+    };
+    readable.once('end', end);
+    readable.once('error', end);
+  }
+
+  addSource(source: Source): void {
+    this.sources.add(source);
+    if (this.stdout.congested) source.pause();
+  }
+
+  removeSource(source: Source): void {
+    this.sources.delete(source);
+  }
+
+  /** Bytes from a source the caller splits itself (a pty): feed them here. */
+  feed(name: string, stream: StreamName, target: LogTarget, splitter: LineSplitter, chunk: Buffer): void {
+    this.output(name).screen.push(chunk);
+    const raw = this.rawListeners.get(name);
+    if (raw) for (const fn of raw) fn(chunk);
+    this.deliver(name, stream, target, splitter.push(chunk));
+  }
+
+  /** Deliver complete lines as records to every sink. */
+  deliver(name: string, stream: StreamName, target: LogTarget, lines: Buffer[]): void {
+    if (lines.length === 0) return;
+    const time = Date.now();
+    const records: OutputRecord[] = lines.map((line) => ({ name, stream, time, line }));
+    const out = this.output(name);
+    for (const r of records) out.ring.push(r);
+    this.toTarget(out, target, records);
+    for (const f of this.followers) {
+      if (f.names === null || f.names.has(name)) f.fn(records);
+    }
+  }
+
+  /** procinit's own messages, as records of the pseudo-process "procinit". */
+  system(line: string, stream: StreamName = 'stdout'): void {
+    const r: OutputRecord = { name: 'procinit', stream, time: Date.now(), line: Buffer.from(line) };
+    const parts: Buffer[] = [];
+    this.stdoutFormat.format([r], parts);
+    this.stdout.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  }
+
+  /** procinit's own already-formatted bytes (pino JSON lines). */
+  raw(buf: Buffer): void {
+    this.stdout.write(buf);
+  }
+
+  private toTarget(out: ProcessOutput, target: LogTarget, records: OutputRecord[]): void {
+    if (target.kind === 'none') return;
+    const parts: Buffer[] = [];
+    if (target.kind === 'file') {
+      let file = out.files.get(target.path);
+      if (!file) {
+        file = new RotatingLogFile(target.path, target.maxBytes, target.backups);
+        out.files.set(target.path, file);
+      }
+      for (const r of records) parts.push(r.line, Buffer.from('\n'));
+      file.write(Buffer.concat(parts));
+      return;
+    }
+    this.stdoutFormat.format(records, parts);
+    const writer = target.kind === 'stderr' && this.stderr ? this.stderr : this.stdout;
+    writer.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  }
+
+  /** The last n records of these processes (all when names is empty), merged by time. */
+  recent(names: string[], n: number): OutputRecord[] {
+    const chosen = names.length > 0 ? names : [...this.processes.keys()];
+    const all = chosen.flatMap((name) => this.processes.get(name)?.ring.tail(n) ?? []);
+    all.sort((a, b) => a.time - b.time);
+    return all.slice(Math.max(0, all.length - n));
+  }
+
+  /** The last raw bytes of a process (for connect's replay). */
+  screen(name: string): Buffer {
+    return this.processes.get(name)?.screen.contents() ?? Buffer.alloc(0);
+  }
+
+  follow(names: string[] | null, fn: Follower): () => void {
+    const entry = { names: names && names.length > 0 ? new Set(names) : null, fn };
+    this.followers.add(entry);
+    return () => this.followers.delete(entry);
+  }
+
+  /** Raw bytes of one process as they arrive (connect). */
+  onRaw(name: string, fn: (chunk: Buffer) => void): () => void {
+    let set = this.rawListeners.get(name);
+    if (!set) this.rawListeners.set(name, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  }
+
+  close(): void {
+    for (const p of this.processes.values()) for (const f of p.files.values()) f.close();
+  }
+}

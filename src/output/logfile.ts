@@ -1,0 +1,52 @@
+/**
+ * A process log file with supervisord's rotation: when a write would pass maxBytes, file -> file.1 ->
+ * file.2 ... up to `backups` (0 backups: truncate). maxBytes 0 means never rotate.
+ * Writes are synchronous: local files are fast and the order of lines is kept.
+ */
+import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+
+export class RotatingLogFile {
+  private fd: number;
+  private size: number;
+
+  constructor(
+    readonly path: string,
+    readonly maxBytes: number,
+    readonly backups: number,
+  ) {
+    this.fd = openSync(path, 'a', 0o644);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  write(buf: Buffer): void {
+    if (this.maxBytes > 0 && this.size + buf.length > this.maxBytes && this.size > 0) this.rotate();
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    this.size += buf.length;
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    if (this.backups > 0) {
+      const last = `${this.path}.${this.backups}`;
+      if (existsSync(last)) rmSync(last, { force: true });
+      for (let i = this.backups - 1; i >= 1; i--) {
+        const from = `${this.path}.${i}`;
+        if (existsSync(from)) renameSync(from, `${this.path}.${i + 1}`);
+      }
+      renameSync(this.path, `${this.path}.1`);
+      this.fd = openSync(this.path, 'a', 0o644);
+    } else {
+      this.fd = openSync(this.path, 'w', 0o644);
+    }
+    this.size = 0;
+  }
+
+  close(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Load procinit's native addons: from the single executable's assets (SEA) or from disk.
+ *
+ * In a SEA, `require` reaches only built-in modules, so an addon is written from its asset to a private
+ * directory (mode 0700) on a filesystem that allows exec, loaded with process.dlopen, then removed.
+ */
+import { mkdtempSync, rmSync, writeFileSync, existsSync, accessSync, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+export class NativeLoadError extends Error {
+  override readonly name = 'NativeLoadError';
+}
+
+/** Is this process a Node single executable application? */
+export function isSea(): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sea = require('node:sea') as { isSea(): boolean };
+    return sea.isSea();
+  } catch {
+    return false;
+  }
+}
+
+/** The folder this bundle (dist/procinit.js) or source module lives in. */
+function moduleDir(): string {
+  if (typeof __dirname !== 'undefined') return __dirname;
+  return dirname(process.argv[1] ?? process.cwd());
+}
+
+/** Directories to try for extracting SEA addons: $PROCINIT_NATIVE_DIR, then places that usually allow exec. */
+export function nativeDirCandidates(env: Record<string, string | undefined> = process.env): string[] {
+  if (env.PROCINIT_NATIVE_DIR) return [env.PROCINIT_NATIVE_DIR];
+  const out = [env.XDG_RUNTIME_DIR, '/run', '/dev/shm', tmpdir(), '/var/tmp', env.HOME].filter(
+    (d): d is string => typeof d === 'string' && d.length > 0,
+  );
+  return [...new Set(out)];
+}
+
+function dlopen(file: string): unknown {
+  const mod = { exports: {} as unknown };
+  process.dlopen(mod, file);
+  return mod.exports;
+}
+
+/** Extract a SEA asset to a private directory, dlopen it, remove the file. */
+function loadFromSea(asset: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sea = require('node:sea') as { getRawAsset(key: string): ArrayBuffer };
+  const bytes = Buffer.from(sea.getRawAsset(asset));
+  const tried: string[] = [];
+  for (const base of nativeDirCandidates()) {
+    let dir: string | null = null;
+    try {
+      dir = mkdtempSync(join(base, 'procinit-'));
+      const file = join(dir, asset);
+      writeFileSync(file, bytes, { mode: 0o700 });
+      return dlopen(file);
+    } catch (err) {
+      tried.push(`${base} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  throw new NativeLoadError(
+    `cannot load native addon ${asset}: no directory allows writing and executing it; tried ${tried.join(', ')}; set PROCINIT_NATIVE_DIR to a writable directory on a filesystem mounted without noexec`,
+  );
+}
+
+/** Load `name.node` (e.g. "reaper"): SEA asset, $PROCINIT_<NAME>_ADDON, dist/native/, native/build/Release/. */
+export function loadAddon(name: string): unknown {
+  if (isSea()) return loadFromSea(`${name}.node`);
+  const here = moduleDir();
+  const candidates = [
+    process.env[`PROCINIT_${name.toUpperCase()}_ADDON`],
+    join(here, 'native', `${name}.node`),
+    join(here, '..', 'native', 'build', 'Release', `${name}.node`),
+    join(here, '..', '..', 'native', 'build', 'Release', `${name}.node`),
+  ].filter((c): c is string => !!c);
+  for (const file of candidates) {
+    if (!existsSync(file)) continue;
+    accessSync(file, constants.R_OK);
+    return dlopen(file);
+  }
+  throw new NativeLoadError(`native addon ${name}.node not found (looked in ${candidates.join(', ')}); run npm run build:native`);
+}

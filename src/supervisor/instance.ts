@@ -1,0 +1,302 @@
+/**
+ * One process instance and its state machine (supervisord's). changeState() is the only writer of
+ * `state` and checks the table in states.ts. Time-driven transitions (startsecs, backoff retries,
+ * stopwaitsecs, restart delays) go through the injected Clock; processes through the injected Launcher.
+ */
+import type { ProcessSpec } from '../config/model.js';
+import { SIGNALS } from '../config/errors.js';
+import type { Clock, Timer } from './clock.js';
+import { describeExit, type ExitInfo } from './exit-info.js';
+import { canTransition, TransitionError, type ProcessState } from './states.js';
+import { LaunchError, type LaunchedChild, type Launcher } from './spawn.js';
+
+export interface InstanceHooks {
+  /** Every state change, after it happened. */
+  onState(inst: ProcessInstance, from: ProcessState, to: ProcessState): void;
+  /** The process ended by itself (not asked to stop). willRestart: an auto-restart is scheduled. */
+  onExit(inst: ProcessInstance, info: ExitInfo, expected: boolean, willRestart: boolean): void;
+  /** A child was spawned (its pid must be known to the reaper at once). */
+  onSpawn(inst: ProcessInstance, child: LaunchedChild): void;
+  /** Reached FATAL (gave up after startretries). */
+  onFatal(inst: ProcessInstance): void;
+  /** Whether restarts are allowed now (false while the run shuts down). */
+  restartsAllowed(): boolean;
+  /** A message for procinit's log. */
+  log(level: 'info' | 'warn' | 'error', msg: string): void;
+}
+
+export type SendSignal = (pid: number, signal: string, group: boolean) => void;
+
+/** kill(2) the process or its whole group; ESRCH (already gone) is expected and ignored. */
+export const sendSignal: SendSignal = (pid, signal, group) => {
+  if (pid <= 0) return;
+  try {
+    process.kill(group ? -pid : pid, `SIG${signal}` as NodeJS.Signals);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return;
+    if (group && code === 'EPERM') {
+      // the group leader may have changed its group; fall back to the pid itself
+      try {
+        process.kill(pid, `SIG${signal}` as NodeJS.Signals);
+      } catch {
+        /* gone */
+      }
+      return;
+    }
+    throw err;
+  }
+};
+
+export class ProcessInstance {
+  state: ProcessState = 'STOPPED';
+  child: LaunchedChild | null = null;
+  /** Process group to clean up even after the leader exited. */
+  lastPgid: number | null = null;
+  startedAt: number | null = null;
+  lastExit: ExitInfo | null = null;
+  /** Start attempts that failed in a row (BACKOFF count). */
+  backoff = 0;
+  /** How many times it was started again after an exit. */
+  restarts = 0;
+  /** The last stop needed SIGKILL. */
+  killed = false;
+  private restartDelayMs = 0;
+  private timer: Timer | null = null;
+  private stopWaiters: Array<() => void> = [];
+  private stopRequested = false;
+
+  constructor(
+    public spec: ProcessSpec,
+    private readonly launcher: Launcher,
+    private readonly clock: Clock,
+    private readonly hooks: InstanceHooks,
+    private readonly signal: SendSignal = sendSignal,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get pid(): number | null {
+    return this.child && this.child.pid > 0 && (this.state === 'STARTING' || this.state === 'RUNNING' || this.state === 'STOPPING')
+      ? this.child.pid
+      : null;
+  }
+
+  /** An auto-restart is scheduled (EXITED with a delay running). */
+  get restartPending(): boolean {
+    return this.state === 'EXITED' && this.timer !== null;
+  }
+
+  /** Should this be running right now (for `status` health)? */
+  get wanted(): boolean {
+    return !(this.state === 'STOPPED' || (this.state === 'EXITED' && this.lastExitExpected()));
+  }
+
+  private changeState(to: ProcessState): void {
+    const from = this.state;
+    if (!canTransition(from, to)) throw new TransitionError(this.name, from, to);
+    this.state = to;
+    this.hooks.onState(this, from, to);
+  }
+
+  private setTimer(ms: number, fn: () => void): void {
+    this.clearTimer();
+    this.timer = this.clock.after(ms, () => {
+      this.timer = null;
+      fn();
+    });
+  }
+
+  private clearTimer(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  // ---- start -------------------------------------------------------------------------------
+
+  /** STOPPED / EXITED / FATAL / BACKOFF -> STARTING: spawn now. No-op when already alive. */
+  start(): void {
+    if (this.state === 'STARTING' || this.state === 'RUNNING' || this.state === 'STOPPING') return;
+    this.clearTimer();
+    this.stopRequested = false;
+    if (this.state !== 'BACKOFF') this.backoff = 0;
+    this.spawn();
+  }
+
+  private spawn(): void {
+    this.changeState('STARTING');
+    this.killed = false;
+    this.startedAt = this.clock.now();
+    let child: LaunchedChild;
+    try {
+      child = this.launcher.launch(this.spec);
+    } catch (err) {
+      const msg = err instanceof LaunchError ? err.message : `cannot start: ${(err as Error).message}`;
+      this.onStartFailure({ code: null, signal: null, error: msg, at: this.clock.now() });
+      return;
+    }
+    this.child = child;
+    if (child.pid > 0) {
+      this.lastPgid = child.pid;
+      this.hooks.onSpawn(this, child);
+    }
+    child.onExit((info) => this.onChildExit(child, info));
+    if (this.state !== 'STARTING' || this.child !== child) return; // exited synchronously
+    if (child.pid <= 0) return; // spawn failed: the error arrives through onExit
+    if (this.spec.startsecs <= 0) this.becomeRunning();
+    else this.setTimer(this.spec.startsecs * 1000, () => this.becomeRunning());
+  }
+
+  private becomeRunning(): void {
+    if (this.state !== 'STARTING') return;
+    this.changeState('RUNNING');
+    this.backoff = 0;
+    if (this.spec.startsecs > 0) this.hooks.log('info', `${this.name} is running (pid ${this.child?.pid})`);
+  }
+
+  // ---- exits -------------------------------------------------------------------------------
+
+  private lastExitExpected(): boolean {
+    return this.lastExit !== null && this.lastExit.code !== null && this.spec.exitcodes.includes(this.lastExit.code);
+  }
+
+  private onChildExit(child: LaunchedChild, info: ExitInfo): void {
+    if (this.child !== child) return;
+    this.child = null;
+    this.lastExit = info;
+    this.clearTimer();
+    if (this.state === 'STOPPING') {
+      this.changeState('STOPPED');
+      this.hooks.log(this.killed ? 'warn' : 'info', `${this.name} stopped (${describeExit(info)}${this.killed ? ', after SIGKILL' : ''})`);
+      this.resolveStop();
+      return;
+    }
+    if (this.state === 'STARTING' && info.error === null && this.spec.startsecs > 0 &&
+        this.clock.now() - (this.startedAt ?? 0) < this.spec.startsecs * 1000) {
+      this.onStartFailure(info);
+      return;
+    }
+    if (this.state === 'STARTING') {
+      if (info.error !== null) return this.onStartFailure(info);
+      this.changeState('RUNNING');
+    }
+    this.onRunningExit(info);
+  }
+
+  /** Exited (or could not spawn) before startsecs: BACKOFF, retry after 1, 2, 3 s … or FATAL. */
+  private onStartFailure(info: ExitInfo): void {
+    this.lastExit = info;
+    this.child = null;
+    this.changeState('BACKOFF');
+    this.backoff += 1;
+    this.hooks.log('warn', `${this.name} ${describeExit(info)} while starting (attempt ${this.backoff})`);
+    if (this.backoff > this.spec.startretries || !this.hooks.restartsAllowed()) {
+      if (this.stopRequested) {
+        this.changeState('STOPPED');
+        this.resolveStop();
+        return;
+      }
+      this.changeState('FATAL');
+      this.hooks.log('error', `${this.name} entered FATAL: gave up after ${this.backoff} attempts`);
+      this.hooks.onFatal(this);
+      return;
+    }
+    this.setTimer(this.backoff * 1000, () => {
+      if (this.state === 'BACKOFF') this.spawn();
+    });
+  }
+
+  private onRunningExit(info: ExitInfo): void {
+    const expected = this.lastExitExpected();
+    this.changeState('EXITED');
+    const policy = this.spec.autorestart;
+    const wants = policy === 'true' || (policy === 'unexpected' && !expected);
+    const willRestart = wants && this.hooks.restartsAllowed();
+    this.hooks.log(expected ? 'info' : 'warn', `${this.name} ${describeExit(info)}${willRestart ? ', restarting' : ''}`);
+    this.hooks.onExit(this, info, expected, willRestart);
+    if (!willRestart || this.state !== 'EXITED') return;
+    const delay = this.nextRestartDelay(info);
+    const restart = (): void => {
+      if (this.state !== 'EXITED' || !this.hooks.restartsAllowed()) return;
+      this.restarts += 1;
+      this.spawn();
+    };
+    if (delay > 0) this.setTimer(delay, restart);
+    else restart();
+  }
+
+  /** Procfile mode: 100 ms doubling to 10 s, reset after 10 s of uptime. supervisord: at once. */
+  private nextRestartDelay(info: ExitInfo): number {
+    const b = this.spec.restartBackoff;
+    if (!b) return 0;
+    const uptime = info.at - (this.startedAt ?? info.at);
+    this.restartDelayMs = uptime >= b.resetAfterMs || this.restartDelayMs === 0 ? b.initialMs : Math.min(this.restartDelayMs * 2, b.maxMs);
+    return this.restartDelayMs;
+  }
+
+  // ---- stop --------------------------------------------------------------------------------
+
+  /** Stop signal, then SIGKILL after stopwaitsecs. Resolves once the process is not alive. */
+  stop(): Promise<void> {
+    this.stopRequested = true;
+    switch (this.state) {
+      case 'STARTING':
+      case 'RUNNING':
+        this.changeState('STOPPING');
+        this.sendStopSignal();
+        break;
+      case 'BACKOFF':
+      case 'EXITED':
+        this.clearTimer();
+        this.changeState('STOPPED');
+        return Promise.resolve();
+      case 'STOPPING':
+        break;
+      default:
+        return Promise.resolve();
+    }
+    return new Promise((resolve) => this.stopWaiters.push(resolve));
+  }
+
+  private sendStopSignal(): void {
+    const pid = this.child?.pid ?? -1;
+    this.hooks.log('info', `${this.name} stopping (SIG${this.spec.stopsignal} to ${this.spec.stopasgroup ? 'process group ' : 'pid '}${pid})`);
+    this.signal(pid, this.spec.stopsignal, this.spec.stopasgroup);
+    this.setTimer(this.spec.stopwaitsecs * 1000, () => this.kill());
+  }
+
+  /** SIGKILL now (grace over, or a second Ctrl-C). */
+  kill(): void {
+    if (this.state !== 'STOPPING') {
+      if (this.state === 'STARTING' || this.state === 'RUNNING') {
+        this.stopRequested = true;
+        this.changeState('STOPPING');
+      } else return;
+    }
+    const pid = this.child?.pid ?? -1;
+    this.killed = true;
+    this.hooks.log('warn', `${this.name} did not stop within ${this.spec.stopwaitsecs}s: SIGKILL`);
+    this.signal(pid, 'KILL', this.spec.killasgroup || this.spec.stopasgroup);
+  }
+
+  private resolveStop(): void {
+    const waiters = this.stopWaiters;
+    this.stopWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Send any signal (`procinit signal`, forwarded USR1/USR2). */
+  sendSignal(signal: string): boolean {
+    const pid = this.child?.pid;
+    if (!pid || pid <= 0 || !(signal in SIGNALS)) return false;
+    this.signal(pid, signal, this.spec.stopasgroup || this.spec.killasgroup);
+    return true;
+  }
+
+  /** Drop timers (the run is over). */
+  dispose(): void {
+    this.clearTimer();
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Start one process: through pipes (child_process, own session so its whole tree is one process group)
+ * or in a pseudo-terminal (node-pty). The only place that creates processes.
+ */
+import { spawn as spawnChild } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import type { ProcessSpec, RunSpec } from '../config/model.js';
+import type { ExitInfo } from './exit-info.js';
+import { resolveUser } from './user.js';
+import { loadPty, type PtyProcess } from './pty.js';
+
+export interface LaunchedChild {
+  pid: number;
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /** Set when the process runs in a pseudo-terminal. */
+  pty: PtyProcess | null;
+  onExit(cb: (info: ExitInfo) => void): void;
+}
+
+export interface Launcher {
+  /** Start the process. Throws LaunchError when it cannot even be attempted. */
+  launch(spec: ProcessSpec): LaunchedChild;
+}
+
+export class LaunchError extends Error {
+  override readonly name = 'LaunchError';
+}
+
+/** The environment a process gets: inherited, then the run's, then its own, then supervisord's markers. */
+export function processEnv(run: RunSpec, spec: ProcessSpec, inherited: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(inherited)) if (v !== undefined) env[k] = v;
+  delete env.PROCINIT_SOCKET_FD;
+  Object.assign(env, run.environment, spec.environment);
+  if (run.format === 'supervisord') {
+    env.SUPERVISOR_ENABLED = '1';
+    env.SUPERVISOR_PROCESS_NAME = spec.name;
+    env.SUPERVISOR_GROUP_NAME = spec.group;
+  }
+  return env;
+}
+
+function signalName(sig: NodeJS.Signals | null): string | null {
+  return sig ? sig.replace(/^SIG/, '') : null;
+}
+
+export function commandLine(spec: ProcessSpec): { file: string; args: string[] } {
+  if (spec.argv && spec.argv.length > 0) return { file: spec.argv[0], args: spec.argv.slice(1) };
+  return { file: '/bin/sh', args: ['-c', spec.command] };
+}
+
+export class ProcessLauncher implements Launcher {
+  constructor(
+    private readonly run: RunSpec,
+    private readonly inherited: Record<string, string | undefined> = process.env,
+    private readonly terminalSize: () => { cols: number; rows: number } = () => ({ cols: 80, rows: 24 }),
+  ) {}
+
+  launch(spec: ProcessSpec): LaunchedChild {
+    const env = processEnv(this.run, spec, this.inherited);
+    const cwd = spec.directory ?? this.run.root;
+    const { file, args } = commandLine(spec);
+    let ids: { uid: number; gid: number } | undefined;
+    if (spec.user !== null) {
+      const u = resolveUser(spec.user);
+      const myUid = process.getuid?.() ?? 0;
+      if (myUid !== 0 && myUid !== u.uid) throw new LaunchError(`cannot run as user '${spec.user}': procinit is not root`);
+      if (myUid === 0) ids = { uid: u.uid, gid: u.gid };
+      env.HOME ??= u.home;
+      env.USER = u.name;
+      env.LOGNAME = u.name;
+    }
+    const umask = spec.umask ?? this.run.umask;
+    const previous = umask !== null ? process.umask(umask) : null;
+    try {
+      return spec.tty ? this.launchPty(spec, file, args, env, cwd, ids) : this.launchPipes(file, args, env, cwd, ids);
+    } finally {
+      if (previous !== null) process.umask(previous);
+    }
+  }
+
+  private launchPipes(
+    file: string,
+    args: string[],
+    env: Record<string, string>,
+    cwd: string,
+    ids: { uid: number; gid: number } | undefined,
+  ): LaunchedChild {
+    const child = spawnChild(file, args, { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
+    let exitCb: ((info: ExitInfo) => void) | null = null;
+    let ended: ExitInfo | null = null;
+    const finish = (info: ExitInfo): void => {
+      if (ended) return;
+      ended = info;
+      exitCb?.(info);
+    };
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      if (child.pid !== undefined && err.code !== 'ENOENT' && err.code !== 'EACCES') return; // kill() errors etc.
+      finish({ code: null, signal: null, error: spawnErrorText(file, cwd, err), at: Date.now() });
+    });
+    child.once('exit', (code, sig) => finish({ code, signal: signalName(sig), error: null, at: Date.now() }));
+    child.stdin?.on('error', () => {}); // EPIPE when the program closed its stdin
+    return {
+      pid: child.pid ?? -1,
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      pty: null,
+      onExit(cb) {
+        exitCb = cb;
+        if (ended) cb(ended);
+      },
+    };
+  }
+
+  private launchPty(
+    spec: ProcessSpec,
+    file: string,
+    args: string[],
+    env: Record<string, string>,
+    cwd: string,
+    ids: { uid: number; gid: number } | undefined,
+  ): LaunchedChild {
+    const pty = loadPty();
+    const { cols, rows } = this.terminalSize();
+    let p: PtyProcess;
+    try {
+      p = pty.spawn(file, args, { name: env.TERM ?? 'xterm-256color', cols, rows, cwd, env, encoding: null, ...ids });
+    } catch (err) {
+      throw new LaunchError(`${spec.name}: cannot start in a terminal: ${(err as Error).message}`);
+    }
+    let exitCb: ((info: ExitInfo) => void) | null = null;
+    let ended: ExitInfo | null = null;
+    p.onExit(({ exitCode, signal }) => {
+      const sigName = signal ? (Object.entries(osSignals()).find(([, n]) => n === signal)?.[0] ?? null) : null;
+      ended = { code: sigName ? null : exitCode, signal: sigName ? sigName.replace(/^SIG/, '') : null, error: null, at: Date.now() };
+      exitCb?.(ended);
+    });
+    return {
+      pid: p.pid,
+      stdin: null,
+      stdout: null,
+      stderr: null,
+      pty: p,
+      onExit(cb) {
+        exitCb = cb;
+        if (ended) cb(ended);
+      },
+    };
+  }
+}
+
+function osSignals(): Record<string, number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:os') as typeof import('node:os')).constants.signals as unknown as Record<string, number>;
+}
+
+function spawnErrorText(file: string, cwd: string, err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT') {
+    return file.includes('/') || cwd === '' ? `cannot run '${file}': no such file (or working directory ${cwd} missing)` : `cannot run '${file}': command not found (or working directory ${cwd} missing)`;
+  }
+  if (err.code === 'EACCES') return `cannot run '${file}': not executable (permission denied)`;
+  return `cannot run '${file}': ${err.message}`;
+}

@@ -1,0 +1,252 @@
+/**
+ * The supervisor: owns every ProcessInstance, starts them in priority order, wires their output to the
+ * hub, applies the run policy, and shuts down as a ladder of named waits:
+ * stop each (its stop signal) -> wait for done or timeout (each its own stopwaitsecs) -> kill each.
+ */
+import { EventEmitter } from 'node:events';
+import type { ProcessSpec, ProgramSpec, RunSpec } from '../config/model.js';
+import { LineSplitter } from '../output/lines.js';
+import type { OutputHub } from '../output/hub.js';
+import type { Logger } from '../output/log.js';
+import { realClock, type Clock } from './clock.js';
+import { ProcessInstance, sendSignal, type InstanceHooks, type SendSignal } from './instance.js';
+import { decideOnExit, decideOnFatal, decideWhenIdle, type RunDecision } from './policy.js';
+import { ProcessLauncher, type LaunchedChild, type Launcher } from './spawn.js';
+import type { ProcessState } from './states.js';
+
+export interface SupervisorDeps {
+  launcher?: Launcher;
+  clock?: Clock;
+  hub?: OutputHub | null;
+  log: Logger;
+  signal?: SendSignal;
+}
+
+export interface RunResult {
+  code: number;
+  reason: string;
+}
+
+/** Order of start: priority, then config order (supervisord). Stop is the reverse. */
+function byPriority(a: ProcessInstance, b: ProcessInstance): number {
+  return a.spec.priority - b.spec.priority;
+}
+
+export class Supervisor extends EventEmitter {
+  readonly instances: ProcessInstance[] = [];
+  private readonly launcher: Launcher;
+  private readonly clock: Clock;
+  private readonly hub: OutputHub | null;
+  private readonly log: Logger;
+  private readonly signal: SendSignal;
+  private readonly spawned = new Set<number>();
+  private readonly pgids = new Set<number>();
+  private shuttingDown = false;
+  private ending: RunResult | null = null;
+  private resolveDone!: (r: RunResult) => void;
+  /** Resolves once the run is over and every process is stopped. */
+  readonly done: Promise<RunResult>;
+
+  constructor(
+    public run: RunSpec,
+    deps: SupervisorDeps,
+  ) {
+    super();
+    this.launcher = deps.launcher ?? new ProcessLauncher(run);
+    this.clock = deps.clock ?? realClock;
+    this.hub = deps.hub ?? null;
+    this.log = deps.log;
+    this.signal = deps.signal ?? sendSignal;
+    this.done = new Promise((r) => (this.resolveDone = r));
+    for (const program of run.programs) for (const spec of program.instances) this.add(spec);
+    this.hub?.formatter.setNames(this.instances.map((i) => i.name));
+  }
+
+  get stopping(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Pids procinit spawned and libuv/node-pty will reap themselves (the reaper skips them). */
+  ownPids(): Set<number> {
+    return this.spawned;
+  }
+
+  private hooks(): InstanceHooks {
+    return {
+      onState: (inst, from, to) => {
+        if (to === 'STOPPED' || to === 'EXITED' || to === 'BACKOFF') this.cleanupGroup(inst);
+        this.emit('state', inst, from, to);
+      },
+      onSpawn: (inst, child) => this.onSpawn(inst, child),
+      onExit: (inst, info, _expected, willRestart) => {
+        this.decide(decideOnExit(inst, info, willRestart));
+        if (!this.shuttingDown) this.decide(decideWhenIdle(this.instances));
+      },
+      onFatal: (inst) => {
+        this.decide(decideOnFatal(this.run, inst));
+        if (!this.shuttingDown) this.decide(decideWhenIdle(this.instances));
+      },
+      restartsAllowed: () => !this.shuttingDown,
+      log: (level, msg) => this.log[level](msg),
+    };
+  }
+
+  add(spec: ProcessSpec): ProcessInstance {
+    const inst = new ProcessInstance(spec, this.launcher, this.clock, this.hooks(), this.signal);
+    this.instances.push(inst);
+    return inst;
+  }
+
+  private onSpawn(inst: ProcessInstance, child: LaunchedChild): void {
+    this.spawned.add(child.pid);
+    this.pgids.add(child.pid);
+    child.onExit(() => this.spawned.delete(child.pid));
+    this.log.info(`${inst.name} started (pid ${child.pid}): ${inst.spec.command}`);
+    if (!this.hub) return;
+    const spec = inst.spec;
+    if (child.pty) {
+      const splitter = new LineSplitter();
+      const pty = child.pty;
+      const source = { pause: () => pty.pause(), resume: () => pty.resume() };
+      this.hub.addSource(source);
+      pty.onData((d) => this.hub!.feed(inst.name, 'stdout', spec.stdoutLog, splitter, typeof d === 'string' ? Buffer.from(d) : d));
+      child.onExit(() => {
+        this.hub!.deliver(inst.name, 'stdout', spec.stdoutLog, splitter.flush());
+        this.hub!.removeSource(source);
+      });
+      return;
+    }
+    if (child.stdout) this.hub.attachStream(inst.name, 'stdout', child.stdout, spec.stdoutLog);
+    if (child.stderr) {
+      this.hub.attachStream(inst.name, spec.redirect_stderr ? 'stdout' : 'stderr', child.stderr, spec.redirect_stderr ? spec.stdoutLog : spec.stderrLog);
+    }
+  }
+
+  /** When a group leader is gone, what is left of its group dies with it (a grandchild in its group). */
+  private cleanupGroup(inst: ProcessInstance): void {
+    const pgid = inst.lastPgid;
+    if (pgid === null || !this.pgids.has(pgid)) return;
+    this.pgids.delete(pgid);
+    if (inst.spec.stopasgroup || inst.spec.killasgroup) this.signal(pgid, 'KILL', true);
+  }
+
+  /** Start every autostart instance in priority order. */
+  start(): void {
+    for (const inst of [...this.instances].sort(byPriority)) {
+      if (inst.spec.autostart && !this.shuttingDown) inst.start();
+    }
+    if (this.instances.filter((i) => i.spec.autostart).length === 0) {
+      this.log.warn('no process to start');
+    }
+  }
+
+  private decide(d: RunDecision): void {
+    if (!d.end || this.shuttingDown) return;
+    this.log.info(`${d.reason}: stopping everything`);
+    void this.shutdown(d.reason, d.code);
+  }
+
+  /**
+   * Stop everything and end the run. code: the exit code decided by policy; when null (asked for by a
+   * signal or the socket), 0 if every process stopped within its grace, 1 if any needed SIGKILL.
+   */
+  async shutdown(reason: string, code: number | null = null): Promise<RunResult> {
+    if (this.shuttingDown) return this.done;
+    this.shuttingDown = true;
+    this.emit('shutdown', reason);
+    await this.stopEach();
+    this.killLeftovers();
+    const killed = this.instances.some((i) => i.killed);
+    const result = { code: code ?? (killed ? 1 : 0), reason };
+    this.ending = result;
+    for (const inst of this.instances) inst.dispose();
+    this.resolveDone(result);
+    return result;
+  }
+
+  /** Stop in reverse priority order: each priority level stops together, the next waits for it. */
+  private async stopEach(): Promise<void> {
+    const levels = [...new Set(this.instances.map((i) => i.spec.priority))].sort((a, b) => b - a);
+    for (const level of levels) {
+      await Promise.all(this.instances.filter((i) => i.spec.priority === level).map((i) => i.stop()));
+    }
+  }
+
+  /** A second Ctrl-C: SIGKILL whatever is still stopping. */
+  killAll(): void {
+    for (const inst of this.instances) inst.kill();
+  }
+
+  /** Nothing we started may outlive us: SIGKILL every process group that may still have members. */
+  private killLeftovers(): void {
+    for (const pgid of this.pgids) this.signal(pgid, 'KILL', true);
+  }
+
+  get result(): RunResult | null {
+    return this.ending;
+  }
+
+  /** Forward a signal to every live process (group where configured). */
+  forward(signal: string): void {
+    for (const inst of this.instances) inst.sendSignal(signal);
+  }
+
+  /** Instances selected by name (web.1), type/program (web), `group:*`, `group:name` or `all`. */
+  select(selectors: string[]): { found: ProcessInstance[]; unknown: string[] } {
+    if (selectors.length === 0 || selectors.includes('all')) return { found: [...this.instances], unknown: [] };
+    const found = new Set<ProcessInstance>();
+    const unknown: string[] = [];
+    for (const sel of selectors) {
+      const matches = this.instances.filter((i) => matchesSelector(i.spec, sel));
+      if (matches.length === 0) unknown.push(sel);
+      matches.forEach((m) => found.add(m));
+    }
+    return { found: this.instances.filter((i) => found.has(i)), unknown };
+  }
+
+  program(name: string): ProgramSpec | undefined {
+    return this.run.programs.find((p) => p.name === name);
+  }
+
+  /** Change the number of instances of a program: start new ones, stop surplus ones highest first. */
+  async scale(name: string, count: number): Promise<{ started: string[]; stopped: string[] }> {
+    const program = this.program(name);
+    if (!program) throw new Error(`no such process type '${name}'`);
+    const current = this.instances.filter((i) => i.spec.program === name).sort((a, b) => a.spec.instance - b.spec.instance);
+    const started: string[] = [];
+    const stopped: string[] = [];
+    for (let k = current.length; k < count; k++) {
+      const spec = program.instantiate(program.firstInstance + k);
+      const inst = this.add(spec);
+      this.hub?.formatter.setNames([inst.name]);
+      if (!this.shuttingDown) inst.start();
+      started.push(inst.name);
+    }
+    const surplus = current.slice(count).reverse();
+    for (const inst of surplus) {
+      await inst.stop();
+      this.instances.splice(this.instances.indexOf(inst), 1);
+      stopped.push(inst.name);
+    }
+    program.instances = this.instances.filter((i) => i.spec.program === name).map((i) => i.spec);
+    return { started, stopped };
+  }
+
+  /** Counts for status: how many are in each state. */
+  counts(): Record<ProcessState, number> {
+    const out = { STOPPED: 0, STARTING: 0, RUNNING: 0, BACKOFF: 0, STOPPING: 0, EXITED: 0, FATAL: 0 };
+    for (const i of this.instances) out[i.state]++;
+    return out;
+  }
+}
+
+export function matchesSelector(spec: ProcessSpec, sel: string): boolean {
+  if (sel === 'all') return true;
+  const colon = sel.indexOf(':');
+  if (colon >= 0) {
+    const group = sel.slice(0, colon);
+    const name = sel.slice(colon + 1);
+    return spec.group === group && (name === '*' || name === '' || spec.name === name || spec.program === name);
+  }
+  return spec.name === sel || spec.program === sel || spec.group === sel;
+}

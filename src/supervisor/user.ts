@@ -1,0 +1,29 @@
+/** Resolve supervisord's `user=` (name or uid) from /etc/passwd and /etc/group. */
+import { readFileSync } from 'node:fs';
+
+export interface UserIds {
+  uid: number;
+  gid: number;
+  name: string;
+  home: string;
+}
+
+export class UserError extends Error {
+  override readonly name = 'UserError';
+}
+
+export function resolveUser(user: string, passwd = '/etc/passwd'): UserIds {
+  let text = '';
+  try {
+    text = readFileSync(passwd, 'utf8');
+  } catch {
+    /* no passwd file: only numeric ids work */
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7) continue;
+    if (f[0] === user || f[2] === user) return { name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
+  }
+  if (/^\d+$/.test(user)) return { name: user, uid: Number(user), gid: Number(user), home: '/' };
+  throw new UserError(`no such user '${user}'`);
+}
