@@ -75,8 +75,9 @@ export function loadRun(opts: LoadOptions): RunSpec {
     found.format
   ];
   const run = read(found.file, { ...opts, root }, fileEnv);
-  run.programs = selectPrograms(run.programs, opts.only);
+  checkNames(run.programs, opts);
   applyFormation(run, opts.formation);
+  run.programs = selectPrograms(run.programs, opts.only);
   return run;
 }
 
@@ -91,6 +92,19 @@ export function readEnvFiles(root: string, opts: LoadOptions): Record<string, st
     Object.assign(env, readDotenvFile(file));
   }
   return env;
+}
+
+/** -r, --can-die and --tty must name known types: a typo would silently change the policy. */
+export function checkNames(programs: ProgramSpec[], opts: LoadOptions): void {
+  const known = new Set(programs.flatMap((p) => [p.name, p.group]));
+  const lists: Array<[string, string[] | 'all']> = [['--auto-restart', opts.autoRestart], ['--can-die', opts.canDie], ['--tty', opts.tty]];
+  for (const [flag, list] of lists) {
+    if (list === 'all') continue;
+    const unknown = list.filter((n) => !known.has(n));
+    if (unknown.length > 0) {
+      throw new UsageError(`${flag}: unknown process type ${unknown.map((u) => `'${u}'`).join(', ')} (known: ${[...new Set(programs.map((p) => p.name))].join(', ')})`);
+    }
+  }
 }
 
 /** `procinit up web worker`: keep only those (by program or group name). */
