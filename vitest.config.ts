@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // real processes and PID namespaces: keep parallelism modest on 2-core machines
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
