@@ -42,12 +42,12 @@ export async function execCommand(argv: string[], opts: ExecOptions): Promise<nu
     return resolved.code;
   }
   const interactive = process.stdin.isTTY === true;
-  // Own process group (and session) unless we share a terminal with the user: then the child stays in
-  // the foreground group so that it can read the terminal.
-  const child = spawn(resolved.path, argv.slice(1), { stdio: 'inherit', detached: !interactive, argv0: argv[0] });
-  const pid = child.pid ?? -1;
+  // Signals and reaping are set up before the child exists (as tini does): a signal that arrives in
+  // between is kept and passed on once the child runs, never dropped.
+  let pid = -1;
+  const pending: string[] = [];
   const reaper = startReaper({
-    ownPids: () => [pid],
+    ownPids: () => (pid > 0 ? [pid] : []),
     onUnavailable: (err) => process.stderr.write(`procinit: warning: zombie reaping is OFF: ${err.message}\n`),
     sweepMs: 5000,
   });
@@ -63,14 +63,24 @@ export async function execCommand(argv: string[], opts: ExecOptions): Promise<nu
       }
     }
   };
-  const unlisten = handleForwardedSignals((sig) => {
+  const forward = (sig: string): void => {
+    if (pid <= 0) {
+      pending.push(sig);
+      return;
+    }
     send(sig);
     if (sig === 'TSTP' || sig === 'TTIN' || sig === 'TTOU') return;
     if ((sig === 'TERM' || sig === 'INT' || sig === 'QUIT') && !killTimer) {
-      send('CONT');
+      send('CONT'); // a job-control-stopped child must wake up to act on its stop signal
       killTimer = setTimeout(() => send('KILL'), opts.grace * 1000);
     }
-  });
+  };
+  const unlisten = handleForwardedSignals(forward);
+  // Own process group (and session) unless we share a terminal with the user: then the child stays in
+  // the foreground group so that it can read the terminal.
+  const child = spawn(resolved.path, argv.slice(1), { stdio: 'inherit', detached: !interactive, argv0: argv[0] });
+  pid = child.pid ?? -1;
+  if (pid > 0) pending.splice(0).forEach(forward);
   const code = await new Promise<number>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
       process.stderr.write(`procinit: ${argv[0]}: ${err.message}\n`);

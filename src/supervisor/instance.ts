@@ -264,6 +264,8 @@ export class ProcessInstance {
     const pid = this.child?.pid ?? -1;
     this.hooks.log('info', `${this.name} stopping (SIG${this.spec.stopsignal} to ${this.spec.stopasgroup ? 'process group ' : 'pid '}${pid})`);
     this.signal(pid, this.spec.stopsignal, this.spec.stopasgroup);
+    // a job-control-stopped process must wake up to act on its stop signal
+    if (this.spec.stopsignal !== 'CONT') this.signal(pid, 'CONT', this.spec.stopasgroup);
     this.setTimer(this.spec.stopwaitsecs * 1000, () => this.kill());
   }
 
