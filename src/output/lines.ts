@@ -7,7 +7,11 @@ export const DEFAULT_MAX_LINE = 64 * 1024;
 export class LineSplitter {
   private tail: Buffer | null = null;
 
-  constructor(private readonly maxLine = DEFAULT_MAX_LINE) {}
+  /** stripCR: drop a trailing \r (a terminal's \r\n line ends). */
+  constructor(
+    private readonly maxLine = DEFAULT_MAX_LINE,
+    private readonly stripCR = false,
+  ) {}
 
   /** Complete lines in this chunk (without the newline; a trailing \r is kept as the program wrote it). */
   push(chunk: Buffer): Buffer[] {
@@ -42,6 +46,7 @@ export class LineSplitter {
   }
 
   private emit(line: Buffer, out: Buffer[]): void {
+    if (this.stripCR && line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
     while (line.length > this.maxLine) {
       out.push(line.subarray(0, this.maxLine));
       line = line.subarray(this.maxLine);

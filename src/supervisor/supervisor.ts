@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ProcessSpec, ProgramSpec, RunSpec } from '../config/model.js';
-import { LineSplitter } from '../output/lines.js';
+import { DEFAULT_MAX_LINE, LineSplitter } from '../output/lines.js';
 import type { OutputHub } from '../output/hub.js';
 import type { Logger } from '../output/log.js';
 import { realClock, type Clock } from './clock.js';
@@ -105,7 +105,7 @@ export class Supervisor extends EventEmitter {
     if (!this.hub) return;
     const spec = inst.spec;
     if (child.pty) {
-      const splitter = new LineSplitter();
+      const splitter = new LineSplitter(DEFAULT_MAX_LINE, true);
       const pty = child.pty;
       const source = { pause: () => pty.pause(), resume: () => pty.resume() };
       this.hub.addSource(source);
