@@ -4,6 +4,7 @@
  */
 import { ConfigError, UsageError } from '../config/errors.js';
 import { NativeLoadError } from '../pid1/native.js';
+import { ControlSocketError } from '../control/socket-path.js';
 import { checkCommand } from './check.js';
 import { execCommand } from './exec.js';
 import { MAIN_HELP } from './help.js';
@@ -48,11 +49,11 @@ export async function main(argv: string[]): Promise<number> {
 /** One line for errors a user can act on; a short line plus the stack only for internal errors. */
 export function reportError(err: unknown): number {
   if (err instanceof ConfigError || err instanceof UsageError) {
-    process.stderr.write(`procinit: ${err.message}\n`);
-    if (err instanceof UsageError) process.stderr.write(`Run 'procinit --help' for usage.\n`);
+    const hint = err instanceof UsageError ? " (see 'procinit --help')" : '';
+    process.stderr.write(`procinit: ${err.message}${hint}\n`);
     return 2;
   }
-  if (err instanceof NativeLoadError) {
+  if (err instanceof NativeLoadError || err instanceof ControlSocketError) {
     process.stderr.write(`procinit: ${err.message}\n`);
     return 1;
   }
