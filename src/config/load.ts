@@ -69,7 +69,8 @@ export function detectFormat(file: string): ConfigFormat {
 /** The whole pipeline: find, parse, select, scale. */
 export function loadRun(opts: LoadOptions): RunSpec {
   const found = findConfig(opts);
-  const root = resolve(opts.cwd, opts.root ?? dirname(found.file));
+  // A Procfile's processes run in its folder (foreman); supervisord's children inherit its working directory.
+  const root = resolve(opts.cwd, opts.root ?? (found.format === 'supervisord' ? opts.cwd : dirname(found.file)));
   const fileEnv = readEnvFiles(root, opts);
   const read = { procfile: readProcfileRun, supervisord: readSupervisordRun, fly: readFlyRun, manifest: readManifestRun }[
     found.format

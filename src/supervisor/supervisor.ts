@@ -27,11 +27,6 @@ export interface RunResult {
   reason: string;
 }
 
-/** Order of start: priority, then config order (supervisord). Stop is the reverse. */
-function byPriority(a: ProcessInstance, b: ProcessInstance): number {
-  return a.spec.priority - b.spec.priority;
-}
-
 export class Supervisor extends EventEmitter {
   readonly instances: ProcessInstance[] = [];
   private readonly launcher: Launcher;
@@ -130,9 +125,9 @@ export class Supervisor extends EventEmitter {
     if (inst.spec.stopasgroup || inst.spec.killasgroup) this.signal(pgid, 'KILL', true);
   }
 
-  /** Start every autostart instance in priority order. */
+  /** Start every autostart instance in the run's order (the config readers sort by priority, as supervisord). */
   start(): void {
-    for (const inst of [...this.instances].sort(byPriority)) {
+    for (const inst of [...this.instances]) {
       if (inst.spec.autostart && !this.shuttingDown) inst.start();
     }
     if (this.instances.filter((i) => i.spec.autostart).length === 0) {
