@@ -12,6 +12,8 @@ import { RotatingLogFile } from './logfile.js';
 import type { FdWriter } from './writer.js';
 import type { OutputRecord, StreamName } from './record.js';
 
+const NL = Buffer.from('\n');
+
 export type Follower = (records: readonly OutputRecord[]) => void;
 
 /** Something that produces bytes and can be paused: a pipe or a pty. */
@@ -120,8 +122,7 @@ export class OutputHub {
         file = new RotatingLogFile(target.path, target.maxBytes, target.backups);
         out.files.set(target.path, file);
       }
-      for (const r of records) parts.push(r.line, Buffer.from('\n'));
-      file.write(Buffer.concat(parts));
+      file.writeLines(records.map((r) => Buffer.concat([r.line, NL])));
       return;
     }
     this.stdoutFormat.format(records, parts);

@@ -25,6 +25,25 @@ export class RotatingLogFile {
     this.size += buf.length;
   }
 
+  /** Write whole lines (each ending in \n), rotating between lines so no file grows past maxBytes
+   *  unless one line alone is longer. */
+  writeLines(lines: readonly Buffer[]): void {
+    if (this.maxBytes <= 0) return this.write(Buffer.concat(lines));
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    for (const line of lines) {
+      if (this.size + batchBytes + line.length > this.maxBytes && this.size + batchBytes > 0) {
+        if (batch.length > 0) this.write(Buffer.concat(batch));
+        batch = [];
+        batchBytes = 0;
+        if (this.size > 0) this.rotate();
+      }
+      batch.push(line);
+      batchBytes += line.length;
+    }
+    if (batch.length > 0) this.write(Buffer.concat(batch));
+  }
+
   private rotate(): void {
     closeSync(this.fd);
     if (this.backups > 0) {

@@ -29,3 +29,15 @@ describe('RotatingLogFile (supervisord rotation)', () => {
     expect(readFileSync(join(dir, 'n.log'), 'utf8').length).toBe(200);
   });
 });
+
+describe('RotatingLogFile.writeLines', () => {
+  it('rotates between lines of one big batch', () => {
+    const path = join(tempDir(), 'b.log');
+    const f = new RotatingLogFile(path, 10, 3);
+    f.writeLines(['aaaa\n', 'bbbb\n', 'cccc\n', 'dddd\n', 'eeee\n'].map((l) => Buffer.from(l)));
+    f.close();
+    expect(readFileSync(path, 'utf8')).toBe('eeee\n');
+    expect(readFileSync(`${path}.1`, 'utf8')).toBe('cccc\ndddd\n');
+    expect(readFileSync(`${path}.2`, 'utf8')).toBe('aaaa\nbbbb\n');
+  });
+});

@@ -1,0 +1,135 @@
+/** supervisord configs run for real: the state machine with fast crashers, slow starters, TERM-ignorers. */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { alive, fixtureDir, startProcinit, until } from '../helpers/procinit.js';
+
+const HEAD = '[supervisord]\nnodaemon=true\nlogfile=/dev/stdout\nlogfile_maxbytes=0\n\n';
+const prog = (name: string, body: string): string =>
+  `[program:${name}]\n${body}\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\nredirect_stderr=true\n\n`;
+
+function run(conf: string, args: string[] = [], files: Record<string, string> = {}) {
+  const dir = fixtureDir({ 'supervisord.conf': conf, ...files });
+  return { dir, p: startProcinit(['-c', 'supervisord.conf', ...args], { cwd: dir }) };
+}
+
+describe('supervisord semantics, real programs', () => {
+  it('a fast crasher backs off and goes FATAL, which ends the container non-zero', async () => {
+    const { p } = run(HEAD + prog('web', 'command=sleep 300') + prog('crasher', 'command=sh -c "echo boom; exit 3"\nstartsecs=1\nstartretries=2'));
+    const exit = await p.exit();
+    expect(exit.code).toBe(3);
+    expect(p.count(/crasher +\| boom/)).toBe(3);
+    expect(p.stdout).toMatch(/crasher entered FATAL: gave up after 3 attempts/);
+    expect(p.stdout).toMatch(/web stopped/);
+  });
+
+  it('with [procinit] on_fatal = keep, FATAL leaves the others running (supervisord behaviour)', async () => {
+    const { p } = run(HEAD + '[procinit]\non_fatal = keep\n\n' + prog('web', 'command=sh -c "echo web up; exec sleep 300"') + prog('crasher', 'command=false\nstartsecs=1\nstartretries=0'));
+    await p.waitFor('crasher entered FATAL');
+    await p.waitFor(/web +\| web up/);
+    p.kill('SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+  });
+
+  it('a slow starter is STARTING until startsecs, then RUNNING', async () => {
+    const { p } = run(HEAD + prog('slow', 'command=sh -c "echo started; exec sleep 300"\nstartsecs=2'));
+    await p.waitFor(/slow +\| started/);
+    const t0 = Date.now();
+    await p.waitFor('slow is running');
+    expect(Date.now() - t0).toBeGreaterThan(1000);
+    p.kill('SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+  });
+
+  it('a TERM-ignorer is SIGKILLed after stopwaitsecs; the stop exits 1', async () => {
+    const { p } = run(HEAD + prog('stubborn', `command=sh -c "trap '' TERM; echo ready; while :; do sleep 0.05; done"\nstopwaitsecs=1\nstartsecs=0`));
+    await p.waitFor(/stubborn +\| ready/);
+    p.kill('SIGTERM');
+    expect((await p.exit()).code).toBe(1);
+    expect(p.stdout).toMatch(/stubborn did not stop within 1s: SIGKILL/);
+  });
+
+  it('a one-shot task that exits expectedly leaves the others running', async () => {
+    const { p } = run(HEAD + prog('web', 'command=sh -c "echo web up; exec sleep 300"\nstartsecs=0') + prog('task', 'command=sh -c "echo task done"\nautorestart=false\nstartsecs=0'));
+    await p.waitFor('task exited with code 0');
+    await p.waitFor(/web +\| web up/);
+    expect(p.stdout).not.toMatch(/stopping everything/);
+    p.kill('SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+  });
+
+  it('autorestart=unexpected restarts only exits not in exitcodes', async () => {
+    const { p, dir } = run(
+      HEAD + prog('web', 'command=sleep 300\nstartsecs=0') + prog('job', 'command=sh ./job.sh\nstartsecs=0\nautorestart=unexpected\nexitcodes=0,2'),
+      [],
+      { 'job.sh': 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; [ $n -ge 3 ] && exit 2; exit 1\n' },
+    );
+    await p.waitFor('job exited with code 2');
+    expect(readFileSync(join(dir, 'count'), 'utf8').trim()).toBe('3');
+    p.kill('SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+  });
+
+  it('starts in priority order and stops in reverse', async () => {
+    const { p } = run(HEAD + prog('late', 'command=sleep 300\npriority=900\nstartsecs=0') + prog('early', 'command=sleep 300\npriority=10\nstartsecs=0'));
+    await p.waitFor('late started');
+    p.kill('SIGTERM');
+    await p.exit();
+    const out = p.stdout;
+    expect(out.indexOf('early started')).toBeLessThan(out.indexOf('late started'));
+    expect(out.indexOf('late stopped')).toBeLessThan(out.indexOf('early stopped'));
+  });
+
+  it("gives children supervisord's environment markers, the config's environment, directory and umask", async () => {
+    const { p, dir } = run(
+      HEAD +
+        '[supervisord]\nenvironment=GLOBAL="g1"\n\n' +
+        prog('env', 'command=sh -c "echo $SUPERVISOR_ENABLED $SUPERVISOR_PROCESS_NAME $SUPERVISOR_GROUP_NAME $A $B $GLOBAL; pwd; umask"\nenvironment=A="x,y",B=2\ndirectory=/tmp\numask=027\nautorestart=false\nstartsecs=0'),
+    );
+    await p.waitFor('env exited');
+    void dir;
+    expect(p.stdout).toMatch(/env +\| 1 env env x,y 2 g1/);
+    expect(p.stdout).toMatch(/env +\| \/tmp$/m);
+    expect(p.stdout).toMatch(/env +\| 0027$/m);
+    p.kill('SIGTERM');
+    await p.exit();
+  });
+
+  it('runs a program as another user when root', async () => {
+    if (process.getuid?.() !== 0) return;
+    const { p } = run(HEAD + prog('who', 'command=id -u\nuser=nobody\nautorestart=false\nstartsecs=0'));
+    await p.waitFor('who exited');
+    expect(p.stdout).toMatch(/who +\| 65534/);
+    p.kill('SIGTERM');
+    await p.exit();
+  });
+
+  it('reports a command that is not found, BACKOFF then FATAL', async () => {
+    const { p } = run(HEAD + prog('ghost', 'command=/no/such/program\nstartretries=1\nstartsecs=1'));
+    expect((await p.exit()).code).not.toBe(0);
+    expect(p.stdout).toMatch(/ghost cannot run '\/no\/such\/program': no such file/);
+    expect(p.stdout).toMatch(/ghost entered FATAL/);
+  });
+
+  it('writes a program log file with rotation and still keeps its output for logs', async () => {
+    const conf = HEAD + '[program:chatty]\ncommand=sh -c "i=0; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); done"\nstdout_logfile=%(here)s/chatty.log\nstdout_logfile_maxbytes=1KB\nstdout_logfile_backups=2\nautorestart=false\nstartsecs=0\n';
+    const { p, dir } = run(conf);
+    await p.waitFor('chatty exited');
+    p.kill('SIGTERM');
+    await p.exit();
+    expect(existsSync(join(dir, 'chatty.log'))).toBe(true);
+    expect(existsSync(join(dir, 'chatty.log.1'))).toBe(true);
+    expect(existsSync(join(dir, 'chatty.log.3'))).toBe(false);
+    expect(readFileSync(join(dir, 'chatty.log'), 'utf8')).toMatch(/line-199\n$/);
+    expect(p.stdout).not.toMatch(/chatty +\| line-/);
+  });
+
+  it('stopasgroup takes the whole tree down', async () => {
+    const { p } = run(HEAD + prog('tree', `command=sh -c "sleep 300 & echo child=$!; wait"\nstopasgroup=true\nstartsecs=0`));
+    const out = await p.waitFor(/child=(\d+)/);
+    const child = Number(/child=(\d+)/.exec(out)![1]);
+    p.kill('SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+    await until(() => !alive(child), 10_000, 'the grandchild gone');
+  });
+});
