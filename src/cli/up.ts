@@ -7,7 +7,9 @@ import type { RunSpec } from '../config/model.js';
 import { FdWriter } from '../output/writer.js';
 import { RecordFormatter, shouldColor } from '../output/format.js';
 import { OutputHub } from '../output/hub.js';
-import { createLogger, type Logger } from '../output/log.js';
+import { createLogger, pinoLevel, type Logger } from '../output/log.js';
+import { RotatingLogFile } from '../output/logfile.js';
+import { rmSync, writeFileSync } from 'node:fs';
 import { startReaper } from '../pid1/reaper.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -42,7 +44,9 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   const color = options.color ?? shouldColor(process.stdout.isTTY === true, process.env);
   const formatter = new RecordFormatter({ format: options.output, color, timestamps: options.timestamps });
   const hub = new OutputHub(stdout, formatter, stderr);
-  const log = createLogger({ format: options.logFormat, hub });
+  const ownLog = run.logfile ? new RotatingLogFile(run.logfile, 50 * 1024 * 1024, 10) : null;
+  const log = createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLog });
+  if (run.pidfile) writePidfile(run.pidfile, log);
   for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
 
   const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
@@ -90,9 +94,19 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   await control?.close();
   log.info(`exiting with code ${result.code} (${result.reason})`);
   hub.close();
+  ownLog?.close();
+  if (run.pidfile) rmSync(run.pidfile, { force: true });
   await stdout.flush();
   await stderr.flush();
   return result.code;
+}
+
+function writePidfile(path: string, log: Logger): void {
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+  } catch (err) {
+    log.warn(`cannot write pidfile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 function describeGrace(run: RunSpec): string {

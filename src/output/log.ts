@@ -34,15 +34,24 @@ export function textSink(emit: (line: string, level: number) => void): LogSink {
   };
 }
 
-export function createLogger(opts: { format: LogFormat; level?: string; hub: OutputHub }): Logger {
-  const sink: LogSink =
+/** supervisord's log levels in pino's words. */
+export function pinoLevel(level: string | null | undefined): string {
+  const map: Record<string, string> = { critical: 'fatal', error: 'error', warn: 'warn', info: 'info', debug: 'debug', trace: 'trace', blather: 'trace' };
+  return (level && map[level.toLowerCase()]) || 'info';
+}
+
+export function createLogger(opts: { format: LogFormat; level?: string; hub: OutputHub; file?: { write(buf: Buffer): void } | null }): Logger {
+  const toStdout: LogSink =
     opts.format === 'json'
       ? { write: (line) => opts.hub.raw(Buffer.from(line.endsWith('\n') ? line : line + '\n')) }
       : textSink((line, level) => opts.hub.system(line, level >= 50 ? 'stderr' : 'stdout'));
-  return pino(
-    { level: opts.level ?? 'info', base: { name: 'procinit' }, timestamp: pino.stdTimeFunctions.isoTime },
-    sink,
-  );
+  const file = opts.file;
+  // [supervisord] logfile: like supervisord in the foreground, log to the file and to stdout
+  const toFile: LogSink | null = file
+    ? textSink((line, level) => file.write(Buffer.from(`${new Date().toISOString()} ${(LEVEL_NAMES[level] ?? 'info').toUpperCase()} ${line}\n`)))
+    : null;
+  const sink: LogSink = toFile ? { write: (line) => (toStdout.write(line), toFile.write(line)) } : toStdout;
+  return pino({ level: opts.level ?? 'info', base: { name: 'procinit' }, timestamp: pino.stdTimeFunctions.isoTime }, sink);
 }
 
 /** A logger that writes nowhere (unit tests). */

@@ -132,4 +132,27 @@ describe('supervisord semantics, real programs', () => {
     expect((await p.exit()).code).toBe(0);
     await until(() => !alive(child), 10_000, 'the grandchild gone');
   });
+
+  it("honours [supervisord] logfile (file and stdout), loglevel and pidfile", async () => {
+    const conf = '[supervisord]\nnodaemon=true\nlogfile=%(here)s/own.log\nloglevel=warn\npidfile=%(here)s/procinit.pid\n\n' + prog('web', 'command=sleep 300\nstartsecs=0');
+    const { p, dir } = run(conf);
+    await until(() => existsSync(join(dir, 'procinit.pid')), 10_000, 'pidfile');
+    expect(readFileSync(join(dir, 'procinit.pid'), 'utf8').trim()).toBe(String(p.pid));
+    p.kill('SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+    expect(existsSync(join(dir, 'procinit.pid'))).toBe(false);
+    // loglevel=warn: the info lines (started, stopped) are not logged
+    expect(p.stdout).not.toMatch(/web started/);
+    const own = readFileSync(join(dir, 'own.log'), 'utf8');
+    expect(own).not.toMatch(/INFO/);
+  });
+
+  it('writes its own log to [supervisord] logfile as well as stdout', async () => {
+    const conf = '[supervisord]\nnodaemon=true\nlogfile=%(here)s/own.log\n\n' + prog('web', 'command=sleep 300\nstartsecs=0');
+    const { p, dir } = run(conf);
+    await p.waitFor('web started');
+    p.kill('SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+    expect(readFileSync(join(dir, 'own.log'), 'utf8')).toMatch(/^\S+ INFO web started \(pid \d+\)/m);
+  });
 });
