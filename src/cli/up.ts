@@ -46,27 +46,13 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   const hub = new OutputHub(stdout, formatter, stderr);
   const ownLog = run.logfile ? new RotatingLogFile(run.logfile, 50 * 1024 * 1024, 10) : null;
   const log = createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLog });
-  if (run.pidfile) writePidfile(run.pidfile, log);
   for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
 
   const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   const supervisor = new Supervisor(run, { hub, log, launcher: new ProcessLauncher(run, process.env, termSize) });
 
-  const reaper = startReaper({
-    ownPids: () => supervisor.ownPids(),
-    onUnavailable: (err) => log.error(`zombie reaping is OFF: ${err.message}`),
-    sweepMs: 5000,
-  });
-
+  // Signals first: from here on a SIGTERM is a graceful stop, even before any program runs.
   let control: ControlHandle | null = null;
-  const runtime: Runtime = { run, supervisor, hub, log, stdout, options };
-  try {
-    control = await startControl(runtime);
-  } catch (err) {
-    reaper.stop();
-    throw err;
-  }
-
   const unlisten = handleSupervisorSignals({
     shutdown: (sig) => {
       log.info(`SIG${sig} received: stopping everything (grace ${describeGrace(run)})`);
@@ -85,6 +71,22 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
       else log.info('SIGHUP received: reload is not available');
     },
   });
+
+  const reaper = startReaper({
+    ownPids: () => supervisor.ownPids(),
+    onUnavailable: (err) => log.error(`zombie reaping is OFF: ${err.message}`),
+    sweepMs: 5000,
+  });
+
+  const runtime: Runtime = { run, supervisor, hub, log, stdout, options };
+  try {
+    control = await startControl(runtime);
+  } catch (err) {
+    unlisten();
+    reaper.stop();
+    throw err;
+  }
+  if (run.pidfile) writePidfile(run.pidfile, log);
 
   log.info(`procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`);
   supervisor.start();
