@@ -2,10 +2,11 @@
 // Build procinit: bundle src/ into dist/procinit.js (CommonJS, one file) and copy the native addon next
 // to it. `--js-only` skips the single executable; without it, build/sea.mjs makes dist/procinit.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { bundleOptions } from './bundle-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jsOnly = process.argv.includes('--js-only');
@@ -17,19 +18,14 @@ if (!existsSync(addon)) {
 }
 
 await build({
-  entryPoints: [join(root, 'src/cli/entry.ts')],
+  ...bundleOptions(root),
   outfile: join(root, 'dist/procinit.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
   external: ['node-pty'],
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 mkdirSync(join(root, 'dist/native'), { recursive: true });
-copyFileSync(addon, join(root, 'dist/native/reaper.node'));
+// copy, then rename over: rewriting the file in place would crash every procinit that has it loaded (SIGSEGV)
+copyFileSync(addon, join(root, 'dist/native/reaper.node.tmp'));
+renameSync(join(root, 'dist/native/reaper.node.tmp'), join(root, 'dist/native/reaper.node'));
 
 if (!jsOnly && existsSync(join(root, 'build/sea.mjs'))) {
   const r = spawnSync(process.execPath, [join(root, 'build/sea.mjs')], { cwd: root, stdio: 'inherit' });

@@ -1,8 +1,12 @@
 /**
  * Load procinit's native addons: from the single executable's assets (SEA) or from disk.
  *
- * In a SEA, `require` reaches only built-in modules, so an addon is written from its asset to a private
- * directory (mode 0700) on a filesystem that allows exec, loaded with process.dlopen, then removed.
+ * In a SEA, `require` reaches only built-in modules, so an addon (reaper.node, node-pty's pty.node) is
+ * written from its asset to a fresh private directory (mode 0700), loaded with process.dlopen, and removed
+ * at once (the loaded library stays mapped). The directory is $PROCINIT_NATIVE_DIR when set (and only
+ * that: an explicit choice is never second-guessed), else the first of XDG_RUNTIME_DIR, /run, /dev/shm,
+ * $TMPDIR or /tmp, /var/tmp, $HOME where writing and loading works: hardened containers mount /tmp or
+ * /dev/shm noexec, and then dlopen fails there and the next place is tried.
  */
 import { mkdtempSync, rmSync, writeFileSync, existsSync, accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,27 +48,44 @@ function dlopen(file: string): unknown {
   return mod.exports;
 }
 
+/** The base directory that worked last time: tried first for the next addon. */
+let goodBase: string | null = null;
+
+/** Why a place did not work, in a few words. */
+function reason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ERR_DLOPEN_FAILED') return /failed to map segment|operation not permitted/i.test(e.message) ? 'mounted noexec' : 'dlopen failed';
+  return e.code ?? e.message;
+}
+
 /** Extract a SEA asset to a private directory, dlopen it, remove the file. */
 function loadFromSea(asset: string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sea = require('node:sea') as { getRawAsset(key: string): ArrayBuffer };
   const bytes = Buffer.from(sea.getRawAsset(asset));
+  const bases = nativeDirCandidates();
+  if (goodBase && bases.includes(goodBase)) bases.unshift(goodBase);
   const tried: string[] = [];
-  for (const base of nativeDirCandidates()) {
+  for (const base of new Set(bases)) {
     let dir: string | null = null;
     try {
       dir = mkdtempSync(join(base, 'procinit-'));
       const file = join(dir, asset);
-      writeFileSync(file, bytes, { mode: 0o700 });
-      return dlopen(file);
+      writeFileSync(file, bytes, { mode: 0o700, flag: 'wx' });
+      const exports = dlopen(file);
+      goodBase = base;
+      return exports;
     } catch (err) {
-      tried.push(`${base} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      tried.push(`${base} (${reason(err)})`);
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   }
+  const fix = 'set PROCINIT_NATIVE_DIR to a writable directory on a filesystem mounted without noexec';
   throw new NativeLoadError(
-    `cannot load native addon ${asset}: no directory allows writing and executing it; tried ${tried.join(', ')}; set PROCINIT_NATIVE_DIR to a writable directory on a filesystem mounted without noexec`,
+    process.env.PROCINIT_NATIVE_DIR
+      ? `cannot load native addon ${asset}: PROCINIT_NATIVE_DIR=${tried[0]}; ${fix}`
+      : `cannot load native addon ${asset}: no directory allows writing and executing it (tried ${tried.join(', ')}); ${fix}`,
   );
 }
 

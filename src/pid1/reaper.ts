@@ -4,6 +4,7 @@
  * PID 1 (or a child subreaper) inherits every orphan of the container. libuv reaps only the pids it
  * spawned, node-pty its own; the addon reaps every other child of ours (see native/reaper.c).
  */
+import { existsSync } from 'node:fs';
 import { loadAddon } from './native.js';
 
 interface ReaperAddon {
@@ -58,6 +59,8 @@ export interface Reaper {
 /** Listen for SIGCHLD and reap orphans on each. As not-PID-1, register as child subreaper first. */
 export function startReaper(opts: ReaperOptions): Reaper {
   try {
+    // the addon finds our children in /proc; without it nothing would be reaped, silently
+    if (!existsSync('/proc/self/stat')) throw new Error('/proc is not mounted, so orphaned processes cannot be found');
     reaperAddon();
     if (process.pid !== 1) registerSubreaper();
   } catch (err) {

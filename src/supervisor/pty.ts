@@ -1,8 +1,10 @@
 /**
- * node-pty, loaded on first use (only programs that ask for a terminal need it). Inside the single
- * executable its pty.node comes through the SEA asset loader (see pid1/native.ts and build/).
+ * node-pty, loaded on first use (only programs that ask for a terminal need it). From the npm package it
+ * is an ordinary dependency; in the single executable it is bundled, and its pty.node comes through the
+ * SEA asset loader (pid1/native.ts; build/node-pty-plugin.mjs routes node-pty's own loader there).
  */
 import type { Readable } from 'node:stream';
+import { NativeLoadError } from '../pid1/native.js';
 
 export interface PtyProcess {
   readonly pid: number;
@@ -29,8 +31,13 @@ let cached: PtyModule | null = null;
 
 export function loadPty(): PtyModule {
   if (!cached) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cached = require('node-pty') as PtyModule;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      cached = require('node-pty') as PtyModule;
+    } catch (err) {
+      if (err instanceof NativeLoadError) throw err;
+      throw new NativeLoadError(`terminal support is unavailable: cannot load node-pty (${(err as Error).message.split('\n')[0]})`);
+    }
   }
   return cached;
 }

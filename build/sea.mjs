@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// Build dist/procinit: one executable file, Node's own Single Executable Application (SEA).
+//
+//   1. esbuild bundles src/cli/entry.ts with node-pty inside (dist/.sea/procinit.cjs, CommonJS);
+//      node-pty's native loader is replaced by procinit's (build/node-pty-plugin.mjs).
+//   2. `node --experimental-sea-config` makes the blob: the bundle (+ V8 code cache) and the two native
+//      addons, reaper.node and pty.node, as assets (src/pid1/native.ts extracts them at start-up).
+//   3. A copy of this node binary is stripped (the SEA fuse survives), its C++ start-up is made to
+//      ignore NODE_OPTIONS (renameNodeOptions), and postject injects the blob.
+//   4. The result must answer `--version`, cleanly even with NODE_OPTIONS set.
+//
+// Options: --no-code-cache (default: on; see README "Single executable" for the figures),
+//          --keep-node-options (let NODE_OPTIONS reach procinit's own runtime; see renameNodeOptions).
+// Works offline: nothing is downloaded.
+import { build } from 'esbuild';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { bundleOptions } from './bundle-options.mjs';
+import { nodePtyPlugin } from './node-pty-plugin.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const work = join(root, 'dist/.sea');
+const out = join(root, 'dist/procinit');
+const useCodeCache = !process.argv.includes('--no-code-cache');
+const keepNodeOptions = process.argv.includes('--keep-node-options');
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+function fail(msg) {
+  process.stderr.write(`build/sea: ${msg}\n`);
+  process.exit(1);
+}
+
+/** Run a tool quietly; show its output only when it fails. */
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
+  if (r.error) fail(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}\n${r.stdout}${r.stderr}`);
+  return r;
+}
+
+/**
+ * Make procinit's own runtime ignore NODE_OPTIONS, which is meant for the user's Node programs (they
+ * inherit it unchanged). Node 22.20+/24 have the SEA option execArgvExtension "none" for this (set below);
+ * Node 20 has nothing, and there NODE_OPTIONS=--inspect stops a SEA from starting at all ("not allowed in
+ * NODE_OPTIONS", exit 9), V8 flags such as --max-old-space-size make it print "Code cache data rejected",
+ * and --require preloads run inside PID 1. So the one C string "NODE_OPTIONS" that node's C++ start-up
+ * passes to getenv is renamed in the copy to PI_NODE_OPTS (same length): procinit's own Node options,
+ * for debugging procinit. JavaScript inside node keeps reading the real NODE_OPTIONS (V8's copies of the
+ * name are length-prefixed strings, not C strings, and stay as they are). The build checks the result.
+ */
+function renameNodeOptions(file) {
+  const bin = readFileSync(file);
+  const name = Buffer.from('NODE_OPTIONS\0');
+  const found = [];
+  for (let i = bin.indexOf(name); i >= 0; i = bin.indexOf(name, i + 1)) {
+    const cString = i >= 4 && bin[i - 1] === 0 && bin.readUInt32LE(i - 4) !== 12; // not a V8 string (length 12 before it)
+    if (cString) found.push(i);
+  }
+  if (found.length !== 1) {
+    process.stderr.write(`build/sea: warning: found ${found.length} C strings NODE_OPTIONS in ${process.execPath}, not 1: left as they are, so NODE_OPTIONS reaches procinit itself unless this node knows execArgvExtension\n`);
+    return false;
+  }
+  bin.write('PI_NODE_OPTS', found[0], 'latin1');
+  writeFileSync(file, bin);
+  return true;
+}
+
+/** The environment for running node tools: nothing from the caller may change how node behaves. */
+function cleanEnv() {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+// The native addons that become SEA assets.
+const assets = {
+  'reaper.node': join(root, 'native/build/Release/reaper.node'),
+  'pty.node': join(dirname(require.resolve('node-pty/package.json')), 'build/Release/pty.node'),
+};
+for (const [name, file] of Object.entries(assets)) if (!existsSync(file)) fail(`${name} not found at ${file} (npm run build:native; node-pty's install builds pty.node)`);
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+// 1. the bundle: everything in one CommonJS file; in a SEA `require` only reaches built-in modules
+const bundle = join(work, 'procinit.cjs');
+const result = await build({
+  ...bundleOptions(root),
+  outfile: bundle,
+  plugins: [nodePtyPlugin(root)],
+  metafile: true,
+});
+const builtins = new Set(require('node:module').builtinModules);
+for (const meta of Object.values(result.metafile.outputs)) {
+  for (const imp of meta.imports) {
+    if (imp.external && !imp.path.startsWith('node:') && !builtins.has(imp.path)) fail(`the bundle still requires ${imp.path}, which a SEA cannot load`);
+  }
+}
+
+// 2. the blob
+const blob = join(work, 'procinit.blob');
+const config = join(work, 'sea-config.json');
+writeFileSync(
+  config,
+  JSON.stringify(
+    {
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache,
+      useSnapshot: false,
+      // newer Node (22.x, 24.x): NODE_OPTIONS does not reach procinit itself; Node 20 ignores the field
+      execArgvExtension: 'none',
+      assets,
+    },
+    null,
+    2,
+  ),
+);
+run(process.execPath, ['--experimental-sea-config', config], { cwd: work, env: cleanEnv() });
+
+// 3. a stripped copy of node with the blob injected
+const tmp = `${out}.tmp`;
+rmSync(tmp, { force: true });
+copyFileSync(process.execPath, tmp);
+chmodSync(tmp, 0o755);
+// strip: node's symbols are ~12 MB of the file; the SEA fuse and everything node needs survive it
+const stripped = spawnSync('strip', [tmp], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+if (stripped.error?.code === 'ENOENT') process.stderr.write('build/sea: warning: strip not found (binutils): dist/procinit stays unstripped\n');
+else if (stripped.status !== 0) fail(`strip failed: ${stripped.stderr}`);
+const renamed = keepNodeOptions ? false : renameNodeOptions(tmp);
+const { inject } = require('postject');
+// postject (and LIEF inside it) print progress and harmless warnings about the stripped section
+// names; keep the build quiet unless the injection fails
+const said = [];
+const quiet = { log: console.log, warn: console.warn, error: console.error, write: process.stderr.write };
+console.log = console.warn = console.error = (...a) => void said.push(a.join(' '));
+process.stderr.write = (chunk) => void said.push(String(chunk).trimEnd()) || true;
+try {
+  await inject(tmp, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: FUSE });
+} catch (err) {
+  Object.assign(console, { log: quiet.log, warn: quiet.warn, error: quiet.error });
+  process.stderr.write = quiet.write;
+  fail(`postject: ${err.message}\n${said.join('\n')}`);
+} finally {
+  Object.assign(console, { log: quiet.log, warn: quiet.warn, error: quiet.error });
+  process.stderr.write = quiet.write;
+}
+chmodSync(tmp, 0o755);
+
+// 4. it must run, and (unless kept) ignore NODE_OPTIONS
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const probe = renamed ? { ...cleanEnv(), NODE_OPTIONS: '--inspect --require /nonexistent/procinit-probe.js' } : cleanEnv();
+const check = spawnSync(tmp, ['--version'], { encoding: 'utf8', env: probe });
+if (check.status !== 0 || check.stdout.trim() !== `procinit ${pkg.version}` || check.stderr !== '') {
+  fail(`the new executable does not answer --version cleanly (status ${check.status}): ${check.stdout}${check.stderr}`);
+}
+renameSync(tmp, out);
+const mb = (statSync(out).size / 1024 / 1024).toFixed(1);
+process.stdout.write(
+  `build/sea: dist/procinit (${mb} MiB, node ${process.version}, code cache ${useCodeCache ? 'on' : 'off'}, NODE_OPTIONS ${renamed ? 'ignored' : 'honoured'} by procinit itself)\n`,
+);
