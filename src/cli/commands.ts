@@ -1,8 +1,22 @@
 /** Commands that talk to a running procinit or write exports: the verb -> handler map. */
-import { exportCommand } from './export.js';
+import { logsCommand } from './logs.js';
+import { reloadCommand } from './reload.js';
+import { scaleCommand } from './scale.js';
+import { shutdownCommand } from './shutdown.js';
+import { signalCommand } from './signal.js';
+import { restartCommand, startCommand, stopCommand } from './start-stop.js';
+import { statusCommand } from './status.js';
 
 export type Command = (args: string[]) => Promise<number>;
 
 export const COMMANDS: Record<string, Command> = {
-  export: (args) => exportCommand(args),
+  status: statusCommand,
+  start: startCommand,
+  stop: stopCommand,
+  restart: restartCommand,
+  signal: signalCommand,
+  logs: logsCommand,
+  scale: scaleCommand,
+  reload: reloadCommand,
+  shutdown: shutdownCommand,
 };

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { SIGNALS } from '../config/errors.js';
+import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
 import { handleForwardedSignals } from '../pid1/signals.js';
 
@@ -98,6 +99,9 @@ export async function execCommand(argv: string[], opts: ExecOptions): Promise<nu
       /* group empty */
     }
   }
+  // and neither may a daemon that left its process group (setsid): it was adopted by us
+  const leftovers = await killLeftoverChildren({ reap: () => reaper.sweep() });
+  if (leftovers > 0) process.stderr.write(`procinit: killed ${leftovers} leftover process(es) that had left their process group\n`);
   reaper.sweep();
   reaper.stop();
   return code;

@@ -10,6 +10,7 @@ import { OutputHub } from '../output/hub.js';
 import { createLogger, pinoLevel, type Logger } from '../output/log.js';
 import { RotatingLogFile } from '../output/logfile.js';
 import { rmSync, writeFileSync } from 'node:fs';
+import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -91,6 +92,9 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   log.info(`procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`);
   supervisor.start();
   const result = await supervisor.done;
+  // daemons that left their process group (setsid) were adopted by us: they do not outlive the run
+  const leftovers = await killLeftoverChildren({ own: () => supervisor.ownPids(), reap: () => reaper.sweep() });
+  if (leftovers > 0) log.warn(`killed ${leftovers} leftover process(es) that had left their process group`);
   unlisten();
   reaper.stop();
   await control?.close();

@@ -24,6 +24,8 @@ export function testEnv(extra: Record<string, string | undefined> = {}): Record<
   delete env.FORCE_COLOR;
   delete env.PROCINIT_SOCKET;
   env.NO_COLOR = '1';
+  // each procinit a test starts gets its own control socket: a live /run/procinit.sock refuses the next one
+  env.PROCINIT_SOCKET = join(mkdtempSync(join(tmpdir(), 'procinit-sock-')), 'ctl.sock');
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -1,0 +1,59 @@
+/**
+ * `procinit status [NAME|TYPE|group:*...] [--json]`: the processes and their states, as a table in 80
+ * columns or (--json) an array. Exit code: 0 every selected process that should run is RUNNING, 3 some
+ * is not, 4 an unknown name, 2 usage, 1 no procinit answering. A Docker HEALTHCHECK as it is.
+ */
+import type { ProcessStatus, StatusResult } from '../control/handlers/status.js';
+import { EXIT_NO_SUCH_PROCESS, json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, withControl } from '../control/client-command.js';
+import { parse } from './args.js';
+
+export const STATUS_HELP = `Usage: procinit status [NAME|TYPE|group:*...] [--json] [-s SOCKET]
+
+Shows each process of the running procinit (or only those named: web.1, a
+type or program such as web, group:*, all): its state, pid, restarts, and its
+uptime or how it last ended.
+
+      --json          an array of objects (keys in docs/protocol.md)
+${SOCKET_HELP}
+Exit codes: 0 every selected process that should run is RUNNING; 3 some is
+not (STARTING, BACKOFF, EXITED unexpectedly, FATAL, STOPPING); 4 no such
+process; 2 usage error; 1 no procinit answering. Use it as a HEALTHCHECK:
+  HEALTHCHECK CMD ["procinit", "status"]
+`;
+
+export const EXIT_NOT_RUNNING = 3;
+
+function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** The table: NAME STATE PID RESTARTS INFO, aligned; INFO cut to the terminal's width on a TTY. */
+export function statusTable(processes: ProcessStatus[], columns: number | null): string {
+  const rows = processes.map((p) => [p.name, p.state, p.pid === null ? '-' : String(p.pid), String(p.restarts), p.description]);
+  const header = ['NAME', 'STATE', 'PID', 'RESTARTS', 'INFO'];
+  const widths = header.slice(0, 4).map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (r: string[]): string => {
+    const left = r.slice(0, 4).map((cell, c) => cell.padEnd(widths[c])).join('  ') + '  ';
+    const info = columns === null ? r[4] : cut(r[4], Math.max(10, columns - left.length));
+    return (left + info).trimEnd() + '\n';
+  };
+  return [header, ...rows].map(line).join('');
+}
+
+export async function statusCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...SOCKET_OPTIONS, ...JSON_OPTION });
+  if (values.help) {
+    await out(STATUS_HELP);
+    return 0;
+  }
+  return withControl(values, async (client) => {
+    const result = await client.request<StatusResult>('status', { names: positionals });
+    if (values.json) await json(result.processes);
+    else if (result.processes.length > 0) await out(statusTable(result.processes, process.stdout.isTTY ? process.stdout.columns || 80 : null));
+    if (result.unknown.length > 0) {
+      for (const u of result.unknown) process.stderr.write(`procinit: ${u}: no such process\n`);
+      return EXIT_NO_SUCH_PROCESS;
+    }
+    return result.processes.every((p) => p.healthy) ? 0 : EXIT_NOT_RUNNING;
+  });
+}

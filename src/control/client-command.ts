@@ -1,0 +1,92 @@
+/**
+ * What every client command (status, start, logs, ...) shares: the socket options, finding the socket,
+ * connecting, and turning failures into the documented exit codes:
+ * 1 no procinit answering / a remote failure, 2 usage or config error, 4 no such process.
+ */
+import { loadRun } from '../config/load.js';
+import { defaultLoadOptions } from '../config/options.js';
+import { ControlClient, ControlUnavailable, RemoteError } from './client.js';
+import { clientSocketPath } from './socket-path.js';
+
+export const SOCKET_OPTIONS = {
+  socket: { type: 'string', short: 's' },
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const JSON_OPTION = { json: { type: 'boolean' } } as const;
+
+/** Help lines every client command shares. */
+export const SOCKET_HELP = `  -s, --socket PATH   control socket (else $PROCINIT_SOCKET, else the config's
+                      [procinit] socket, else /run/procinit.sock or
+                      \${XDG_RUNTIME_DIR:-/tmp}/procinit-<uid>.sock)
+  -c, --config FILE   read the socket path from this config's [procinit] socket
+  -h, --help          this help
+`;
+
+export const EXIT_NO_SUCH_PROCESS = 4;
+
+interface SocketValues {
+  socket?: string;
+  config?: string;
+}
+
+/** The config's `[procinit] socket`: from -c (errors are the user's), else $PROCINIT_CONFIG (best effort). */
+function configSocket(values: SocketValues, env: Record<string, string | undefined>, cwd: string): string | null {
+  if (values.config !== undefined) return loadRun(defaultLoadOptions({ config: values.config, env, cwd })).socketPath;
+  if (env.PROCINIT_SOCKET || values.socket !== undefined || !env.PROCINIT_CONFIG) return null;
+  try {
+    return loadRun(defaultLoadOptions({ config: env.PROCINIT_CONFIG, env, cwd })).socketPath;
+  } catch {
+    return null;
+  }
+}
+
+export function socketFor(values: SocketValues, env = process.env, cwd = process.cwd()): string {
+  return clientSocketPath({ flag: values.socket ?? null, config: configSocket(values, env, cwd), env, cwd }).path;
+}
+
+/** How long to wait for the hello of a procinit that is there but busy. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Connect, run the command's body, close. Expected failures become one line on stderr and an exit code;
+ * UsageError and ConfigError go up to main (exit 2).
+ */
+export async function withControl(values: SocketValues, body: (client: ControlClient) => Promise<number>): Promise<number> {
+  const path = socketFor(values);
+  let client: ControlClient | null = null;
+  try {
+    client = await ControlClient.connect(path, CONNECT_TIMEOUT_MS);
+    return await body(client);
+  } catch (err) {
+    if (err instanceof ControlUnavailable) {
+      process.stderr.write(`procinit: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof RemoteError) {
+      process.stderr.write(`procinit: ${err.message}\n`);
+      if (err.code === 'no_such_process') return EXIT_NO_SUCH_PROCESS;
+      if (err.code === 'config' || err.code === 'invalid_args') return 2;
+      return 1;
+    }
+    throw err;
+  } finally {
+    client?.close();
+  }
+}
+
+/**
+ * Write to stdout; resolves once this and everything before it is written, so process.exit does not cut
+ * a pipe's output short (stdout to a pipe is asynchronous). out('') just waits for what is pending.
+ */
+export function out(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.destroyed || !process.stdout.writable) return resolve();
+    process.stdout.write(text, () => resolve());
+  });
+}
+
+export function json(value: unknown): Promise<void> {
+  return out(JSON.stringify(value, null, 2) + '\n');
+}

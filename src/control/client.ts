@@ -1,0 +1,246 @@
+/**
+ * The client end of the control protocol: connect, read the hello, send requests, route answers and
+ * stream events by id. Used by every client command in src/cli/ (status, start, logs, ...).
+ */
+import { connect, type Socket } from 'node:net';
+import {
+  encode,
+  LineReader,
+  PROTOCOL_VERSION,
+  type ErrorBody,
+  type ErrorCode,
+  type Hello,
+  type RequestId,
+} from './protocol.js';
+
+/** Answers can be large (a status of many processes, a long log line); bound them all the same. */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** No procinit answers on the socket (missing, refused, timed out, hung up): exit 1. */
+export class ControlUnavailable extends Error {
+  override readonly name = 'ControlUnavailable';
+}
+
+/** procinit answered with an error. */
+export class RemoteError extends Error {
+  override readonly name = 'RemoteError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  onMessage(msg: Record<string, unknown>): void;
+  onClose(err: Error): void;
+}
+
+export interface StreamCall<T> {
+  /** The ok answer that opens the stream. */
+  result: Promise<T>;
+  /** Resolves at {"end":true}; rejects with RemoteError when it carries an error, ControlUnavailable on hang-up. */
+  done: Promise<void>;
+}
+
+function unavailable(path: string, err: NodeJS.ErrnoException): ControlUnavailable {
+  const how: Record<string, string> = {
+    ENOENT: 'no socket there',
+    ECONNREFUSED: 'a stale socket: nothing listens',
+    EACCES: 'permission denied: the socket is 0600, run this as the user procinit runs as',
+    ENOTSOCK: 'not a socket',
+  };
+  const detail = how[err.code ?? ''] ?? err.code ?? err.message;
+  return new ControlUnavailable(`no procinit answering on ${path} (${detail}); is it running? (--socket PATH or $PROCINIT_SOCKET)`);
+}
+
+export class ControlClient {
+  private nextId = 1;
+  private readonly pending = new Map<RequestId, Pending>();
+  private closedError: Error | null = null;
+  private closeWaiters: Array<() => void> = [];
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly path: string,
+    readonly hello: Hello,
+  ) {}
+
+  /** Connect and wait for the hello (timeoutMs for both). */
+  static connect(path: string, timeoutMs = 5000): Promise<ControlClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ path, allowHalfOpen: false });
+      let client: ControlClient | null = null;
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(new ControlUnavailable(`no procinit answering on ${path} (no answer within ${timeoutMs / 1000}s)`)), timeoutMs);
+      const reader = new LineReader(
+        (line) => {
+          let msg: Record<string, unknown>;
+          try {
+            msg = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
+          } catch {
+            if (!client) fail(new ControlUnavailable(`${path} does not speak procinit's protocol`));
+            return;
+          }
+          if (client) return client.route(msg);
+          const hello = msg as unknown as Hello;
+          if (hello.hello !== 'procinit') return fail(new ControlUnavailable(`${path} does not speak procinit's protocol`));
+          if (hello.v !== PROTOCOL_VERSION) {
+            return fail(new RemoteError('unsupported_version', `procinit on ${path} speaks protocol ${String(hello.v)}, this client ${PROTOCOL_VERSION}: use the same procinit version`));
+          }
+          settled = true;
+          clearTimeout(timer);
+          client = new ControlClient(socket, path, hello);
+          resolve(client);
+        },
+        () => {
+          const err = new ControlUnavailable(`an answer from ${path} exceeded ${MAX_ANSWER_BYTES} bytes`);
+          if (client) client.hangUp(err);
+          else fail(err);
+        },
+        MAX_ANSWER_BYTES,
+      );
+      socket.on('data', (d: Buffer) => reader.push(d));
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        if (!client) fail(unavailable(path, err));
+      });
+      socket.on('close', () => {
+        if (!client) return fail(new ControlUnavailable(`no procinit answering on ${path} (it closed the connection)`));
+        client.hangUp(new ControlUnavailable(`procinit closed the connection on ${path}`));
+      });
+    });
+  }
+
+  private route(msg: Record<string, unknown>): void {
+    const id = (msg.id ?? null) as RequestId;
+    const p = this.pending.get(id);
+    if (p) p.onMessage(msg);
+  }
+
+  private hangUp(err: Error): void {
+    if (this.closedError) return;
+    this.closedError = err;
+    this.socket.destroy();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.onClose(err);
+    const waiters = this.closeWaiters;
+    this.closeWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves when procinit closes the connection (the run ended, for `shutdown`). */
+  whenClosed(): Promise<void> {
+    if (this.closedError) return Promise.resolve();
+    return new Promise((r) => this.closeWaiters.push(r));
+  }
+
+  private send(cmd: string, args: object, pending: Pending): RequestId {
+    const id = this.nextId++;
+    if (this.closedError) {
+      pending.onClose(this.closedError);
+      return id;
+    }
+    this.pending.set(id, pending);
+    this.socket.write(encode({ v: PROTOCOL_VERSION, id, cmd, args }));
+    return id;
+  }
+
+  /** One request, one answer: the result, or a RemoteError. */
+  request<T>(cmd: string, args: object = {}): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const id = this.send(cmd, args, {
+        onMessage: (msg) => {
+          this.pending.delete(id);
+          if (msg.error) {
+            const e = msg.error as ErrorBody;
+            reject(new RemoteError(e.code, e.message));
+          } else resolve(msg.result as T);
+        },
+        onClose: reject,
+      });
+    });
+  }
+
+  /**
+   * A streaming request (logs): the opening result, then events until end. onOpen and onEvent are called
+   * synchronously as the messages arrive, so the opening result is seen before the first event.
+   */
+  stream<T, E>(cmd: string, args: object, handlers: { onOpen?: (result: T) => void; onEvent: (e: E) => void }): StreamCall<T> {
+    const onEvent = handlers.onEvent;
+    let resolveResult!: (r: T) => void;
+    let rejectResult!: (e: Error) => void;
+    let resolveDone!: () => void;
+    let rejectDone!: (e: Error) => void;
+    const result = new Promise<T>((res, rej) => {
+      resolveResult = res;
+      rejectResult = rej;
+    });
+    const done = new Promise<void>((res, rej) => {
+      resolveDone = res;
+      rejectDone = rej;
+    });
+    result.catch(() => {});
+    done.catch(() => {});
+    let opened = false;
+    const id = this.send(cmd, args, {
+      onMessage: (msg) => {
+        if (!opened) {
+          opened = true;
+          if (msg.error) {
+            this.pending.delete(id);
+            const e = msg.error as ErrorBody;
+            const err = new RemoteError(e.code, e.message);
+            rejectResult(err);
+            rejectDone(err);
+            return;
+          }
+          handlers.onOpen?.(msg.result as T);
+          resolveResult(msg.result as T);
+          if (!msg.stream) {
+            this.pending.delete(id);
+            resolveDone();
+          }
+          return;
+        }
+        if ('event' in msg) {
+          onEvent(msg.event as E);
+          return;
+        }
+        if (msg.end) {
+          this.pending.delete(id);
+          if (msg.error) {
+            const e = msg.error as ErrorBody;
+            rejectDone(new RemoteError(e.code, e.message));
+          } else resolveDone();
+        }
+      },
+      onClose: (err) => {
+        rejectResult(err);
+        rejectDone(err);
+      },
+    });
+    return { result, done };
+  }
+
+  /** Stop reading answers (the reader's own output is congested); procinit then waits or drops the stream. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  close(): void {
+    this.hangUp(new ControlUnavailable('closed'));
+  }
+}

@@ -1,0 +1,383 @@
+/**
+ * One client connection to the control socket: reads request lines (capped), dispatches each to its
+ * command, writes answers and streams. Whatever a client sends or does, it costs only its own connection:
+ * bad lines get an error answer, an oversized line gets `too_large` and the connection is closed, a client
+ * that stops reading is dropped once MAX_WRITE_BACKLOG bytes wait for it, and a client that vanishes only
+ * ends its own streams.
+ */
+import type { Socket } from 'node:net';
+import {
+  encode,
+  LineReader,
+  parseRequest,
+  RequestError,
+  RequestIdError,
+  type ErrorBody,
+  type Hello,
+  type Request,
+  type RequestId,
+} from './protocol.js';
+import { MAX_LINE_BYTES } from './protocol.js';
+
+const MAX_LINE_LIMIT_TEXT = `${MAX_LINE_BYTES / 1024 / 1024} MiB`;
+
+/** Answers waiting for a client that does not read: beyond this the connection is dropped. */
+export const MAX_WRITE_BACKLOG = 8 * 1024 * 1024;
+/** Requests of one connection being worked on at once; reading pauses beyond it. */
+export const MAX_IN_FLIGHT = 32;
+/** Bad lines in a row before the connection is closed (random bytes are not a client). */
+export const MAX_BAD_LINES = 10;
+/** A connection with nothing in flight and no stream is closed after this long. */
+export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+export interface Stream {
+  /** Send one event; false when the stream is over (client gone or too slow). */
+  event(e: unknown): boolean;
+  /** End the stream (with an error when it ended abnormally). */
+  end(error?: ErrorBody): void;
+  readonly ended: boolean;
+  /** Called once when the stream ends for any reason (client gone, server closing, end()). */
+  onEnd(fn: () => void): void;
+  /** More than STREAM_PAUSE_BYTES wait for the client: a producer that can wait should await drained(). */
+  readonly congested: boolean;
+  /** Resolves once the client has read what waits (or the stream is over). */
+  drained(): Promise<void>;
+}
+
+/** A stream that can wait (a backlog) waits beyond this; one that cannot (following) is dropped at twice... */
+export const STREAM_PAUSE_BYTES = 1024 * 1024;
+/** ...at this many bytes behind, with `too_slow`. */
+export const STREAM_DROP_BYTES = MAX_WRITE_BACKLOG / 2;
+
+export interface RequestContext {
+  readonly request: Request;
+  /** Answer ok with stream:true and return the stream; the handler's return value is then ignored. */
+  beginStream(result: unknown): Stream;
+  /**
+   * For `attach` (commands registered exclusive): take the raw socket out of the JSON protocol.
+   * Call right after writing the ok answer with writeOk(); rest holds bytes the client sent after the
+   * request line. The socket may be paused: listen for 'data', then resume() it. The connection forgets it.
+   */
+  upgrade(): { socket: Socket; rest: Buffer };
+  /** Write the ok answer now (before upgrade()); the handler's return value is then ignored. */
+  writeOk(result: unknown): void;
+  /** The client is gone. */
+  readonly closed: boolean;
+}
+
+export type Handler = (args: Record<string, unknown>, ctx: RequestContext) => Promise<unknown>;
+
+export interface CommandEntry {
+  handler: Handler;
+  /** Stop reading this connection's requests until the handler is done (attach upgrades the socket). */
+  exclusive?: boolean;
+}
+
+export interface ConnectionEvents {
+  hello: Hello;
+  commands: ReadonlyMap<string, CommandEntry>;
+  /** An unexpected handler failure (a bug): logged, answered `internal`. */
+  onInternalError(cmd: string, err: unknown): void;
+}
+
+export class Connection {
+  private readonly reader: LineReader;
+  private inFlight = 0;
+  private badLines = 0;
+  private clientEnded = false;
+  private closedFlag = false;
+  private upgraded = false;
+  /** An exclusive request (attach) is being handled: read no further request until it is done. */
+  private held = false;
+  /** Bytes received while blocked, in order. */
+  private heldBytes: Buffer[] = [];
+  private readonly streams = new Set<StreamImpl>();
+  private closeWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly socket: Socket,
+    private readonly ev: ConnectionEvents,
+  ) {
+    this.reader = new LineReader(
+      (line) => this.onLine(line),
+      () => this.fail({ code: 'too_large', message: `request line longer than ${MAX_LINE_LIMIT_TEXT}: closing the connection` }),
+    );
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', () => {
+      /* ECONNRESET / EPIPE: the client is gone; 'close' follows */
+    });
+    socket.once('close', () => this.onClose());
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => {
+      if (this.inFlight === 0 && this.streams.size === 0) socket.destroy();
+    });
+    this.write(ev.hello);
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Resolves once the socket is closed. */
+  whenClosed(): Promise<void> {
+    if (this.closedFlag) return Promise.resolve();
+    return new Promise((r) => this.closeWaiters.push(r));
+  }
+
+  /** No further request is read now: an exclusive one is in hand, or MAX_IN_FLIGHT are. */
+  private get blocked(): boolean {
+    return this.held || this.inFlight >= MAX_IN_FLIGHT;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.blocked) {
+      this.heldBytes.push(chunk);
+      this.socket.pause();
+      return;
+    }
+    const rest = this.reader.push(chunk, () => this.blocked);
+    if (rest !== null && rest.length > 0) {
+      this.heldBytes.push(rest);
+      this.socket.pause();
+    }
+  };
+
+  /** Go on with the bytes that arrived while blocked, then read the socket again. */
+  private unblock(): void {
+    if (this.blocked || this.upgraded || this.heldBytes.length === 0) {
+      if (!this.blocked && !this.upgraded && !this.closedFlag) this.socket.resume();
+      return;
+    }
+    const bytes = this.heldBytes;
+    this.heldBytes = [];
+    for (const b of bytes) this.onData(b);
+    if (this.blocked) return;
+    this.socket.resume();
+    if (this.clientEnded) this.reader.end();
+  }
+
+  /**
+   * The client has shut its sending side (or is gone: a half-open socket cannot tell). Requests already
+   * sent are answered; streams end, since nobody may be reading them.
+   */
+  private readonly onEnd = (): void => {
+    this.clientEnded = true;
+    if (!this.blocked && this.heldBytes.length === 0) this.reader.end();
+    for (const s of [...this.streams]) if (s.settled) s.end(); // the others end when their handler returns
+    this.maybeFinish();
+  };
+
+  private onClose(): void {
+    this.closedFlag = true;
+    for (const s of [...this.streams]) s.drop();
+    const waiters = this.closeWaiters;
+    this.closeWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Close our side once the client has finished sending and nothing is left to answer. */
+  private maybeFinish(): void {
+    if (this.clientEnded && this.inFlight === 0 && this.streams.size === 0 && !this.upgraded && !this.closedFlag) this.socket.end();
+  }
+
+  write(message: object): boolean {
+    if (this.closedFlag || this.upgraded || this.socket.destroyed || !this.socket.writable) return false;
+    this.socket.write(encode(message));
+    if (this.socket.writableLength > MAX_WRITE_BACKLOG) {
+      // the client does not read: drop it rather than buffer without bound
+      this.socket.destroy();
+      return false;
+    }
+    return true;
+  }
+
+  /** A protocol failure: answer it and close the connection. */
+  private fail(error: ErrorBody): void {
+    this.write({ id: null, error });
+    this.socket.end(() => this.socket.destroy());
+    const t = setTimeout(() => this.socket.destroy(), 2000);
+    t.unref();
+    this.socket.once('close', () => clearTimeout(t));
+  }
+
+  private onLine(line: Buffer): void {
+    if (this.closedFlag) return;
+    let req: Request;
+    try {
+      req = parseRequest(line);
+    } catch (err) {
+      const e = err as RequestError;
+      this.write({ id: err instanceof RequestIdError ? err.id : null, error: e.body });
+      if (++this.badLines >= MAX_BAD_LINES) this.fail({ code: 'bad_request', message: `${MAX_BAD_LINES} bad requests in a row: closing the connection` });
+      return;
+    }
+    this.badLines = 0;
+    const entry = this.ev.commands.get(req.cmd);
+    if (!entry) {
+      this.write({ id: req.id, error: { code: 'unknown_command', message: `unknown command '${req.cmd}' (known: ${[...this.ev.commands.keys()].join(', ')})` } });
+      return;
+    }
+    void this.run(req, entry);
+  }
+
+  private async run(req: Request, entry: CommandEntry): Promise<void> {
+    this.inFlight++;
+    if (entry.exclusive) this.held = true;
+    const ctx = new ContextImpl(this, req);
+    try {
+      const result = await entry.handler(req.args, ctx);
+      if (!ctx.answered) this.write({ id: req.id, ok: true, result: result ?? null });
+    } catch (err) {
+      if (err instanceof RequestError) {
+        if (ctx.stream && !ctx.stream.ended) ctx.stream.end(err.body);
+        else if (!ctx.answered) this.write({ id: req.id, error: err.body });
+      } else {
+        this.ev.onInternalError(req.cmd, err);
+        const body: ErrorBody = { code: 'internal', message: `internal error in '${req.cmd}': ${(err as Error)?.message ?? String(err)}` };
+        if (ctx.stream && !ctx.stream.ended) ctx.stream.end(body);
+        else if (!ctx.answered) this.write({ id: req.id, error: body });
+      }
+    } finally {
+      this.inFlight--;
+      if (entry.exclusive && !this.upgraded) this.held = false;
+      if (ctx.stream) {
+        ctx.stream.settled = true;
+        if (this.clientEnded) ctx.stream.end();
+      }
+      this.unblock();
+      this.maybeFinish();
+    }
+  }
+
+  addStream(s: StreamImpl): void {
+    this.streams.add(s);
+  }
+
+  removeStream(s: StreamImpl): void {
+    this.streams.delete(s);
+    this.maybeFinish();
+  }
+
+  /** Hand the raw socket over (attach). */
+  takeSocket(): { socket: Socket; rest: Buffer } {
+    this.upgraded = true;
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.setTimeout(0);
+    const rest = Buffer.concat(this.heldBytes);
+    this.heldBytes = [];
+    return { socket: this.socket, rest };
+  }
+
+  /** The server is closing: end every stream, finish answers, close. */
+  shutdown(): void {
+    for (const s of [...this.streams]) s.end();
+    if (this.upgraded) return;
+    if (this.inFlight === 0) this.socket.end();
+    else this.clientEnded = true; // close once the answers are out
+    const t = setTimeout(() => this.socket.destroy(), 3000);
+    t.unref();
+  }
+}
+
+
+class ContextImpl implements RequestContext {
+  answered = false;
+  stream: StreamImpl | null = null;
+
+  constructor(
+    private readonly conn: Connection,
+    readonly request: Request,
+  ) {}
+
+  get closed(): boolean {
+    return this.conn.closed;
+  }
+
+  beginStream(result: unknown): Stream {
+    if (this.answered) throw new Error('request already answered');
+    this.answered = true;
+    this.conn.write({ id: this.request.id, ok: true, stream: true, result: result ?? null });
+    this.stream = new StreamImpl(this.conn, this.request.id);
+    if (this.conn.closed) this.stream.drop();
+    else this.conn.addStream(this.stream);
+    return this.stream;
+  }
+
+  writeOk(result: unknown): void {
+    if (this.answered) throw new Error('request already answered');
+    this.answered = true;
+    this.conn.write({ id: this.request.id, ok: true, result: result ?? null });
+  }
+
+  upgrade(): { socket: Socket; rest: Buffer } {
+    this.answered = true;
+    return this.conn.takeSocket();
+  }
+}
+
+class StreamImpl implements Stream {
+  /** Its handler has returned: from now on only events from subscriptions arrive. */
+  settled = false;
+  private over = false;
+  private endFns: Array<() => void> = [];
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly id: RequestId,
+  ) {}
+
+  get ended(): boolean {
+    return this.over;
+  }
+
+  event(e: unknown): boolean {
+    if (this.over) return false;
+    if (this.conn.socket.writableLength > STREAM_DROP_BYTES) {
+      this.end({ code: 'too_slow', message: 'the stream fell too far behind its reader and was dropped' });
+      return false;
+    }
+    if (!this.conn.write({ id: this.id, event: e })) {
+      this.drop();
+      return false;
+    }
+    return true;
+  }
+
+  end(error?: ErrorBody): void {
+    if (this.over) return;
+    this.conn.write(error ? { id: this.id, end: true, error } : { id: this.id, end: true });
+    this.drop();
+  }
+
+  /** Over without a word (the client is gone). */
+  drop(): void {
+    if (this.over) return;
+    this.over = true;
+    this.conn.removeStream(this);
+    const fns = this.endFns;
+    this.endFns = [];
+    for (const f of fns) f();
+  }
+
+  onEnd(fn: () => void): void {
+    if (this.over) fn();
+    else this.endFns.push(fn);
+  }
+
+  get congested(): boolean {
+    return !this.over && this.conn.socket.writableLength > STREAM_PAUSE_BYTES;
+  }
+
+  drained(): Promise<void> {
+    if (!this.congested) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.conn.socket.off('drain', done);
+        resolve();
+      };
+      this.conn.socket.once('drain', done);
+      this.onEnd(done);
+    });
+  }
+}

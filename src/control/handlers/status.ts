@@ -1,0 +1,114 @@
+/** `status`: each selected process's state, pid, uptime or last exit, restarts, and whether it is healthy. */
+import { describeExit, exitStatus, type ExitInfo } from '../../supervisor/exit-info.js';
+import type { ProcessInstance } from '../../supervisor/instance.js';
+import type { ProcessState } from '../../supervisor/states.js';
+import type { Supervisor } from '../../supervisor/supervisor.js';
+import { stringList } from './args.js';
+
+export interface ExitJson {
+  code: number | null;
+  signal: string | null;
+  error: string | null;
+  /** The shell's view: the code, 128+n for signal n, 126/127 for spawn errors. */
+  status: number;
+  at: string;
+}
+
+/** One element of `status --json` (documented in docs/protocol.md; keys are stable). */
+export interface ProcessStatus {
+  name: string;
+  group: string;
+  program: string;
+  instance: number;
+  state: ProcessState;
+  pid: number | null;
+  /** Should be running now (false: stopped on purpose, or exited with an expected code). */
+  wanted: boolean;
+  /** Counts as well for the exit code: not wanted, or RUNNING. */
+  healthy: boolean;
+  started_at: string | null;
+  /** Whole seconds since the start, while it has a pid. */
+  uptime: number | null;
+  restarts: number;
+  exit: ExitJson | null;
+  /** Uptime or exit information as the table shows it. */
+  description: string;
+}
+
+export interface StatusResult {
+  processes: ProcessStatus[];
+  unknown: string[];
+}
+
+export function formatUptime(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.floor(seconds % 60);
+  const hms = `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+  return d > 0 ? `${d} day${d === 1 ? '' : 's'}, ${hms}` : hms;
+}
+
+export function formatAgo(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}
+
+function exitJson(info: ExitInfo | null): ExitJson | null {
+  if (!info) return null;
+  return { code: info.code, signal: info.signal, error: info.error, status: exitStatus(info), at: new Date(info.at).toISOString() };
+}
+
+function describe(inst: ProcessInstance, now: number, uptime: number | null): string {
+  const last = inst.lastExit;
+  const ago = last ? `, ${formatAgo(now - last.at)}` : '';
+  switch (inst.state) {
+    case 'RUNNING':
+      return `uptime ${formatUptime(uptime ?? 0)}`;
+    case 'STARTING':
+      return `starting, ${formatUptime(uptime ?? 0)}`;
+    case 'STOPPING':
+      return `stopping (SIG${inst.spec.stopsignal} sent)`;
+    case 'BACKOFF':
+      return `${last ? describeExit(last) : 'could not start'} while starting, attempt ${inst.backoff}`;
+    case 'FATAL':
+      return `gave up: ${last ? describeExit(last) : 'could not start'}${ago}`;
+    case 'EXITED':
+      return `${last ? describeExit(last) : 'exited'}${ago}${inst.restartPending ? ', restart pending' : ''}`;
+    case 'STOPPED':
+      return last ? `stopped${ago}` : inst.spec.autostart ? 'not started' : 'not started (autostart=false)';
+  }
+}
+
+export function processStatus(inst: ProcessInstance, now = Date.now()): ProcessStatus {
+  const pid = inst.pid;
+  const uptime = pid !== null && inst.startedAt !== null ? Math.max(0, Math.floor((now - inst.startedAt) / 1000)) : null;
+  const wanted = inst.wanted;
+  return {
+    name: inst.name,
+    group: inst.spec.group,
+    program: inst.spec.program,
+    instance: inst.spec.instance,
+    state: inst.state,
+    pid,
+    wanted,
+    healthy: !wanted || inst.state === 'RUNNING',
+    started_at: inst.startedAt !== null ? new Date(inst.startedAt).toISOString() : null,
+    uptime,
+    restarts: inst.restarts,
+    exit: exitJson(inst.lastExit),
+    description: describe(inst, now, uptime),
+  };
+}
+
+export function statusHandler(supervisor: Supervisor) {
+  return async (args: Record<string, unknown>): Promise<StatusResult> => {
+    const names = stringList(args, 'names');
+    const { found, unknown } = supervisor.select(names);
+    const now = Date.now();
+    return { processes: found.map((i) => processStatus(i, now)), unknown };
+  };
+}

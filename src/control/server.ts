@@ -1,0 +1,173 @@
+/**
+ * The control socket server: claims the socket path (a stale socket is replaced, a live one refused),
+ * listens with mode 0600 from the first instant (umask around bind), hands each connection to a
+ * Connection, and on close ends every stream and removes the socket file, if it is still ours.
+ */
+import { chmodSync, lstatSync, statSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { Connection, type CommandEntry } from './connection.js';
+import { LineReader, type Hello } from './protocol.js';
+import { checkSocketPath, ControlSocketError } from './socket-path.js';
+
+/** Connections beyond this are closed by the kernel-facing accept loop at once. */
+export const MAX_CONNECTIONS = 1024;
+
+export interface ServerOptions {
+  path: string;
+  hello: Hello;
+  commands: ReadonlyMap<string, CommandEntry>;
+  onInternalError(cmd: string, err: unknown): void;
+}
+
+export type Probe = { state: 'absent' } | { state: 'stale' } | { state: 'live'; pid: number | null };
+
+/** Is something listening on this socket file? Reads the hello for the pid when it is a procinit. */
+export function probeSocket(path: string, timeoutMs = 2000): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(path);
+    let connected = false;
+    const finish = (p: Probe): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(p);
+    };
+    const timer = setTimeout(() => finish({ state: 'live', pid: null }), timeoutMs);
+    const reader = new LineReader(
+      (line) => {
+        let pid: number | null = null;
+        try {
+          const hello = JSON.parse(line.toString('utf8')) as Partial<Hello>;
+          if (hello.hello === 'procinit' && typeof hello.pid === 'number') pid = hello.pid;
+        } catch {
+          /* not a procinit */
+        }
+        finish({ state: 'live', pid });
+      },
+      () => finish({ state: 'live', pid: null }),
+      4096,
+    );
+    sock.on('connect', () => {
+      connected = true;
+    });
+    sock.on('data', (d: Buffer) => reader.push(d));
+    sock.on('close', () => {
+      if (connected) finish({ state: 'live', pid: null });
+    });
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (connected) return;
+      clearTimeout(timer);
+      if (err.code === 'ECONNREFUSED') resolve({ state: 'stale' });
+      else if (err.code === 'ENOENT') resolve({ state: 'absent' });
+      else reject(new ControlSocketError(`cannot check the control socket ${path}: ${err.code ?? err.message}`));
+    });
+  });
+}
+
+/** Make the path free for us, or say why it is not. */
+async function claim(path: string): Promise<void> {
+  checkSocketPath(path);
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new ControlSocketError(`cannot use the control socket ${path}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  if (!st.isSocket()) throw new ControlSocketError(`${path} exists and is not a socket: remove it or choose another --socket`);
+  const probe = await probeSocket(path);
+  if (probe.state === 'live') {
+    const who = probe.pid !== null ? `another procinit (pid ${probe.pid})` : 'another process';
+    throw new ControlSocketError(`${who} is already listening on ${path}: stop it or choose another --socket`, 'in_use');
+  }
+  if (probe.state === 'stale') {
+    try {
+      unlinkSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new ControlSocketError(`cannot replace the stale control socket ${path}: ${(err as NodeJS.ErrnoException).code}`);
+      }
+    }
+  }
+}
+
+export class ControlServer {
+  private readonly connections = new Set<Connection>();
+  private ino: number | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly exitHook = (): void => this.unlinkIfOurs();
+
+  private constructor(
+    private readonly server: Server,
+    readonly path: string,
+  ) {}
+
+  /** Claim the path and listen (mode 0600). Throws ControlSocketError with one readable line. */
+  static async listen(opts: ServerOptions): Promise<ControlServer> {
+    await claim(opts.path);
+    const server = createServer({ allowHalfOpen: true });
+    server.maxConnections = MAX_CONNECTIONS;
+    const control = new ControlServer(server, opts.path);
+    server.on('connection', (socket) => {
+      const conn = new Connection(socket, { hello: opts.hello, commands: opts.commands, onInternalError: opts.onInternalError });
+      control.connections.add(conn);
+      void conn.whenClosed().then(() => control.connections.delete(conn));
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        const what =
+          err.code === 'EADDRINUSE'
+            ? `another procinit is already listening on ${opts.path}: stop it or choose another --socket`
+            : `cannot create the control socket ${opts.path}: ${err.code ?? err.message}`;
+        reject(new ControlSocketError(what, err.code === 'EADDRINUSE' ? 'in_use' : 'unusable'));
+      };
+      server.once('error', onError);
+      server.once('listening', () => {
+        server.off('error', onError);
+        resolve();
+      });
+      // umask 177 while bind() creates the file: it is 0600 from the first instant, no window to connect
+      const previous = process.umask(0o177);
+      try {
+        server.listen(opts.path);
+      } finally {
+        process.umask(previous);
+      }
+    });
+    server.on('error', () => {
+      /* accept errors (EMFILE) are transient; connections in progress are unaffected */
+    });
+    chmodSync(opts.path, 0o600);
+    control.ino = statSync(opts.path).ino;
+    process.on('exit', control.exitHook);
+    return control;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stop listening, end every stream and connection, remove the socket file. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      const closed = new Promise<void>((r) => this.server.close(() => r()));
+      this.unlinkIfOurs();
+      const conns = [...this.connections];
+      for (const c of conns) c.shutdown();
+      await Promise.all([closed, ...conns.map((c) => c.whenClosed())]);
+      process.off('exit', this.exitHook);
+    })();
+    return this.closing;
+  }
+
+  /** Remove the socket file unless another procinit has replaced it meanwhile. */
+  private unlinkIfOurs(): void {
+    if (this.ino === null) return;
+    try {
+      if (statSync(this.path).ino === this.ino) unlinkSync(this.path);
+    } catch {
+      /* already gone */
+    }
+    this.ino = null;
+  }
+}

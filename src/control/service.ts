@@ -1,0 +1,104 @@
+/**
+ * The control service: the verb -> handler map the socket server dispatches to, over the running
+ * supervisor. Formation changes (scale, reload) run one at a time, in the order they were asked for.
+ */
+import { ConfigError, UsageError } from '../config/errors.js';
+import { loadRun } from '../config/load.js';
+import type { LoadOptions } from '../config/options.js';
+import type { OutputHub } from '../output/hub.js';
+import type { Logger } from '../output/log.js';
+import { applyReload, FormationMemory, type ReloadSummary } from '../supervisor/reload.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { CommandEntry } from './connection.js';
+import { attachUnavailable } from './handlers/attach.js';
+import { helloHandler, reloadHandler, shutdownHandler } from './handlers/lifecycle.js';
+import { logsHandler } from './handlers/logs.js';
+import { scaleHandler } from './handlers/scale.js';
+import { signalHandler } from './handlers/signal.js';
+import { restartHandler, startHandler, stopHandler } from './handlers/start-stop.js';
+import { statusHandler } from './handlers/status.js';
+import { RequestError, type Hello } from './protocol.js';
+
+/** What the control side needs of the running procinit. */
+export interface ControlRuntime {
+  supervisor: Supervisor;
+  hub: OutputHub;
+  log: Logger;
+  /** The options the run was loaded with: reload reads the config again with exactly these. */
+  load: LoadOptions;
+}
+
+export interface ControlService {
+  commands: Map<string, CommandEntry>;
+  /** Re-read the config and apply the difference; RequestError('config') when it does not load. */
+  reload(): Promise<ReloadSummary>;
+}
+
+/** One at a time: each task starts when the previous one has settled. */
+function serial(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => {});
+    return run;
+  };
+}
+
+function summarize(s: ReloadSummary): string {
+  const parts = [
+    s.added.length > 0 ? `added ${s.added.join(', ')}` : '',
+    s.removed.length > 0 ? `removed ${s.removed.join(', ')}` : '',
+    s.changed.length > 0 ? `restarted ${s.changed.join(', ')}` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? `${parts.join('; ')} (${s.unchanged.length} unchanged)` : `nothing changed (${s.unchanged.length} processes)`;
+}
+
+export function createControlService(rt: ControlRuntime, hello: Hello): ControlService {
+  const { supervisor, hub, log } = rt;
+  supervisor.setMaxListeners(0); // every waiting start/restart listens for state changes
+  const formation = new FormationMemory(supervisor.run);
+  const oneAtATime = serial();
+
+  const reload = (): Promise<ReloadSummary> =>
+    oneAtATime(async () => {
+      if (supervisor.stopping) throw new RequestError('shutting_down', 'procinit is shutting down');
+      let next;
+      try {
+        next = loadRun(rt.load);
+      } catch (err) {
+        if (err instanceof ConfigError || err instanceof UsageError) {
+          log.error(`reload refused, nothing changed: ${err.message}`);
+          throw new RequestError('config', err.message);
+        }
+        throw err;
+      }
+      for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+      formation.carryOver(next);
+      const summary = await applyReload(supervisor, next, { setNames: (names) => hub.formatter.setNames(names) });
+      log.info(`reload: ${summarize(summary)}`);
+      return summary;
+    });
+
+  const scaleOne = (program: string, count: number): Promise<{ started: string[]; stopped: string[] }> =>
+    oneAtATime(async () => {
+      const r = await supervisor.scale(program, count);
+      formation.noteScale(program, count);
+      if (r.started.length + r.stopped.length > 0) log.info(`scale ${program}=${count}${r.started.length ? `: started ${r.started.join(', ')}` : ''}${r.stopped.length ? `: stopped ${r.stopped.join(', ')}` : ''}`);
+      return r;
+    });
+
+  const commands = new Map<string, CommandEntry>([
+    ['hello', { handler: helloHandler(supervisor, hello) }],
+    ['status', { handler: statusHandler(supervisor) }],
+    ['start', { handler: startHandler(supervisor) }],
+    ['stop', { handler: stopHandler(supervisor) }],
+    ['restart', { handler: restartHandler(supervisor) }],
+    ['signal', { handler: signalHandler(supervisor) }],
+    ['logs', { handler: logsHandler(supervisor, hub) }],
+    ['scale', { handler: scaleHandler(supervisor, scaleOne) }],
+    ['reload', { handler: reloadHandler(reload) }],
+    ['shutdown', { handler: shutdownHandler(supervisor, log) }],
+    ['attach', { handler: attachUnavailable(), exclusive: true }],
+  ]);
+  return { commands, reload };
+}

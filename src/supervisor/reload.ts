@@ -1,0 +1,150 @@
+/**
+ * Apply a re-read config to the running supervisor, as `supervisorctl update` does: start added processes,
+ * stop removed ones, restart changed ones, leave unchanged ones untouched.
+ *
+ * Processes are matched by name (web.1, worker_00). Two specs are the same process when everything that
+ * shapes the running process is equal: the spec without its source position, plus what it inherits from
+ * the run (environment from .env/-e/[supervisord] environment, working directory, umask, format).
+ * So an edit of .env restarts every process that sees it; moving a line in the file restarts nothing.
+ *
+ * The RunSpec object is updated in place: the launcher holds the same object, so new and restarted
+ * processes get the new run-wide environment.
+ */
+import { allProcesses, type ProcessSpec, type RunSpec } from '../config/model.js';
+import type { ProcessInstance } from './instance.js';
+import type { Supervisor } from './supervisor.js';
+
+export interface ReloadPlan {
+  added: ProcessSpec[];
+  removed: ProcessInstance[];
+  changed: Array<{ instance: ProcessInstance; spec: ProcessSpec }>;
+  unchanged: ProcessInstance[];
+}
+
+/** What `procinit reload` answers (instance names). */
+export interface ReloadSummary {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: string[];
+}
+
+/** JSON with sorted keys: equal values give equal strings. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .filter((k) => obj[k] !== undefined && typeof obj[k] !== 'function')
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The spec as the launcher will see it, without where it was written. */
+export function effectiveSpec(run: RunSpec, spec: ProcessSpec): Record<string, unknown> {
+  const { source: _source, ...rest } = spec;
+  return {
+    ...rest,
+    environment: { ...run.environment, ...spec.environment },
+    directory: spec.directory ?? run.root,
+    umask: spec.umask ?? run.umask,
+    format: run.format,
+  };
+}
+
+export function sameProcess(oldRun: RunSpec, a: ProcessSpec, newRun: RunSpec, b: ProcessSpec): boolean {
+  return stableStringify(effectiveSpec(oldRun, a)) === stableStringify(effectiveSpec(newRun, b));
+}
+
+/** Compare the running instances (of oldRun) with the processes of newRun. Pure. */
+export function planReload(oldRun: RunSpec, instances: readonly ProcessInstance[], newRun: RunSpec): ReloadPlan {
+  const wanted = new Map(allProcesses(newRun).map((s) => [s.name, s]));
+  const plan: ReloadPlan = { added: [], removed: [], changed: [], unchanged: [] };
+  const seen = new Set<string>();
+  for (const inst of instances) {
+    const spec = wanted.get(inst.name);
+    seen.add(inst.name);
+    if (!spec) plan.removed.push(inst);
+    else if (sameProcess(oldRun, inst.spec, newRun, spec)) plan.unchanged.push(inst);
+    else plan.changed.push({ instance: inst, spec });
+  }
+  for (const spec of wanted.values()) if (!seen.has(spec.name)) plan.added.push(spec);
+  return plan;
+}
+
+/**
+ * Instance counts set at run time by `procinit scale` survive a reload, unless the reloaded config
+ * changes that program's own count (numprocs, or the formation) compared with the config before.
+ */
+export class FormationMemory {
+  private configCounts = new Map<string, number>();
+  private readonly scaled = new Map<string, number>();
+
+  constructor(run: RunSpec) {
+    this.configCounts = counts(run);
+  }
+
+  noteScale(program: string, count: number): void {
+    this.scaled.set(program, count);
+  }
+
+  /** Re-instantiate newRun's programs with their run-time counts where those still apply. */
+  carryOver(newRun: RunSpec): void {
+    const fresh = counts(newRun);
+    for (const program of newRun.programs) {
+      const n = this.scaled.get(program.name);
+      if (n === undefined) continue;
+      if (this.configCounts.get(program.name) !== fresh.get(program.name)) {
+        this.scaled.delete(program.name);
+        continue;
+      }
+      program.instances = Array.from({ length: n }, (_, k) => program.instantiate(program.firstInstance + k));
+    }
+    for (const name of [...this.scaled.keys()]) if (!fresh.has(name)) this.scaled.delete(name);
+    this.configCounts = fresh;
+  }
+}
+
+function counts(run: RunSpec): Map<string, number> {
+  return new Map(run.programs.map((p) => [p.name, p.instances.length]));
+}
+
+export interface ApplyOptions {
+  /** New process names appear on the multiplexed output: align their prefixes. */
+  setNames?(names: string[]): void;
+}
+
+/** Stop removed and changed processes, switch the run to newRun, start changed and added ones. */
+export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts: ApplyOptions = {}): Promise<ReloadSummary> {
+  const oldRun = supervisor.run;
+  const plan = planReload(oldRun, supervisor.instances, newRun);
+  const leaving = [...plan.removed, ...plan.changed.map((c) => c.instance)];
+  await Promise.all(leaving.map((i) => i.stop()));
+  for (const inst of leaving) {
+    const at = supervisor.instances.indexOf(inst);
+    if (at >= 0) supervisor.instances.splice(at, 1);
+  }
+
+  for (const inst of plan.unchanged) inst.spec = newRun.programs.flatMap((p) => p.instances).find((s) => s.name === inst.name) ?? inst.spec;
+  const socketPath = oldRun.socketPath; // the socket stays where it is until procinit restarts
+  Object.assign(oldRun, newRun, { socketPath });
+
+  const arriving = [...plan.changed.map((c) => c.spec), ...plan.added].map((spec) => supervisor.add(spec));
+  const order = new Map(allProcesses(oldRun).map((s, i) => [s.name, i]));
+  const sorted = [...supervisor.instances].sort((a, b) => (order.get(a.name) ?? Infinity) - (order.get(b.name) ?? Infinity));
+  supervisor.instances.splice(0, supervisor.instances.length, ...sorted);
+  if (arriving.length > 0) opts.setNames?.(arriving.map((i) => i.name));
+
+  const startable = arriving.filter((i) => i.spec.autostart).sort((a, b) => a.spec.priority - b.spec.priority);
+  for (const inst of startable) if (!supervisor.stopping) inst.start();
+
+  return {
+    added: plan.added.map((s) => s.name),
+    removed: plan.removed.map((i) => i.name),
+    changed: plan.changed.map((c) => c.spec.name),
+    unchanged: plan.unchanged.map((i) => i.name),
+  };
+}
