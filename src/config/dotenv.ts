@@ -70,7 +70,9 @@ function unquoted(rest: string): string {
 
 /**
  * A quoted value starting at `start` (the text after `=`, beginning with the quote) on line index `first`;
- * it may continue on the following lines until the closing quote.
+ * it may continue on the following lines until the closing quote. Each line is scanned once (a long file
+ * with an unclosed quote near the top is refused in linear time): a backslash at the end of a line escapes
+ * the line break itself, so every line's scan starts afresh.
  */
 function readQuoted(
   lines: string[],
@@ -80,12 +82,13 @@ function readQuoted(
   key: string,
   file: string,
 ): { value: string; lastLine: number } {
-  let text = start.slice(1);
+  const parts: string[] = [];
+  let segment = start.slice(1);
   let index = first;
   for (;;) {
-    const close = findClosingQuote(text, quote);
+    const close = findClosingQuote(segment, quote);
     if (close >= 0) {
-      const after = text.slice(close + 1);
+      const after = segment.slice(close + 1);
       if (!/^[ \t]*(#.*)?$/.test(after)) {
         throw new ConfigError(
           file,
@@ -93,14 +96,16 @@ function readQuoted(
           `unexpected text after the closing quote of ${key}: '${after.trim()}'`,
         );
       }
-      const body = text.slice(0, close);
+      parts.push(segment.slice(0, close));
+      const body = parts.join('\n');
       return { value: quote === '"' ? unescapeDouble(body) : body, lastLine: index };
     }
+    parts.push(segment);
     index++;
     if (index >= lines.length) {
       throw new ConfigError(file, first + 1, `unterminated ${QUOTE_NAMES[quote]} value for ${key} (no closing ${quote})`);
     }
-    text += '\n' + lines[index];
+    segment = lines[index];
   }
 }
 

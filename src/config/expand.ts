@@ -105,7 +105,8 @@ export function pyFormat(template: string, expansions: Expansions): string {
       const code = conv.codePointAt(0) ?? 0;
       throw new FormatError(
         'bad-format',
-        `unsupported format character '${conv}' (0x${code.toString(16)}) at index ${i - 1}`,
+        // as Python words it, but a line break or other control character is shown escaped (one-line messages)
+        `unsupported format character '${code < 0x20 || code === 0x7f ? pyRepr(conv).slice(1, -1) : conv}' (0x${code.toString(16)}) at index ${i - 1}`,
       );
     }
     if (key === null) {

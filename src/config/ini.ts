@@ -99,6 +99,9 @@ interface PendingValue {
   line: number;
 }
 
+/** Values read in one readText call, per target (a section's options or the defaults), in first-seen order. */
+type PendingSections = Map<Map<string, IniValue>, Map<string, PendingValue>>;
+
 /** A parsed INI document; read several files into it to merge them (supervisord's [include]). */
 export class IniDocument {
   readonly sections = new Map<string, IniSection>();
@@ -111,7 +114,8 @@ export class IniDocument {
     let cursect: Map<string, PendingValue> | null = null;
     let optname: string | null = null;
     let indentLevel = 0;
-    const pending: Array<{ target: Map<string, IniValue>; values: Map<string, PendingValue> }> = [];
+    // per section target, in first-seen order (a Map: a file of thousands of sections stays linear)
+    const pending: PendingSections = new Map();
 
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
@@ -155,7 +159,7 @@ export class IniDocument {
       cursect.set(optname, { parts: [option.value], file, line: lineno });
     }
 
-    for (const { target, values } of pending) {
+    for (const [target, values] of pending) {
       for (const [key, v] of values) {
         target.set(key, { value: pyRstrip(v.parts.join('\n')), file: v.file, line: v.line });
       }
@@ -167,7 +171,7 @@ export class IniDocument {
     name: string,
     file: string,
     line: number,
-    pending: Array<{ target: Map<string, IniValue>; values: Map<string, PendingValue> }>,
+    pending: PendingSections,
   ): Map<string, PendingValue> {
     let target: Map<string, IniValue>;
     if (name === DEFAULT_SECTION) {
@@ -180,14 +184,14 @@ export class IniDocument {
       }
       target = section.options;
     }
-    let entry = pending.find((p) => p.target === target);
-    if (!entry) {
+    let values = pending.get(target);
+    if (!values) {
       // Existing keys stay in their place; new ones from this read are appended in order.
-      entry = { target, values: new Map() };
-      pending.push(entry);
+      values = new Map();
+      pending.set(target, values);
     }
     // Keys already read in this file's earlier occurrence of the section continue to accumulate there.
-    return entry.values;
+    return values;
   }
 
   hasSection(name: string): boolean {

@@ -55,8 +55,11 @@ export class FdWriter extends EventEmitter {
   private writeAll(batch: Buffer[], retries: number): void {
     writev(this.fd, batch, (err, n) => {
       if (err) {
-        if (err.code === 'EAGAIN' && retries < 1000) {
-          setTimeout(() => this.writeAll(batch, retries + 1), 5);
+        if (err.code === 'EAGAIN') {
+          // A full non-blocking pipe: the reader is slow or stopped, not gone (that is EPIPE). Wait for it as
+          // long as it takes: the queue is bounded and the programs block meanwhile (back-pressure), while
+          // giving up here would drop every line from now on.
+          setTimeout(() => this.writeAll(batch, retries + 1), Math.min(5 * (retries + 1), 50));
           return;
         }
         // EPIPE and friends: the reader is gone; drop output from now on rather than crash.
