@@ -1,0 +1,71 @@
+// Issue 7's goals, each a ratio (or a bound) on procinit's medians, and whether this run meets it.
+
+function med(metrics, metricId, rowId) {
+  const m = metrics.get(metricId);
+  const s = m?.stat(rowId);
+  return s ? s.median : null;
+}
+
+function naReason(metrics, metricId, rowId) {
+  return metrics.get(metricId)?.rows.get(rowId)?.na ?? 'no measurement';
+}
+
+function ratioGoal(metrics, { id, goal, metric, ref, bound, higher = false, scenario, extraCheck }) {
+  const p = med(metrics, metric, 'procinit');
+  const r = med(metrics, metric, ref);
+  if (p === null || r === null) {
+    return { id, goal, scenario, met: null, measured: p === null ? naReason(metrics, metric, 'procinit') : naReason(metrics, metric, ref) };
+  }
+  const ratio = p / r;
+  let met = higher ? ratio >= bound : ratio <= bound;
+  let why = '';
+  if (met && extraCheck) {
+    const e = extraCheck();
+    if (e) {
+      met = false;
+      why = `; ${e}`;
+    }
+  }
+  const m = metrics.get(metric);
+  const fmt = (v) => `${v.toLocaleString('en', { maximumFractionDigits: m.digits })} ${m.unit}`;
+  return { id, goal, scenario, met, ratio, measured: `${fmt(p)} vs ${fmt(r)} → ${ratio.toFixed(ratio < 0.1 ? 3 : 2)}×${why}` };
+}
+
+export function evaluateGoals(metrics) {
+  const goals = [];
+  goals.push(ratioGoal(metrics, { id: 'start-supervisord', goal: 'Start ≤ 0.1× supervisord', metric: 'start', ref: 'supervisord', bound: 0.1, scenario: 'start' }));
+  goals.push(ratioGoal(metrics, { id: 'start-node', goal: 'Start ≤ 2× a bare `node -e 0`', metric: 'start', ref: 'node-e0', bound: 2, scenario: 'start' }));
+  goals.push(ratioGoal(metrics, { id: 'idle-pm2', goal: 'Idle RSS ≤ pm2-runtime', metric: 'idle', ref: 'pm2-runtime', bound: 1, scenario: 'idle' }));
+  goals.push(ratioGoal(metrics, { id: 'idle-node', goal: 'Idle RSS ≤ 1.3× a bare idle `node`', metric: 'idle', ref: 'node-idle', bound: 1.3, scenario: 'idle' }));
+  const whole = () => {
+    for (const id of ['throughput', 'throughput-block']) {
+      const row = metrics.get(id)?.rows.get('procinit');
+      const bad = (row?.extra.verify ?? []).filter((v) => !/checksum ok/.test(v) || /broken|lost/.test(v));
+      if (bad.length) return `procinit lost or broke lines${id.endsWith('block') ? ' (block writes)' : ''}: ${bad[0]}`;
+    }
+    return null;
+  };
+  goals.push(ratioGoal(metrics, { id: 'tput-supervisord', goal: 'Log throughput ≥ 3× supervisord (every line whole)', metric: 'throughput', ref: 'supervisord', bound: 3, higher: true, scenario: 'throughput', extraCheck: whole }));
+  goals.push(ratioGoal(metrics, { id: 'tput-cat', goal: 'Log throughput ≥ 0.5× a raw pipe (`cat`)', metric: 'throughput', ref: 'cat', bound: 0.5, higher: true, scenario: 'throughput', extraCheck: whole }));
+
+  const sd = metrics.get('shutdown')?.stat('procinit');
+  goals.push(
+    sd
+      ? { id: 'shutdown', goal: 'Shutdown overhead ≤ 50 ms', scenario: 'shutdown', met: sd.median <= 50, measured: `${sd.median.toFixed(1)} ms (min ${sd.min.toFixed(1)}, max ${sd.max.toFixed(1)})` }
+      : { id: 'shutdown', goal: 'Shutdown overhead ≤ 50 ms', scenario: 'shutdown', met: null, measured: naReason(metrics, 'shutdown', 'procinit') },
+  );
+
+  const reap = metrics.get('reaping');
+  for (const rowId of ['procinit', 'procinit-procfile']) {
+    const row = reap?.rows.get(rowId);
+    const s = reap?.stat(rowId);
+    const goal = `10 000 orphans reaped, none left, within 1 s (${row?.label ?? rowId})`;
+    if (!s) goals.push({ id: `reap-${rowId}`, goal, scenario: 'reaping', met: null, measured: row?.na ?? 'no measurement' });
+    else {
+      const failures = reap.notesOf(row).filter((n) => /zombies left|only/.test(n));
+      goals.push({ id: `reap-${rowId}`, goal, scenario: 'reaping', met: s.max <= 1000 && failures.length === 0, measured: `median ${s.median.toFixed(1)} ms, worst ${s.max.toFixed(1)} ms${failures.length ? `; ${failures[0]}` : ''}` });
+    }
+  }
+  goals.push(ratioGoal(metrics, { id: 'control-node', goal: 'Status round trip ≤ 1.5× `node -e 0`', metric: 'control', ref: 'node-e0', bound: 1.5, scenario: 'control' }));
+  return goals;
+}
