@@ -16,6 +16,7 @@ export interface LaunchedChild {
   stderr: Readable | null;
   /** Set when the process runs in a pseudo-terminal. */
   pty: PtyProcess | null;
+  /** Called once when the process has ended; every registered callback is kept. */
   onExit(cb: (info: ExitInfo) => void): void;
 }
 
@@ -89,12 +90,12 @@ export class ProcessLauncher implements Launcher {
     ids: { uid: number; gid: number } | undefined,
   ): LaunchedChild {
     const child = spawnChild(file, args, { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
-    let exitCb: ((info: ExitInfo) => void) | null = null;
+    const exitCbs: Array<(info: ExitInfo) => void> = [];
     let ended: ExitInfo | null = null;
     const finish = (info: ExitInfo): void => {
       if (ended) return;
       ended = info;
-      exitCb?.(info);
+      for (const cb of exitCbs) cb(info);
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (child.pid !== undefined && err.code !== 'ENOENT' && err.code !== 'EACCES') return; // kill() errors etc.
@@ -109,7 +110,7 @@ export class ProcessLauncher implements Launcher {
       stderr: child.stderr,
       pty: null,
       onExit(cb) {
-        exitCb = cb;
+        exitCbs.push(cb);
         if (ended) cb(ended);
       },
     };
@@ -131,12 +132,12 @@ export class ProcessLauncher implements Launcher {
     } catch (err) {
       throw new LaunchError(`${spec.name}: cannot start in a terminal: ${(err as Error).message}`);
     }
-    let exitCb: ((info: ExitInfo) => void) | null = null;
+    const exitCbs: Array<(info: ExitInfo) => void> = [];
     let ended: ExitInfo | null = null;
     p.onExit(({ exitCode, signal }) => {
       const sigName = signal ? (Object.entries(osSignals()).find(([, n]) => n === signal)?.[0] ?? null) : null;
       ended = { code: sigName ? null : exitCode, signal: sigName ? sigName.replace(/^SIG/, '') : null, error: null, at: Date.now() };
-      exitCb?.(ended);
+      for (const cb of exitCbs) cb(ended!);
     });
     return {
       pid: p.pid,
@@ -145,7 +146,7 @@ export class ProcessLauncher implements Launcher {
       stderr: null,
       pty: p,
       onExit(cb) {
-        exitCb = cb;
+        exitCbs.push(cb);
         if (ended) cb(ended);
       },
     };

@@ -75,7 +75,8 @@ export class Supervisor extends EventEmitter {
       onSpawn: (inst, child) => this.onSpawn(inst, child),
       onExit: (inst, info, _expected, willRestart) => {
         this.decide(decideOnExit(inst, info, willRestart));
-        if (!this.shuttingDown) this.decide(decideWhenIdle(this.instances));
+        // a restart is about to be spawned: the run is not idle
+        if (!this.shuttingDown && !willRestart) this.decide(decideWhenIdle(this.instances));
       },
       onFatal: (inst) => {
         this.decide(decideOnFatal(this.run, inst));

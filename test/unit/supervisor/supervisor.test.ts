@@ -1,0 +1,47 @@
+/** The Supervisor with fake processes: run-level policy. */
+import { describe, expect, it } from 'vitest';
+import { Supervisor } from '../../../src/supervisor/supervisor.js';
+import { silentLogger } from '../../../src/output/log.js';
+import type { ProcessSpec, RunSpec } from '../../../src/config/model.js';
+import { FakeClock, FakeLauncher, spec } from '../../helpers/fakes.js';
+
+function runOf(specs: ProcessSpec[]): RunSpec {
+  return {
+    format: 'supervisord', file: 'x.conf', root: '/', onFatal: 'shutdown', socketPath: null, logfile: null, loglevel: null,
+    pidfile: null, environment: {}, umask: null, warnings: [],
+    programs: specs.map((s) => ({ name: s.program, group: s.group, instances: [s], instantiate: () => s, firstInstance: 0, source: s.source })),
+  };
+}
+
+describe('Supervisor', () => {
+  it('keeps running a program that exits at once under autorestart=true with startsecs=0', () => {
+    const clock = new FakeClock();
+    const launcher = new FakeLauncher(clock);
+    const sup = new Supervisor(runOf([spec({ startsecs: 0, autorestart: 'true' })]), { launcher, clock, log: silentLogger(), signal: () => {} });
+    sup.start();
+    for (let i = 0; i < 100; i++) launcher.last.exit(0);
+    expect(launcher.children).toHaveLength(101);
+    expect(sup.stopping).toBe(false);
+    expect(sup.instances[0].state).toBe('RUNNING');
+  });
+
+  it('forgets the pids of exited children, so the reaper may reap a reused pid', () => {
+    const clock = new FakeClock();
+    const launcher = new FakeLauncher(clock);
+    const sup = new Supervisor(runOf([spec({ startsecs: 0, autorestart: 'true' })]), { launcher, clock, log: silentLogger(), signal: () => {} });
+    sup.start();
+    const first = launcher.last.pid;
+    launcher.last.exit(1);
+    expect(sup.ownPids().has(first)).toBe(false);
+    expect(sup.ownPids().has(launcher.last.pid)).toBe(true);
+  });
+
+  it('ends the run when every program has ended by itself', async () => {
+    const clock = new FakeClock();
+    const launcher = new FakeLauncher(clock);
+    const sup = new Supervisor(runOf([spec({ startsecs: 0, autorestart: 'false' })]), { launcher, clock, log: silentLogger(), signal: () => {} });
+    sup.start();
+    launcher.last.exit(0);
+    expect((await sup.done).code).toBe(0);
+  });
+});
