@@ -47,9 +47,26 @@ function signalName(sig: NodeJS.Signals | null): string | null {
   return sig ? sig.replace(/^SIG/, '') : null;
 }
 
+/** Words that make a command more than one simple command, so the shell must stay. */
+const SHELL_WORDS = new Set(['if', 'for', 'while', 'until', 'case', 'exec', 'trap', 'cd', 'export', 'set', 'ulimit', 'umask', 'source', '.', 'eval', 'wait', 'read', 'exit', 'return', 'unset', 'alias', 'command', 'builtin', '{', '!', 'time']);
+
+/**
+ * A simple command (no ; & | ( ) ` newline, not a shell keyword or builtin) runs as `exec CMD` under the
+ * shell, as Ruby's spawn does for foreman: the program replaces the shell, so it gets its stop signal
+ * itself and no idle shell stays around per process. Variables ($PORT) are still expanded by the shell.
+ */
+export function shellCommand(command: string): string {
+  const trimmed = command.trim();
+  if (/[;&|()`\n]/.test(trimmed)) return command;
+  const first = trimmed.split(/\s+/)[0] ?? '';
+  // leading assignments (FOO=1 cmd) would need `FOO=1 exec cmd`: keep those as written
+  if (first === '' || SHELL_WORDS.has(first) || first.includes('=')) return command;
+  return `exec ${trimmed}`;
+}
+
 export function commandLine(spec: ProcessSpec): { file: string; args: string[] } {
   if (spec.argv && spec.argv.length > 0) return { file: spec.argv[0], args: spec.argv.slice(1) };
-  return { file: '/bin/sh', args: ['-c', spec.command] };
+  return { file: '/bin/sh', args: ['-c', shellCommand(spec.command)] };
 }
 
 export class ProcessLauncher implements Launcher {
