@@ -1,4 +1,5 @@
 /** Commands that talk to a running procinit or write exports: the verb -> handler map. */
+import { exportCommand } from './export.js';
 import { logsCommand } from './logs.js';
 import { reloadCommand } from './reload.js';
 import { scaleCommand } from './scale.js';
@@ -19,4 +20,5 @@ export const COMMANDS: Record<string, Command> = {
   scale: scaleCommand,
   reload: reloadCommand,
   shutdown: shutdownCommand,
+  export: (args) => exportCommand(args),
 };
