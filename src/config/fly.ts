@@ -9,7 +9,7 @@ import { parse, TomlError } from 'smol-toml';
 import { ConfigError } from './errors.js';
 import type { ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
-import { buildProcessType, checkStopSignalTypes, PROCESS_TYPE_NAME } from './process-type.js';
+import { buildProcessType, checkStopSignalTypes, PROCESS_TYPE_NAME, procfileLikeRun } from './process-type.js';
 import { readTextFile } from './text-file.js';
 
 type Table = Record<string, unknown>;
@@ -61,20 +61,7 @@ export function readFlyRun(file: string, opts: LoadOptions, fileEnv: Record<stri
     });
   });
 
-  return {
-    format: 'fly',
-    file,
-    root,
-    programs,
-    onFatal: 'shutdown',
-    socketPath: null,
-    logfile: null,
-    loglevel: null,
-    pidfile: null,
-    environment,
-    umask: null,
-    warnings: [],
-  };
+  return procfileLikeRun({ format: 'fly', file, root: root, programs, environment: environment });
 }
 
 /** fly.toml's `app = "name"`, or null (for export's default names). */

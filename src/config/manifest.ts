@@ -21,7 +21,7 @@ import {
 import { ConfigError, UsageError } from './errors.js';
 import type { ConfigWarning, ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
-import { buildProcessType, checkStopSignalTypes, PROCESS_TYPE_NAME } from './process-type.js';
+import { buildProcessType, checkStopSignalTypes, PROCESS_TYPE_NAME, procfileLikeRun } from './process-type.js';
 import { readTextFile } from './text-file.js';
 
 /** The keys of a `processes:` item procinit uses; the others are noted and ignored. */
@@ -51,20 +51,7 @@ export function readManifestRun(file: string, opts: LoadOptions, fileEnv: Record
     }),
   );
 
-  return {
-    format: 'manifest',
-    file,
-    root,
-    programs,
-    onFatal: 'shutdown',
-    socketPath: null,
-    logfile: null,
-    loglevel: null,
-    pidfile: null,
-    environment,
-    umask: null,
-    warnings,
-  };
+  return procfileLikeRun({ format: 'manifest', file, root: root, programs, environment: environment, warnings: warnings });
 }
 
 /** The name of the application readManifestRun would read (for export's default names). */

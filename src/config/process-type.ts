@@ -8,7 +8,7 @@
  * (base: -p, else PORT from the env files, else PORT inherited, else 5000).
  */
 import { UsageError, normalizeSignal } from './errors.js';
-import type { ProcessSpec, ProgramSpec, RestartBackoff, SourceRef } from './model.js';
+import type { ConfigWarning, ProcessSpec, ProgramSpec, RestartBackoff, RunSpec, SourceRef } from './model.js';
 import { selects, type LoadOptions } from './options.js';
 
 export const DEFAULT_BASE_PORT = 5000;
@@ -136,5 +136,30 @@ export function buildProcessType(args: ProcessTypeArgs): ProgramSpec {
     instantiate,
     firstInstance: 1,
     source: { ...source },
+  };
+}
+
+/** The RunSpec of a Procfile-like format (Procfile, fly.toml, manifest.yml): only the processes and env vary. */
+export function procfileLikeRun(args: {
+  format: 'procfile' | 'fly' | 'manifest';
+  file: string;
+  root: string;
+  programs: ProgramSpec[];
+  environment: Record<string, string>;
+  warnings?: ConfigWarning[];
+}): RunSpec {
+  return {
+    format: args.format,
+    file: args.file,
+    root: args.root,
+    programs: args.programs,
+    onFatal: 'shutdown',
+    socketPath: null,
+    logfile: null,
+    loglevel: null,
+    pidfile: null,
+    environment: args.environment,
+    umask: null,
+    warnings: args.warnings ?? [],
   };
 }

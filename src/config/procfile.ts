@@ -10,10 +10,10 @@
  * Refused: any other line, merge-conflict markers, an empty command, a stray carriage return, duplicate names,
  * a Procfile without entries.
  */
-import { ConfigError, UsageError } from './errors.js';
+import { ConfigError } from './errors.js';
 import type { RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
-import { buildProcessType, parseStopSignals, PROCESS_TYPE_NAME } from './process-type.js';
+import { buildProcessType, checkStopSignalTypes, PROCESS_TYPE_NAME, procfileLikeRun } from './process-type.js';
 import { readTextFile, stripBom } from './text-file.js';
 
 export interface ProcfileEntry {
@@ -100,27 +100,6 @@ export function readProcfileRun(file: string, opts: LoadOptions, fileEnv: Record
       fileEnv,
     }),
   );
-  return {
-    format: 'procfile',
-    file,
-    root: opts.root ?? opts.cwd,
-    programs,
-    onFatal: 'shutdown',
-    socketPath: null,
-    logfile: null,
-    loglevel: null,
-    pidfile: null,
-    environment: { ...fileEnv },
-    umask: null,
-    warnings: [],
-  };
+  return procfileLikeRun({ format: 'procfile', file, root: opts.root ?? opts.cwd, programs, environment: { ...fileEnv } });
 }
 
-/** `--stop-signal` may only name types of this Procfile (a typo would otherwise silently keep TERM). */
-function checkStopSignalTypes(spec: string | null, types: string[]): void {
-  for (const type of Object.keys(parseStopSignals(spec))) {
-    if (!types.includes(type)) {
-      throw new UsageError(`--stop-signal: unknown process type '${type}' (known: ${types.join(', ')})`);
-    }
-  }
-}

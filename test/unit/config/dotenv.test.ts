@@ -4,19 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDotenv, readDotenvFile } from '../../../src/config/dotenv.js';
 import { ConfigError } from '../../../src/config/errors.js';
+import { configError } from '../../helpers/config-error.js';
 
 const FILE = '/app/.env';
 const parse = (text: string) => ({ ...parseDotenv(text, FILE) });
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseDotenv', () => {
   it('reads KEY=value lines, skipping blank lines and comments', () => {

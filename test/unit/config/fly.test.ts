@@ -6,6 +6,7 @@ import { ConfigError, UsageError } from '../../../src/config/errors.js';
 import { readFlyAppName, readFlyRun } from '../../../src/config/fly.js';
 import { allProcesses } from '../../../src/config/model.js';
 import { defaultLoadOptions, type LoadOptions } from '../../../src/config/options.js';
+import { configError } from '../../helpers/config-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'procinit-fly-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,15 +18,6 @@ function flyToml(text: string): string {
 }
 const opts = (o: Partial<LoadOptions> = {}): LoadOptions => defaultLoadOptions({ env: {}, cwd: dir, root: dir, ...o });
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** A fly.toml shaped like the ones `fly launch` writes, with the process groups of fly's docs. */
 const FLY_TOML = `# fly.toml app configuration file generated for my-app

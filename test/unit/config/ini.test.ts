@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.js';
 import { IniDocument, inlineCommentStart, isPySpace, pyStrip, readIniFile } from '../../../src/config/ini.js';
 import { askPython, haveSupervisorPython, supervisorPythonSkipReason } from '../../helpers/supervisord-python.js';
+import { configError } from '../../helpers/config-error.js';
 
 const FILE = '/etc/supervisord.conf';
 
@@ -20,15 +21,6 @@ function dump(doc: IniDocument): Array<[string, Array<[string, string]>]> {
   return [...doc.sections.values()].map((s) => [s.name, [...s.options].map(([k, v]) => [k, v.value] as [string, string])]);
 }
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('IniDocument: ConfigParser as supervisord configures it', () => {
   it('reads sections and key = value / key: value, lower-casing keys and trimming values', () => {

@@ -6,6 +6,7 @@ import { ConfigError, UsageError } from '../../../src/config/errors.js';
 import { readManifestAppName, readManifestRun } from '../../../src/config/manifest.js';
 import { allProcesses } from '../../../src/config/model.js';
 import { defaultLoadOptions, type LoadOptions } from '../../../src/config/options.js';
+import { configError } from '../../helpers/config-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'procinit-manifest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,15 +18,6 @@ function manifest(text: string): string {
 }
 const opts = (o: Partial<LoadOptions> = {}): LoadOptions => defaultLoadOptions({ env: {}, cwd: dir, root: dir, ...o });
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** Shaped like Cloud Foundry's docs: an app with web and worker processes, two instances each. */
 const MANIFEST = `---

@@ -6,20 +6,12 @@ import { ConfigError, UsageError } from '../../../src/config/errors.js';
 import { allProcesses, type ProcessSpec } from '../../../src/config/model.js';
 import { defaultLoadOptions, type LoadOptions } from '../../../src/config/options.js';
 import { parseProcfile, readProcfileRun } from '../../../src/config/procfile.js';
+import { configError } from '../../helpers/config-error.js';
 
 const FILE = '/app/Procfile';
 const parse = (text: string) => parseProcfile(text, FILE).map(({ name, command }) => [name, command]);
 
 /** The ConfigError thrown by fn (fails the test when none is thrown). */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseProcfile: what foreman accepts', () => {
   it('reads name: command lines with their line numbers', () => {

@@ -9,6 +9,7 @@ import { loadRun } from '../../../src/config/load.js';
 import { allProcesses, type RunSpec } from '../../../src/config/model.js';
 import { defaultLoadOptions, type LoadOptions } from '../../../src/config/options.js';
 import { readSupervisordRun, readSupervisordRunWith } from '../../../src/config/supervisord.js';
+import { configError } from '../../helpers/config-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'procinit-supervisord-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,15 +37,6 @@ function read(text: string, others: Record<string, string> = {}, over: Partial<L
   return readSupervisordRun(join(root, 'supervisord.conf'), opts(over), fileEnv);
 }
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const HEAD = '[supervisord]\nnodaemon=true\n';
 
