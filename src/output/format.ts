@@ -75,9 +75,35 @@ export class RecordFormatter {
       }
       return;
     }
-    for (const r of records) {
-      if (this.opts.timestamps) parts.push(Buffer.from(clock(r.time) + ' '));
-      parts.push(this.prefix(r.name, r.stream), r.line, NL);
+    if (this.opts.timestamps) {
+      for (const r of records) parts.push(Buffer.from(clock(r.time) + ' '), this.prefix(r.name, r.stream), r.line, NL);
+      return;
     }
+    // The common case, one batch of one stream: one allocation and one copy per line, no per-line objects.
+    let total = 0;
+    let prefix: Buffer | null = null;
+    let last = '';
+    for (const r of records) {
+      const key = r.name + r.stream;
+      if (key !== last) {
+        prefix = this.prefix(r.name, r.stream);
+        last = key;
+      }
+      total += prefix!.length + r.line.length + 1;
+    }
+    const out = Buffer.allocUnsafe(total);
+    let off = 0;
+    last = '';
+    for (const r of records) {
+      const key = r.name + r.stream;
+      if (key !== last) {
+        prefix = this.prefix(r.name, r.stream);
+        last = key;
+      }
+      off += prefix!.copy(out, off);
+      off += r.line.copy(out, off);
+      out[off++] = 10;
+    }
+    parts.push(out);
   }
 }
