@@ -5,11 +5,8 @@
 import { ConfigError, UsageError } from '../config/errors.js';
 import { NativeLoadError } from '../pid1/native.js';
 import { ControlSocketError } from '../control/socket-path.js';
-import { checkCommand } from './check.js';
-import { execCommand } from './exec.js';
 import { MAIN_HELP } from './help.js';
 import { parse, RUN_OPTIONS, toRunOptions } from './args.js';
-import { upCommand } from './up.js';
 import { COMMANDS } from './commands.js';
 import pkg from '../../package.json';
 
@@ -17,9 +14,12 @@ export const VERSION: string = pkg.version;
 
 type Command = (args: string[]) => Promise<number>;
 
+// Loaded on first use: a client command (status in a HEALTHCHECK) does not pay for the supervisor.
+const upCommand: Command = (args) => import('./up.js').then((m) => m.upCommand(args));
+
 const BUILTIN: Record<string, Command> = {
   up: upCommand,
-  check: checkCommand,
+  check: (args) => import('./check.js').then((m) => m.checkCommand(args)),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd.length === 0) throw new UsageError("nothing to run after '--' (procinit -- CMD ARGS...)");
     const { values } = parse(before, RUN_OPTIONS, false);
     const opts = toRunOptions(values, []);
+    const { execCommand } = await import('./exec.js');
     return execCommand(cmd, { grace: opts.load.timeout });
   }
   const first = argv[0];
