@@ -1,5 +1,6 @@
 /** Commands that talk to a running procinit or write exports: the verb -> handler map. */
 import { exportCommand } from './export.js';
+import { connectCommand } from './connect.js';
 import { logsCommand } from './logs.js';
 import { reloadCommand } from './reload.js';
 import { scaleCommand } from './scale.js';
@@ -20,5 +21,6 @@ export const COMMANDS: Record<string, Command> = {
   scale: scaleCommand,
   reload: reloadCommand,
   shutdown: shutdownCommand,
+  connect: connectCommand,
   export: (args) => exportCommand(args),
 };

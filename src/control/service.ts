@@ -10,7 +10,7 @@ import type { Logger } from '../output/log.js';
 import { applyReload, FormationMemory, type ReloadSummary } from '../supervisor/reload.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { CommandEntry } from './connection.js';
-import { attachUnavailable } from './handlers/attach.js';
+import { attachHandler } from './handlers/attach.js';
 import { helloHandler, reloadHandler, shutdownHandler } from './handlers/lifecycle.js';
 import { logsHandler } from './handlers/logs.js';
 import { scaleHandler } from './handlers/scale.js';
@@ -98,7 +98,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
     ['scale', { handler: scaleHandler(supervisor, scaleOne) }],
     ['reload', { handler: reloadHandler(reload) }],
     ['shutdown', { handler: shutdownHandler(supervisor, log) }],
-    ['attach', { handler: attachUnavailable(), exclusive: true }],
+    ['attach', { handler: attachHandler(supervisor, hub), exclusive: true }],
   ]);
   return { commands, reload };
 }
