@@ -171,7 +171,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
     process.stderr.write('procinit: connect needs a terminal: stdin is not a TTY\n');
     return 2;
   }
-  const path = socketFor(values);
+  const path = await socketFor(values);
   const out = process.stdout;
   const size = (): { cols: number; rows: number } | null => (out.isTTY && out.columns > 0 && out.rows > 0 ? { cols: out.columns, rows: out.rows } : null);
   const start = size();

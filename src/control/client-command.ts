@@ -3,7 +3,6 @@
  * connecting, and turning failures into the documented exit codes:
  * 1 no procinit answering / a remote failure, 2 usage or config error, 4 no such process.
  */
-import { loadRun } from '../config/load.js';
 import { defaultLoadOptions } from '../config/options.js';
 import { ControlClient, ControlUnavailable, RemoteError } from './client.js';
 import { clientSocketPath } from './socket-path.js';
@@ -32,18 +31,20 @@ interface SocketValues {
 }
 
 /** The config's `[procinit] socket`: from -c (errors are the user's), else $PROCINIT_CONFIG (best effort). */
-function configSocket(values: SocketValues, env: Record<string, string | undefined>, cwd: string): string | null {
+async function configSocket(values: SocketValues, env: Record<string, string | undefined>, cwd: string): Promise<string | null> {
+  if (values.config === undefined && (env.PROCINIT_SOCKET || values.socket !== undefined || !env.PROCINIT_CONFIG)) return null;
+  // the parsers are loaded only when a config must be read: a plain `status` starts without them
+  const { loadRun } = await import('../config/load.js');
   if (values.config !== undefined) return loadRun(defaultLoadOptions({ config: values.config, env, cwd })).socketPath;
-  if (env.PROCINIT_SOCKET || values.socket !== undefined || !env.PROCINIT_CONFIG) return null;
   try {
-    return loadRun(defaultLoadOptions({ config: env.PROCINIT_CONFIG, env, cwd })).socketPath;
+    return loadRun(defaultLoadOptions({ config: env.PROCINIT_CONFIG!, env, cwd })).socketPath;
   } catch {
     return null;
   }
 }
 
-export function socketFor(values: SocketValues, env = process.env, cwd = process.cwd()): string {
-  return clientSocketPath({ flag: values.socket ?? null, config: configSocket(values, env, cwd), env, cwd }).path;
+export async function socketFor(values: SocketValues, env = process.env, cwd = process.cwd()): Promise<string> {
+  return clientSocketPath({ flag: values.socket ?? null, config: await configSocket(values, env, cwd), env, cwd }).path;
 }
 
 /** How long to wait for the hello of a procinit that is there but busy. */
@@ -54,7 +55,7 @@ export const CONNECT_TIMEOUT_MS = 10_000;
  * UsageError and ConfigError go up to main (exit 2).
  */
 export async function withControl(values: SocketValues, body: (client: ControlClient) => Promise<number>): Promise<number> {
-  const path = socketFor(values);
+  const path = await socketFor(values);
   let client: ControlClient | null = null;
   try {
     client = await ControlClient.connect(path, CONNECT_TIMEOUT_MS);
