@@ -3,6 +3,8 @@
  *
  *   setSubreaper()           prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of our children come to us
  *                            when we are not PID 1 (as `tini -s`).
+ *   execvp(file, argv)       replace this process with another program (Node 20 has no exec): used by the
+ *                            `user=` shim after it set the supplementary groups libuv cannot set.
  *   reapOrphans(ownPids)     waitpid(pid, WNOHANG) every child of this process that procinit did NOT
  *                            spawn itself; returns [pid, rawStatus, pid, rawStatus, ...] for those reaped.
  *
@@ -16,6 +18,8 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,10 +170,57 @@ static napi_value reap_orphans(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value exec_vp(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "execvp(file: string, argv: string[])");
+    return NULL;
+  }
+  char file[4096];
+  size_t len;
+  if (napi_get_value_string_utf8(env, argv[0], file, sizeof file, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "execvp: file must be a string");
+    return NULL;
+  }
+  uint32_t n = 0;
+  napi_get_array_length(env, argv[1], &n);
+  char **args = calloc(n + 1, sizeof(char *));
+  if (!args) return throw_errno(env, "execvp");
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    napi_get_element(env, argv[1], i, &v);
+    size_t l = 0;
+    napi_get_value_string_utf8(env, v, NULL, 0, &l);
+    args[i] = malloc(l + 1);
+    napi_get_value_string_utf8(env, v, args[i], l + 1, &l);
+  }
+  /* The program must start as a fresh process would, as libuv's spawn gives it: stdio inherited (not
+   * close-on-exec), default signal dispositions (Node ignores SIGPIPE), no blocked signals. */
+  for (int fd = 0; fd <= 2; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execvp(file, args); /* returns only on failure */
+  int saved = errno;
+  for (uint32_t i = 0; i < n; i++) free(args[i]);
+  free(args);
+  errno = saved;
+  return throw_errno(env, file);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"setSubreaper", NULL, set_subreaper, NULL, NULL, NULL, napi_default, NULL},
       {"reapOrphans", NULL, reap_orphans, NULL, NULL, NULL, napi_default, NULL},
+      {"execvp", NULL, exec_vp, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

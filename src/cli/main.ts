@@ -23,6 +23,7 @@ const BUILTIN: Record<string, Command> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '__exec-as') return (await import('../supervisor/exec-as.js')).execAs(argv.slice(1));
   const dashdash = argv.indexOf('--');
   if (dashdash >= 0 && !(argv[0] in BUILTIN) && !(argv[0] in COMMANDS)) {
     const before = argv.slice(0, dashdash);

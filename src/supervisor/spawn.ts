@@ -6,7 +6,8 @@ import { spawn as spawnChild } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { ProcessSpec, RunSpec } from '../config/model.js';
 import type { ExitInfo } from './exit-info.js';
-import { resolveUser } from './user.js';
+import { resolveUser, supplementaryGroups } from './user.js';
+import { execAsCommand } from './exec-as.js';
 import { loadPty, type PtyProcess } from './pty.js';
 
 export interface LaunchedChild {
@@ -79,13 +80,15 @@ export class ProcessLauncher implements Launcher {
   launch(spec: ProcessSpec): LaunchedChild {
     const env = processEnv(this.run, spec, this.inherited);
     const cwd = spec.directory ?? this.run.root;
-    const { file, args } = commandLine(spec);
+    let { file, args } = commandLine(spec);
     let ids: { uid: number; gid: number } | undefined;
     if (spec.user !== null) {
       const u = resolveUser(spec.user);
       const myUid = process.getuid?.() ?? 0;
       if (myUid !== 0 && myUid !== u.uid) throw new LaunchError(`cannot run as user '${spec.user}': procinit is not root`);
-      if (myUid === 0) ids = { uid: u.uid, gid: u.gid };
+      const groups = supplementaryGroups(u.name, u.gid);
+      if (myUid === 0 && groups.length > 1 && !spec.tty) ({ file, args } = execAsCommand({ uid: u.uid, gid: u.gid, groups }, file, args));
+      else if (myUid === 0) ids = { uid: u.uid, gid: u.gid };
       env.HOME ??= u.home;
       env.USER = u.name;
       env.LOGNAME = u.name;

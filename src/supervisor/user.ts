@@ -27,3 +27,20 @@ export function resolveUser(user: string, passwd = '/etc/passwd'): UserIds {
   if (/^\d+$/.test(user)) return { name: user, uid: Number(user), gid: Number(user), home: '/' };
   throw new UserError(`no such user '${user}'`);
 }
+
+/** Groups that list this user as a member in /etc/group (supervisord gives a program these too). */
+export function supplementaryGroups(name: string, primaryGid: number, groupFile = '/etc/group'): number[] {
+  let text = '';
+  try {
+    text = readFileSync(groupFile, 'utf8');
+  } catch {
+    return [primaryGid];
+  }
+  const gids = new Set<number>([primaryGid]);
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4) continue;
+    if (f[3].split(',').map((m) => m.trim()).includes(name)) gids.add(Number(f[2]));
+  }
+  return [...gids];
+}

@@ -155,4 +155,19 @@ describe('supervisord semantics, real programs', () => {
     expect((await p.exit()).code).toBe(0);
     expect(readFileSync(join(dir, 'own.log'), 'utf8')).toMatch(/^\S+ INFO web started \(pid \d+\)/m);
   });
+
+  it("gives a user= program that user's supplementary groups, as supervisord does", async () => {
+    if (process.getuid?.() !== 0) return;
+    const { execSync } = await import('node:child_process');
+    try {
+      execSync('id procinit-t >/dev/null 2>&1 || (groupadd -f procinit-extra && useradd -M -G procinit-extra procinit-t)', { stdio: 'ignore' });
+    } catch {
+      return; // no useradd here: nothing to test with
+    }
+    const { p } = run(HEAD + prog('who', 'command=id\nuser=procinit-t\nautorestart=false\nstartsecs=0'));
+    await p.waitFor('who exited');
+    expect(p.stdout).toMatch(/who +\| uid=\d+\(procinit-t\) gid=\d+\(procinit-t\) groups=.*\(procinit-extra\)/);
+    p.kill('SIGTERM');
+    await p.exit();
+  });
 });
