@@ -18,4 +18,18 @@ describe('command verbs', () => {
       expect(p.stdout).toMatch(new RegExp(`procinit ${verb}`));
     });
   }
+
+  const garbage: Array<[string, string[]]> = [
+    ['status', ['--bogus']], ['start', []], ['stop', ['--nope']], ['restart', []], ['signal', []], ['signal', ['NOSUCHSIG', 'web']],
+    ['logs', ['-n', 'many']], ['scale', []], ['scale', ['web']], ['scale', ['web=-1']], ['reload', ['extra']], ['shutdown', ['extra']],
+    ['connect', []], ['export', ['nowhere']], ['check', ['--bogus']], ['up', ['--port', 'x']],
+  ];
+  for (const [verb, args] of garbage) {
+    it(`${verb} ${args.join(' ')}: one line, exit 2, no trace`, async () => {
+      const p = startProcinit([verb, ...args], { cwd: fixtureDir({ Procfile: 'web: sleep 1\n' }) });
+      expect((await p.exit()).code, p.output).toBe(2);
+      expect(p.stderr.trim().split('\n')).toHaveLength(1);
+      expect(p.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
 });
