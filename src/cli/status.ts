@@ -29,7 +29,8 @@ function cut(text: string, width: number): string {
 
 /** The table: NAME STATE PID RESTARTS INFO, aligned; INFO cut to the terminal's width on a TTY. */
 export function statusTable(processes: ProcessStatus[], columns: number | null): string {
-  const rows = processes.map((p) => [p.name, p.state, p.pid === null ? '-' : String(p.pid), String(p.restarts), p.description]);
+  // as supervisorctl: a program in a [group:x] shows as x:name
+  const rows = processes.map((p) => [p.group !== p.program ? `${p.group}:${p.name}` : p.name, p.state, p.pid === null ? '-' : String(p.pid), String(p.restarts), p.description]);
   const header = ['NAME', 'STATE', 'PID', 'RESTARTS', 'INFO'];
   const widths = header.slice(0, 4).map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (r: string[]): string => {

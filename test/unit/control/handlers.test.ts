@@ -82,6 +82,12 @@ describe('status', () => {
     expect(table.every((l) => l.length <= 80)).toBe(true);
     expect(statusTable(rows, null).split('\n')[1].length).toBeGreaterThan(80);
   });
+
+  it('table: a program of a [group:x] shows as x:name, as in supervisorctl', () => {
+    const { sup } = supervise(procfileRun('web: serve\n'));
+    const row = { ...processStatus(sup.instances[0]), group: 'app', program: 'a', name: 'a' };
+    expect(statusTable([row], 80).split('\n')[1]).toMatch(/^app:a +STOPPED/);
+  });
 });
 
 describe('start and stop', () => {
