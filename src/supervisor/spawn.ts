@@ -110,13 +110,7 @@ export class ProcessLauncher implements Launcher {
     ids: { uid: number; gid: number } | undefined,
   ): LaunchedChild {
     const child = spawnChild(file, args, { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
-    const exitCbs: Array<(info: ExitInfo) => void> = [];
-    let ended: ExitInfo | null = null;
-    const finish = (info: ExitInfo): void => {
-      if (ended) return;
-      ended = info;
-      for (const cb of exitCbs) cb(info);
-    };
+    const { finish, onExit } = exitNotifier();
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (child.pid !== undefined && err.code !== 'ENOENT' && err.code !== 'EACCES') return; // kill() errors etc.
       finish({ code: null, signal: null, error: spawnErrorText(file, cwd, err), at: Date.now() });
@@ -129,10 +123,7 @@ export class ProcessLauncher implements Launcher {
       stdout: child.stdout,
       stderr: child.stderr,
       pty: null,
-      onExit(cb) {
-        exitCbs.push(cb);
-        if (ended) cb(ended);
-      },
+      onExit,
     };
   }
 
@@ -152,12 +143,10 @@ export class ProcessLauncher implements Launcher {
     } catch (err) {
       throw new LaunchError(`${spec.name}: cannot start in a terminal: ${(err as Error).message}`);
     }
-    const exitCbs: Array<(info: ExitInfo) => void> = [];
-    let ended: ExitInfo | null = null;
+    const { finish, onExit } = exitNotifier();
     p.onExit(({ exitCode, signal }) => {
       const sigName = signal ? (Object.entries(osSignals()).find(([, n]) => n === signal)?.[0] ?? null) : null;
-      ended = { code: sigName ? null : exitCode, signal: sigName ? sigName.replace(/^SIG/, '') : null, error: null, at: Date.now() };
-      for (const cb of exitCbs) cb(ended!);
+      finish({ code: sigName ? null : exitCode, signal: sigName ? sigName.replace(/^SIG/, '') : null, error: null, at: Date.now() });
     });
     return {
       pid: p.pid,
@@ -165,12 +154,26 @@ export class ProcessLauncher implements Launcher {
       stdout: null,
       stderr: null,
       pty: p,
-      onExit(cb) {
-        exitCbs.push(cb);
-        if (ended) cb(ended);
-      },
+      onExit,
     };
   }
+}
+
+/** The exit of a child, told once to every callback, also to those registered after it. */
+function exitNotifier(): { finish(info: ExitInfo): void; onExit(cb: (info: ExitInfo) => void): void } {
+  const callbacks: Array<(info: ExitInfo) => void> = [];
+  let ended: ExitInfo | null = null;
+  return {
+    finish(info) {
+      if (ended) return;
+      ended = info;
+      for (const cb of callbacks) cb(info);
+    },
+    onExit(cb) {
+      callbacks.push(cb);
+      if (ended) cb(ended);
+    },
+  };
 }
 
 function osSignals(): Record<string, number> {
