@@ -17,11 +17,13 @@ if (!existsSync(addon)) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// write beside, then rename over: a procinit starting during a rebuild never reads half a bundle
 await build({
   ...bundleOptions(root),
-  outfile: join(root, 'dist/procinit.js'),
+  outfile: join(root, 'dist/procinit.js.tmp'),
   external: ['node-pty'],
 });
+renameSync(join(root, 'dist/procinit.js.tmp'), join(root, 'dist/procinit.js'));
 mkdirSync(join(root, 'dist/native'), { recursive: true });
 // copy, then rename over: rewriting the file in place would crash every procinit that has it loaded (SIGSEGV)
 copyFileSync(addon, join(root, 'dist/native/reaper.node.tmp'));
