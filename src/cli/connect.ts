@@ -10,7 +10,7 @@ import { onExit } from 'signal-exit';
 import { UsageError } from '../config/errors.js';
 import type { AttachResult } from '../control/handlers/attach.js';
 import { CONNECT_TIMEOUT_MS, EXIT_NO_SUCH_PROCESS, SOCKET_HELP, SOCKET_OPTIONS, socketFor } from '../control/client-command.js';
-import { encodeFrame, encodeResize, FrameDecoder, FrameType, LineReader, PROTOCOL_VERSION, encode, type ErrorBody } from '../control/protocol.js';
+import { encodeFrame, encodeResize, FrameDecoder, FrameType, helloProblem, LineReader, PROTOCOL_VERSION, encode, type ErrorBody } from '../control/protocol.js';
 import { parse } from './args.js';
 
 export const CONNECT_HELP = `Usage: procinit connect NAME [--detach-keys KEYS] [-s SOCKET]
@@ -121,8 +121,8 @@ function attach(path: string, args: object): Promise<{ socket: Socket; result: A
           return fail(new Failure(`${path} does not speak procinit's protocol`, 1));
         }
         if (stage === 'hello') {
-          if (msg.hello !== 'procinit') return fail(new Failure(`${path} does not speak procinit's protocol`, 1));
-          if (msg.v !== PROTOCOL_VERSION) return fail(new Failure(`procinit on ${path} speaks protocol ${String(msg.v)}, this client ${PROTOCOL_VERSION}`, 1));
+          const problem = helloProblem(msg, path);
+          if (problem) return fail(new Failure(problem.message, 1));
           stage = 'answer';
           return;
         }

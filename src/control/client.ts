@@ -5,6 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import {
   encode,
+  helloProblem,
   LineReader,
   PROTOCOL_VERSION,
   type ErrorBody,
@@ -91,14 +92,11 @@ export class ControlClient {
             return;
           }
           if (client) return client.route(msg);
-          const hello = msg as unknown as Hello;
-          if (hello.hello !== 'procinit') return fail(new ControlUnavailable(`${path} does not speak procinit's protocol`));
-          if (hello.v !== PROTOCOL_VERSION) {
-            return fail(new RemoteError('unsupported_version', `procinit on ${path} speaks protocol ${String(hello.v)}, this client ${PROTOCOL_VERSION}: use the same procinit version`));
-          }
+          const problem = helloProblem(msg, path);
+          if (problem) return fail(problem.versionMismatch ? new RemoteError('unsupported_version', problem.message) : new ControlUnavailable(problem.message));
           settled = true;
           clearTimeout(timer);
-          client = new ControlClient(socket, path, hello);
+          client = new ControlClient(socket, path, msg as unknown as Hello);
           resolve(client);
         },
         () => {

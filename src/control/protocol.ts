@@ -285,3 +285,12 @@ export class FrameDecoder {
     return frames;
   }
 }
+
+/** What is wrong with the server's first line, or null when it is procinit's hello in our version. */
+export function helloProblem(msg: Record<string, unknown>, path: string): { message: string; versionMismatch: boolean } | null {
+  if (msg.hello !== 'procinit') return { message: `${path} does not speak procinit's protocol`, versionMismatch: false };
+  if (msg.v !== PROTOCOL_VERSION) {
+    return { message: `procinit on ${path} speaks protocol ${String(msg.v)}, this client ${PROTOCOL_VERSION}: use the same procinit version`, versionMismatch: true };
+  }
+  return null;
+}

@@ -26,6 +26,15 @@ export interface Launcher {
   launch(spec: ProcessSpec): LaunchedChild;
 }
 
+/** What to run, where, with which environment and ids: decided once, by either launch path. */
+interface LaunchPlan {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  ids: { uid: number; gid: number } | undefined;
+}
+
 export class LaunchError extends Error {
   override readonly name = 'LaunchError';
 }
@@ -96,19 +105,14 @@ export class ProcessLauncher implements Launcher {
     const umask = spec.umask ?? this.run.umask;
     const previous = umask !== null ? process.umask(umask) : null;
     try {
-      return spec.tty ? this.launchPty(spec, file, args, env, cwd, ids) : this.launchPipes(file, args, env, cwd, ids);
+      const plan: LaunchPlan = { file, args, env, cwd, ids };
+      return spec.tty ? this.launchPty(spec, plan) : this.launchPipes(plan);
     } finally {
       if (previous !== null) process.umask(previous);
     }
   }
 
-  private launchPipes(
-    file: string,
-    args: string[],
-    env: Record<string, string>,
-    cwd: string,
-    ids: { uid: number; gid: number } | undefined,
-  ): LaunchedChild {
+  private launchPipes({ file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {
     const child = spawnChild(file, args, { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
     const { finish, onExit } = exitNotifier();
     child.once('error', (err: NodeJS.ErrnoException) => {
@@ -127,14 +131,7 @@ export class ProcessLauncher implements Launcher {
     };
   }
 
-  private launchPty(
-    spec: ProcessSpec,
-    file: string,
-    args: string[],
-    env: Record<string, string>,
-    cwd: string,
-    ids: { uid: number; gid: number } | undefined,
-  ): LaunchedChild {
+  private launchPty(spec: ProcessSpec, { file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {
     const pty = loadPty();
     const { cols, rows } = this.terminalSize();
     let p: PtyProcess;
