@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Build procinit: bundle src/ into dist/procinit.js (CommonJS, one file) and copy the native addon next
+// Build procinit: bundle src/ into dist/procinit.js (CommonJS, one file) and copy the native addons next
 // to it. `--js-only` skips the single executable; without it, build/sea.mjs makes dist/procinit.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
@@ -11,8 +11,8 @@ import { bundleOptions } from './bundle-options.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jsOnly = process.argv.includes('--js-only');
 
-const addon = join(root, 'native/build/Release/reaper.node');
-if (!existsSync(addon)) {
+const addons = ['reaper', 'lines'].map((name) => ({ name, file: join(root, `native/build/Release/${name}.node`) }));
+if (addons.some((a) => !existsSync(a.file))) {
   const r = spawnSync('npm', ['run', 'build:native'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
@@ -26,8 +26,10 @@ await build({
 renameSync(join(root, 'dist/procinit.js.tmp'), join(root, 'dist/procinit.js'));
 mkdirSync(join(root, 'dist/native'), { recursive: true });
 // copy, then rename over: rewriting the file in place would crash every procinit that has it loaded (SIGSEGV)
-copyFileSync(addon, join(root, 'dist/native/reaper.node.tmp'));
-renameSync(join(root, 'dist/native/reaper.node.tmp'), join(root, 'dist/native/reaper.node'));
+for (const { name, file } of addons) {
+  copyFileSync(file, join(root, `dist/native/${name}.node.tmp`));
+  renameSync(join(root, `dist/native/${name}.node.tmp`), join(root, `dist/native/${name}.node`));
+}
 
 if (!jsOnly && existsSync(join(root, 'build/sea.mjs'))) {
   const r = spawnSync(process.execPath, [join(root, 'build/sea.mjs')], { cwd: root, stdio: 'inherit' });

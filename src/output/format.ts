@@ -2,7 +2,9 @@
  * How records look on the multiplexed output: `web.1 | text` padded, coloured per process on a TTY,
  * optional timestamps; or JSON lines for log shippers.
  */
-import type { OutputRecord } from './record.js';
+import { splitBatch, type LineBatch } from './lines.js';
+import { prefixLines } from './prefix-lines.js';
+import type { OutputRecord, StreamName } from './record.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -61,6 +63,17 @@ export class RecordFormatter {
       this.prefixes.set(key, p);
     }
     return p;
+  }
+
+  /** The formatted bytes of a batch of one process's lines: plain text in one pass, records otherwise. */
+  formatBatch(name: string, stream: StreamName, time: number, batch: LineBatch): Buffer {
+    if (this.opts.format === 'text' && !this.opts.timestamps) return prefixLines(batch, this.prefix(name, stream));
+    const parts: Buffer[] = [];
+    this.format(
+      splitBatch(batch).map((line) => ({ name, stream, time, line })),
+      parts,
+    );
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   /** Append the formatted bytes of these records to parts. */

@@ -1,11 +1,11 @@
 /**
- * Where every process's output goes: bytes -> line splitter per stream -> records -> sinks:
+ * Where every process's output goes: bytes -> line chunker per stream -> batches of whole lines -> sinks:
  * the multiplexed stdout (or stderr), the per-process ring buffer, log files, and followers (`logs -f`).
  * Back-pressure: when the stdout writer is congested, every attached source is paused until it drains.
  */
 import type { Readable } from 'node:stream';
 import type { LogTarget } from '../config/model.js';
-import { LineSplitter } from './lines.js';
+import { LineChunker, splitBatch, type LineBatch } from './lines.js';
 import { RecordFormatter } from './format.js';
 import { ByteRing, RecordRing } from './ring.js';
 import { RotatingLogFile } from './logfile.js';
@@ -58,12 +58,16 @@ export class OutputHub {
 
   /** Feed a readable (a child's pipe) into the hub until it ends. */
   attachStream(name: string, stream: StreamName, readable: Readable, target: LogTarget): void {
-    const splitter = new LineSplitter();
+    const chunker = new LineChunker();
     const source: Source = { pause: () => readable.pause(), resume: () => readable.resume() };
     this.addSource(source);
-    readable.on('data', (chunk: Buffer) => this.feed(name, stream, target, splitter, chunk));
+    readable.on('data', (chunk: Buffer) => {
+      const raw = this.rawListeners.get(name);
+      if (raw) for (const fn of raw) fn(chunk);
+      this.deliver(name, stream, target, chunker.push(chunk));
+    });
     const end = (): void => {
-      this.deliver(name, stream, target, splitter.flush());
+      this.deliver(name, stream, target, chunker.flush());
       this.sources.delete(source);
     };
     readable.once('end', end);
@@ -79,24 +83,29 @@ export class OutputHub {
     this.sources.delete(source);
   }
 
-  /** Bytes from a source the caller splits itself (a pty): feed them here. */
-  feed(name: string, stream: StreamName, target: LogTarget, splitter: LineSplitter, chunk: Buffer): void {
+  /** Bytes from a terminal the caller reads itself (a pty): kept raw for connect's replay, then delivered. */
+  feed(name: string, stream: StreamName, target: LogTarget, chunker: LineChunker, chunk: Buffer): void {
     this.output(name).screen.push(chunk);
     const raw = this.rawListeners.get(name);
     if (raw) for (const fn of raw) fn(chunk);
-    this.deliver(name, stream, target, splitter.push(chunk));
+    this.deliver(name, stream, target, chunker.push(chunk));
   }
 
-  /** Deliver complete lines as records to every sink. */
-  deliver(name: string, stream: StreamName, target: LogTarget, lines: Buffer[]): void {
-    if (lines.length === 0) return;
+  /** Deliver batches of complete lines to every sink; lines become records only for sinks that want them. */
+  deliver(name: string, stream: StreamName, target: LogTarget, batches: readonly LineBatch[]): void {
+    if (batches.length === 0) return;
     const time = Date.now();
-    const records: OutputRecord[] = lines.map((line) => ({ name, stream, time, line }));
     const out = this.output(name);
-    for (const r of records) out.ring.push(r);
-    this.toTarget(out, target, records);
-    for (const f of this.followers) {
-      if (f.names === null || f.names.has(name)) f.fn(records);
+    for (const batch of batches) {
+      out.ring.push(name, stream, time, batch);
+      this.toTarget(out, target, name, stream, time, batch);
+      if (this.followers.size === 0) continue;
+      let records: OutputRecord[] | null = null;
+      for (const f of this.followers) {
+        if (f.names !== null && !f.names.has(name)) continue;
+        records ??= splitBatch(batch).map((line) => ({ name, stream, time, line }));
+        f.fn(records);
+      }
     }
   }
 
@@ -113,21 +122,19 @@ export class OutputHub {
     this.stdout.write(buf);
   }
 
-  private toTarget(out: ProcessOutput, target: LogTarget, records: OutputRecord[]): void {
+  private toTarget(out: ProcessOutput, target: LogTarget, name: string, stream: StreamName, time: number, batch: LineBatch): void {
     if (target.kind === 'none') return;
-    const parts: Buffer[] = [];
     if (target.kind === 'file') {
       let file = out.files.get(target.path);
       if (!file) {
         file = new RotatingLogFile(target.path, target.maxBytes, target.backups);
         out.files.set(target.path, file);
       }
-      file.writeLines(records.map((r) => Buffer.concat([r.line, NL])));
+      file.writeLines(splitBatch(batch).map((line) => Buffer.concat([line, NL])));
       return;
     }
-    this.stdoutFormat.format(records, parts);
     const writer = target.kind === 'stderr' && this.stderr ? this.stderr : this.stdout;
-    writer.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    writer.write(this.stdoutFormat.formatBatch(name, stream, time, batch));
   }
 
   /** The last n records of these processes (all when names is empty), merged by time. */

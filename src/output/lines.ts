@@ -1,56 +1,93 @@
 /**
- * Split a byte stream into whole lines, per stream. Works on Buffers; a line longer than maxLine is
- * cut into parts (each still a whole record); an unterminated tail is kept until the next chunk or flush().
+ * Cut a byte stream into batches of whole lines, per stream, without looking at each line: a batch is a
+ * stretch of bytes that starts at a line start and ends at a line end. Lines are found only when a sink
+ * needs them one by one (splitBatch); the common sink, prefixed text on stdout, formats a whole batch
+ * at once (format.ts). A line longer than maxLine is cut into parts, each still a whole line; an
+ * unterminated tail is kept until the next chunk or flush().
  */
 export const DEFAULT_MAX_LINE = 64 * 1024;
 
-export class LineSplitter {
+/** Whole lines: split at each \n, the end of data ends the last line; lines longer than maxLine come in parts. */
+export interface LineBatch {
+  readonly data: Buffer;
+  readonly maxLine: number;
+  /** Drop the \r of \r\n line ends (a terminal's). */
+  readonly stripCR: boolean;
+}
+
+export class LineChunker {
   private tail: Buffer | null = null;
 
-  /** stripCR: drop a trailing \r (a terminal's \r\n line ends). */
   constructor(
     private readonly maxLine = DEFAULT_MAX_LINE,
     private readonly stripCR = false,
   ) {}
 
-  /** Complete lines in this chunk (without the newline; a trailing \r is kept as the program wrote it). */
-  push(chunk: Buffer): Buffer[] {
-    const lines: Buffer[] = [];
-    let data = this.tail ? Buffer.concat([this.tail, chunk]) : chunk;
-    this.tail = null;
+  /** The whole lines this chunk completes: none, one or two batches (the tail's line, then the rest). */
+  push(chunk: Buffer): LineBatch[] {
+    const batches: LineBatch[] = [];
     let start = 0;
-    for (;;) {
-      const nl = data.indexOf(10, start);
-      if (nl === -1) break;
-      this.emit(data.subarray(start, nl), lines);
+    if (this.tail) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        this.keepTail(Buffer.concat([this.tail, chunk]), batches);
+        return batches;
+      }
+      // only the line the tail began is copied; the rest of the chunk stays a view
+      batches.push(this.batch(Buffer.concat([this.tail, chunk.subarray(0, nl + 1)])));
+      this.tail = null;
       start = nl + 1;
     }
-    if (start < data.length) {
-      let rest = data.subarray(start);
-      while (rest.length >= this.maxLine) {
-        lines.push(rest.subarray(0, this.maxLine));
-        rest = rest.subarray(this.maxLine);
-      }
-      // copy so that the big chunk it came from can be freed
-      this.tail = rest.length > 0 ? Buffer.from(rest) : null;
+    const last = chunk.lastIndexOf(10);
+    if (last >= start) {
+      batches.push(this.batch(chunk.subarray(start, last + 1)));
+      start = last + 1;
     }
-    data = Buffer.alloc(0);
-    return lines;
+    if (start < chunk.length) this.keepTail(chunk.subarray(start), batches);
+    return batches;
   }
 
   /** The unterminated tail, if any (at EOF). */
-  flush(): Buffer[] {
+  flush(): LineBatch[] {
     const t = this.tail;
     this.tail = null;
-    return t && t.length > 0 ? [t] : [];
+    return t && t.length > 0 ? [this.batch(t)] : [];
   }
 
-  private emit(line: Buffer, out: Buffer[]): void {
-    if (this.stripCR && line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
-    while (line.length > this.maxLine) {
-      out.push(line.subarray(0, this.maxLine));
-      line = line.subarray(this.maxLine);
-    }
-    out.push(line);
+  /** Bytes with no newline: whole maxLine parts go out now, the rest waits (copied, so the chunk can go). */
+  private keepTail(rest: Buffer, batches: LineBatch[]): void {
+    const cut = rest.length - (rest.length % this.maxLine);
+    if (cut > 0) batches.push(this.batch(rest.subarray(0, cut)));
+    this.tail = cut < rest.length ? Buffer.from(rest.subarray(cut)) : null;
   }
+
+  private batch(data: Buffer): LineBatch {
+    return { data, maxLine: this.maxLine, stripCR: this.stripCR };
+  }
+}
+
+/** Call fn(start, end) for each line of the batch, in order (end excludes the \n, and the \r when stripped). */
+export function eachLine(b: LineBatch, fn: (start: number, end: number) => void): void {
+  const { data, maxLine, stripCR } = b;
+  const len = data.length;
+  let start = 0;
+  while (start < len) {
+    const nl = data.indexOf(10, start);
+    const stop = nl === -1 ? len : nl;
+    let end = stop;
+    if (stripCR && nl !== -1 && end > start && data[end - 1] === 13) end--;
+    while (end - start > maxLine) {
+      fn(start, start + maxLine);
+      start += maxLine;
+    }
+    fn(start, end);
+    start = stop + 1;
+  }
+}
+
+/** The lines of a batch as views (for sinks that need them one by one). */
+export function splitBatch(b: LineBatch): Buffer[] {
+  const lines: Buffer[] = [];
+  eachLine(b, (start, end) => lines.push(b.data.subarray(start, end)));
+  return lines;
 }

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ProcessSpec, ProgramSpec, RunSpec } from '../config/model.js';
-import { DEFAULT_MAX_LINE, LineSplitter } from '../output/lines.js';
+import { DEFAULT_MAX_LINE, LineChunker } from '../output/lines.js';
 import type { OutputHub } from '../output/hub.js';
 import type { Logger } from '../output/log.js';
 import { realClock, type Clock } from './clock.js';
@@ -101,13 +101,13 @@ export class Supervisor extends EventEmitter {
     if (!this.hub) return;
     const spec = inst.spec;
     if (child.pty) {
-      const splitter = new LineSplitter(DEFAULT_MAX_LINE, true);
+      const chunker = new LineChunker(DEFAULT_MAX_LINE, true);
       const pty = child.pty;
       const source = { pause: () => pty.pause(), resume: () => pty.resume() };
       this.hub.addSource(source);
-      pty.onData((d) => this.hub!.feed(inst.name, 'stdout', spec.stdoutLog, splitter, typeof d === 'string' ? Buffer.from(d) : d));
+      pty.onData((d) => this.hub!.feed(inst.name, 'stdout', spec.stdoutLog, chunker, typeof d === 'string' ? Buffer.from(d) : d));
       child.onExit(() => {
-        this.hub!.deliver(inst.name, 'stdout', spec.stdoutLog, splitter.flush());
+        this.hub!.deliver(inst.name, 'stdout', spec.stdoutLog, chunker.flush());
         this.hub!.removeSource(source);
       });
       return;

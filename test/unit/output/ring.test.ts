@@ -1,28 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { ByteRing, RecordRing } from '../../../src/output/ring.js';
 
-const rec = (i: number, size = 1) => ({ name: 'web.1', stream: 'stdout' as const, time: i, line: Buffer.alloc(size, 97) });
+const lines = (n: number, size = 1): Buffer => Buffer.from(('a'.repeat(size) + '\n').repeat(n));
+const push = (r: RecordRing, time: number, data: Buffer): void => r.push('web.1', 'stdout', time, { data, maxLine: 65536, stripCR: false });
 
 describe('RecordRing', () => {
   it('keeps the last maxLines records', () => {
     const r = new RecordRing(3, 1000);
-    for (let i = 0; i < 10; i++) r.push(rec(i));
+    for (let i = 0; i < 10; i++) push(r, i, lines(1));
     expect(r.tail().map((x) => x.time)).toEqual([7, 8, 9]);
     expect(r.tail(2).map((x) => x.time)).toEqual([8, 9]);
   });
 
+  it('cuts batches into lines only when read, taking the last lines of the last batches', () => {
+    const r = new RecordRing(5, 1000);
+    push(r, 1, Buffer.from('a\nb\nc\n'));
+    push(r, 2, Buffer.from('d\ne\nf\n'));
+    expect(r.tail().map((x) => `${x.time}:${x.line}`)).toEqual(['1:b', '1:c', '2:d', '2:e', '2:f']);
+    expect(r.tail(2).map((x) => x.line.toString())).toEqual(['e', 'f']);
+    expect(r.tail(100)).toHaveLength(5);
+  });
+
   it('keeps at most maxBytes (but always the newest record)', () => {
     const r = new RecordRing(100, 10);
-    for (let i = 0; i < 10; i++) r.push(rec(i, 4));
+    for (let i = 0; i < 10; i++) push(r, i, lines(1, 4));
     expect(r.tail().map((x) => x.time)).toEqual([8, 9]);
-    r.push(rec(99, 50));
+    push(r, 99, lines(1, 50));
     expect(r.tail().map((x) => x.time)).toEqual([99]);
   });
 
   it('stays bounded over many pushes', () => {
     const r = new RecordRing(10, 1000);
-    for (let i = 0; i < 100_000; i++) r.push(rec(i));
+    for (let i = 0; i < 100_000; i++) push(r, i, lines(3));
     expect(r.tail()).toHaveLength(10);
+    expect((r as unknown as { items: unknown[] }).items.length).toBeLessThan(10_000);
   });
 });
 
