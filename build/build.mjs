@@ -11,7 +11,7 @@ import { bundleOptions } from './bundle-options.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jsOnly = process.argv.includes('--js-only');
 
-const addons = ['reaper', 'lines'].map((name) => ({ name, file: join(root, `native/build/Release/${name}.node`) }));
+const addons = ['reaper', 'output'].map((name) => ({ name, file: join(root, `native/build/Release/${name}.node`) }));
 if (addons.some((a) => !existsSync(a.file))) {
   const r = spawnSync('npm', ['run', 'build:native'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -4,7 +4,7 @@
 //   1. esbuild bundles src/cli/entry.ts with node-pty inside (dist/.sea/procinit.cjs, CommonJS);
 //      node-pty's native loader is replaced by procinit's (build/node-pty-plugin.mjs).
 //   2. `node --experimental-sea-config` makes the blob: the bundle (+ V8 code cache) and the two native
-//      addons, reaper.node, lines.node and pty.node, as assets (src/pid1/native.ts extracts them at start-up).
+//      addons, reaper.node, output.node and pty.node, as assets (src/pid1/native.ts extracts them at start-up).
 //   3. A copy of this node binary is stripped (the SEA fuse survives), its C++ start-up is made to
 //      ignore NODE_OPTIONS (renameNodeOptions), and postject injects the blob.
 //   4. The result must answer `--version`, cleanly even with NODE_OPTIONS set.
@@ -79,7 +79,7 @@ function cleanEnv() {
 // The native addons that become SEA assets.
 const assets = {
   'reaper.node': join(root, 'native/build/Release/reaper.node'),
-  'lines.node': join(root, 'native/build/Release/lines.node'),
+  'output.node': join(root, 'native/build/Release/output.node'),
   'pty.node': join(dirname(require.resolve('node-pty/package.json')), 'build/Release/pty.node'),
 };
 for (const [name, file] of Object.entries(assets)) if (!existsSync(file)) fail(`${name} not found at ${file} (npm run build:native; node-pty's install builds pty.node)`);

@@ -6,8 +6,8 @@
       "cflags": ["-O2", "-Wall", "-Wextra"]
     },
     {
-      "target_name": "lines",
-      "sources": ["lines.c"],
+      "target_name": "output",
+      "sources": ["output.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]

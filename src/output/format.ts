@@ -3,7 +3,8 @@
  * optional timestamps; or JSON lines for log shippers.
  */
 import { splitBatch, type LineBatch } from './lines.js';
-import { prefixLines } from './prefix-lines.js';
+import { prefixLinesInto } from './prefix-lines.js';
+import type { FdWriter } from './writer.js';
 import type { OutputRecord, StreamName } from './record.js';
 
 export type OutputFormat = 'text' | 'json';
@@ -65,15 +66,19 @@ export class RecordFormatter {
     return p;
   }
 
-  /** The formatted bytes of a batch of one process's lines: plain text in one pass, records otherwise. */
-  formatBatch(name: string, stream: StreamName, time: number, batch: LineBatch): Buffer {
-    if (this.opts.format === 'text' && !this.opts.timestamps) return prefixLines(batch, this.prefix(name, stream));
+  /** Write a batch of one process's lines: plain text straight into the writer's buffer, records otherwise. */
+  writeBatch(writer: FdWriter, name: string, stream: StreamName, time: number, batch: LineBatch): void {
+    if (this.opts.format === 'text' && !this.opts.timestamps) {
+      const prefix = this.prefix(name, stream);
+      writer.writeWith((buf, off) => prefixLinesInto(batch, prefix, buf, off));
+      return;
+    }
     const parts: Buffer[] = [];
     this.format(
       splitBatch(batch).map((line) => ({ name, stream, time, line })),
       parts,
     );
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    writer.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
   }
 
   /** Append the formatted bytes of these records to parts. */

@@ -3,24 +3,18 @@
  * the multiplexed stdout (or stderr), the per-process ring buffer, log files, and followers (`logs -f`).
  * Back-pressure: when the stdout writer is congested, every attached source is paused until it drains.
  */
-import type { Readable } from 'node:stream';
 import type { LogTarget } from '../config/model.js';
 import { LineChunker, splitBatch, type LineBatch } from './lines.js';
 import { RecordFormatter } from './format.js';
 import { ByteRing, RecordRing } from './ring.js';
 import { RotatingLogFile } from './logfile.js';
 import type { FdWriter } from './writer.js';
+import { readPipe, type OutputPipe, type Source } from './pipe.js';
 import type { OutputRecord, StreamName } from './record.js';
 
 const NL = Buffer.from('\n');
 
 export type Follower = (records: readonly OutputRecord[]) => void;
-
-/** Something that produces bytes and can be paused: a pipe or a pty. */
-export interface Source {
-  pause(): void;
-  resume(): void;
-}
 
 interface ProcessOutput {
   ring: RecordRing;
@@ -50,28 +44,24 @@ export class OutputHub {
   private output(name: string): ProcessOutput {
     let p = this.processes.get(name);
     if (!p) {
-      p = { ring: new RecordRing(), screen: new ByteRing(), files: new Map() };
+      p = { ring: new RecordRing(name), screen: new ByteRing(), files: new Map() };
       this.processes.set(name, p);
     }
     return p;
   }
 
-  /** Feed a readable (a child's pipe) into the hub until it ends. */
-  attachStream(name: string, stream: StreamName, readable: Readable, target: LogTarget): void {
+  /** Read a child's pipe into the hub until it ends. */
+  attachPipe(name: string, stream: StreamName, pipe: OutputPipe, target: LogTarget): void {
     const chunker = new LineChunker();
-    const source: Source = { pause: () => readable.pause(), resume: () => readable.resume() };
+    const source = readPipe(
+      pipe,
+      (chunk) => this.deliver(name, stream, target, chunker.push(chunk)),
+      () => {
+        this.deliver(name, stream, target, chunker.flush());
+        this.sources.delete(source);
+      },
+    );
     this.addSource(source);
-    readable.on('data', (chunk: Buffer) => {
-      const raw = this.rawListeners.get(name);
-      if (raw) for (const fn of raw) fn(chunk);
-      this.deliver(name, stream, target, chunker.push(chunk));
-    });
-    const end = (): void => {
-      this.deliver(name, stream, target, chunker.flush());
-      this.sources.delete(source);
-    };
-    readable.once('end', end);
-    readable.once('error', end);
   }
 
   addSource(source: Source): void {
@@ -91,19 +81,22 @@ export class OutputHub {
     this.deliver(name, stream, target, chunker.push(chunk));
   }
 
-  /** Deliver batches of complete lines to every sink; lines become records only for sinks that want them. */
+  /**
+   * Deliver batches of complete lines to every sink; lines become records only for sinks that want them.
+   * A batch may be a view of a read buffer that is reused once this returns: sinks copy what they keep.
+   */
   deliver(name: string, stream: StreamName, target: LogTarget, batches: readonly LineBatch[]): void {
     if (batches.length === 0) return;
     const time = Date.now();
     const out = this.output(name);
     for (const batch of batches) {
-      out.ring.push(name, stream, time, batch);
+      out.ring.push(stream, time, batch);
       this.toTarget(out, target, name, stream, time, batch);
       if (this.followers.size === 0) continue;
       let records: OutputRecord[] | null = null;
       for (const f of this.followers) {
         if (f.names !== null && !f.names.has(name)) continue;
-        records ??= splitBatch(batch).map((line) => ({ name, stream, time, line }));
+        records ??= splitBatch({ ...batch, data: Buffer.from(batch.data) }).map((line) => ({ name, stream, time, line }));
         f.fn(records);
       }
     }
@@ -134,7 +127,7 @@ export class OutputHub {
       return;
     }
     const writer = target.kind === 'stderr' && this.stderr ? this.stderr : this.stdout;
-    writer.write(this.stdoutFormat.formatBatch(name, stream, time, batch));
+    this.stdoutFormat.writeBatch(writer, name, stream, time, batch);
   }
 
   /** The last n records of these processes (all when names is empty), merged by time. */

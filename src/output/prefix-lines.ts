@@ -1,33 +1,23 @@
 /**
- * The hot path of the multiplexed output: `prefix + line + \n` for every line of a batch, in one buffer,
- * with no per-line objects. native/lines.c does it (memchr + memcpy, one call per batch); when that addon
- * cannot be loaded, the same in JavaScript: find the lines (eachLine's rules) into reused scratch space,
- * then size one buffer and copy into it.
+ * The hot path of the multiplexed output: `prefix + line + \n` for every line of a batch, written straight
+ * into the output writer's buffer, with no per-line objects. native/output.c does it (memchr + memcpy, one
+ * call per batch); when that addon cannot be loaded, the same in JavaScript: find the lines (eachLine's
+ * rules) into reused scratch space, then copy.
  */
-import { loadAddon } from '../pid1/native.js';
 import type { LineBatch } from './lines.js';
+import { outputAddon } from './native.js';
 
-interface LinesAddon {
-  prefixLines(data: Buffer, prefix: Buffer, maxLine: number, stripCR: boolean): Buffer;
+/** Write the prefixed lines into out from off on: the bytes written, or minus the room needed (writing nothing). */
+export function prefixLinesInto(b: LineBatch, prefix: Buffer, out: Buffer, off: number): number {
+  const native = outputAddon();
+  return native ? native.prefixLines(b.data, prefix, b.maxLine, b.stripCR, out, off) : prefixLinesJs(b, prefix, out, off);
 }
 
-/** Loaded on first use (off the start-up path); null when it cannot be, and then never tried again. */
-let addon: LinesAddon | null | undefined;
-
-function linesAddon(): LinesAddon | null {
-  if (addon === undefined) {
-    try {
-      addon = loadAddon('lines') as LinesAddon;
-    } catch {
-      addon = null;
-    }
-  }
-  return addon;
-}
-
-export function prefixLines(b: LineBatch, prefix: Buffer): Buffer {
-  const native = linesAddon();
-  return native ? native.prefixLines(b.data, prefix, b.maxLine, b.stripCR) : prefixLinesJs(b, prefix);
+/** The prefixed lines in a buffer of their own. */
+export function prefixLines(b: LineBatch, prefix: Buffer, into = prefixLinesInto): Buffer {
+  const out = Buffer.allocUnsafe(-into(b, prefix, Buffer.alloc(0), 0));
+  into(b, prefix, out, 0);
+  return out;
 }
 
 let bounds = new Int32Array(2 * 1024);
@@ -38,7 +28,7 @@ function grow(): void {
   bounds = next;
 }
 
-export function prefixLinesJs(b: LineBatch, prefix: Buffer): Buffer {
+export function prefixLinesJs(b: LineBatch, prefix: Buffer, out: Buffer, off: number): number {
   const { data, maxLine, stripCR } = b;
   const len = data.length;
   let n = 0;
@@ -60,15 +50,15 @@ export function prefixLinesJs(b: LineBatch, prefix: Buffer): Buffer {
     }
     start = stop + 1;
   }
-  const lines = n >> 1;
   const pl = prefix.length;
-  const out = Buffer.allocUnsafe(bytes + lines * (pl + 1));
-  let off = 0;
+  const need = bytes + (n >> 1) * (pl + 1);
+  if (need > out.length - off) return -need;
+  let at = off;
   for (let i = 0; i < n; i += 2) {
-    out.set(prefix, off);
-    off += pl;
-    off += data.copy(out, off, bounds[i], bounds[i + 1]);
-    out[off++] = 10;
+    out.set(prefix, at);
+    at += pl;
+    at += data.copy(out, at, bounds[i], bounds[i + 1]);
+    out[at++] = 10;
   }
-  return out;
+  return need;
 }

@@ -1,41 +1,51 @@
 /**
  * Recent output of one process, bounded by line count and bytes: what `procinit logs` shows and what
- * `connect` replays. Batches are kept as they came (no per-line objects while nobody asks) and cut into
- * lines only when read; old batches fall off the front once the newer ones alone fill the byte bound.
+ * `connect` replays. Batches are copied into one circular buffer per process (grown on demand up to
+ * maxBytes, then reused: streaming allocates nothing) and cut into lines only when read.
  */
 import { splitBatch, type LineBatch } from './lines.js';
 import type { OutputRecord, StreamName } from './record.js';
 
 export const RING_MAX_LINES = 1000;
 export const RING_MAX_BYTES = 1024 * 1024;
+const FIRST_BYTES = 16 * 1024;
 
 interface Entry {
-  name: string;
   stream: StreamName;
   time: number;
-  batch: LineBatch;
+  /** Where the batch starts in the circular buffer, and its length (it may wrap around the end). */
+  at: number;
+  length: number;
+  maxLine: number;
+  stripCR: boolean;
 }
 
 export class RecordRing {
-  private items: Entry[] = [];
+  private buf: Buffer = Buffer.alloc(0);
+  private entries: Entry[] = [];
   private head = 0;
-  private bytes = 0;
+  /** Where the next batch goes, and how many bytes the live entries hold. */
+  private end = 0;
+  private used = 0;
 
   constructor(
+    readonly name: string,
     readonly maxLines = RING_MAX_LINES,
     readonly maxBytes = RING_MAX_BYTES,
   ) {}
 
-  push(name: string, stream: StreamName, time: number, batch: LineBatch): void {
-    this.items.push({ name, stream, time, batch });
-    this.bytes += batch.data.length;
-    // counting lines here would cost a scan per batch: the byte bound keeps memory bounded, tail() applies both
-    while (this.items.length - this.head > 1 && this.bytes - this.items[this.head].batch.data.length >= this.maxBytes) {
-      this.bytes -= this.items[this.head].batch.data.length;
-      this.head++;
-    }
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+  push(stream: StreamName, time: number, batch: LineBatch): void {
+    const data = batch.data.length > this.maxBytes ? newestLines(batch.data, this.maxBytes) : batch.data;
+    if (this.buf.length - this.used < data.length && this.buf.length < Math.max(this.maxBytes, data.length)) this.grow(this.used + data.length, data.length);
+    while (this.buf.length - this.used < data.length) this.dropOldest();
+    const first = Math.min(data.length, this.buf.length - this.end);
+    data.copy(this.buf, this.end, 0, first);
+    if (first < data.length) data.copy(this.buf, 0, first);
+    this.entries.push({ stream, time, at: this.end, length: data.length, maxLine: batch.maxLine, stripCR: batch.stripCR });
+    this.end = (this.end + data.length) % this.buf.length;
+    this.used += data.length;
+    if (this.head > 4096 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
   }
@@ -45,9 +55,10 @@ export class RecordRing {
     const want = n === undefined ? this.maxLines : Math.min(n, this.maxLines);
     const parts: OutputRecord[][] = [];
     let count = 0;
-    for (let i = this.items.length - 1; i >= this.head && count < want; i--) {
-      const e = this.items[i];
-      const records = splitBatch(e.batch).map((line) => ({ name: e.name, stream: e.stream, time: e.time, line }));
+    for (let i = this.entries.length - 1; i >= this.head && count < want; i--) {
+      const e = this.entries[i];
+      const data = this.bytesOf(e);
+      const records = splitBatch({ data, maxLine: e.maxLine, stripCR: e.stripCR }).map((line) => ({ name: this.name, stream: e.stream, time: e.time, line }));
       parts.push(records);
       count += records.length;
     }
@@ -58,6 +69,47 @@ export class RecordRing {
     while (first > 0 && (first === out.length || bytes + out[first - 1].line.length <= this.maxBytes)) bytes += out[--first].line.length;
     return first > 0 ? out.slice(first) : out;
   }
+
+  /** A copy of an entry's bytes (the records made from it outlive the circular buffer's contents). */
+  private bytesOf(e: Entry): Buffer {
+    const out = Buffer.allocUnsafe(e.length);
+    const first = Math.min(e.length, this.buf.length - e.at);
+    this.buf.copy(out, 0, e.at, e.at + first);
+    if (first < e.length) this.buf.copy(out, first, 0, e.length - first);
+    return out;
+  }
+
+  private dropOldest(): void {
+    this.used -= this.entries[this.head].length;
+    this.head++;
+    if (this.head === this.entries.length) {
+      this.entries = [];
+      this.head = this.end = this.used = 0;
+    }
+  }
+
+  /** A bigger buffer (doubling, at most maxBytes or the one batch) holding the live entries from its start. */
+  private grow(atLeast: number, batch: number): void {
+    let size = Math.max(this.buf.length * 2, FIRST_BYTES);
+    while (size < atLeast) size *= 2;
+    const next = Buffer.allocUnsafe(Math.min(size, Math.max(this.maxBytes, batch)));
+    let at = 0;
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      this.bytesOf(e).copy(next, at);
+      e.at = at;
+      at += e.length;
+    }
+    this.buf = next;
+    this.end = at % next.length;
+  }
+}
+
+/** The newest whole lines of data that fit in max bytes; at least its last line, however long. */
+function newestLines(data: Buffer, max: number): Buffer {
+  const fit = data.indexOf(10, data.length - max - 1);
+  if (fit !== -1 && fit + 1 < data.length) return data.subarray(fit + 1);
+  return data.subarray(data.lastIndexOf(10, data.length - 2) + 1);
 }
 
 /** The last bytes a process wrote, raw (escape sequences and all), for `connect`'s screen replay. */

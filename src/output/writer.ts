@@ -3,16 +3,46 @@
  * through the thread pool one batch at a time, and everything that arrives meanwhile is gathered into the
  * next batch. When more than highWater bytes wait, `congested` turns true and 'congested' is emitted; the
  * readers pause (so the pipes block the children) until 'drain'. Memory stays bounded; nothing is dropped.
+ *
+ * Formatted output is written straight into the writer's own slabs (writeWith), which are reused once
+ * their bytes are out: streaming leaves no garbage buffers behind, so memory stays flat under load
+ * instead of waiting for the garbage collector to notice big external buffers.
  */
 import { EventEmitter } from 'node:events';
 import { writev } from 'node:fs';
 
+const SLAB_BYTES = 256 * 1024;
+/** Free slabs kept for reuse; more than this are left to the garbage collector. */
+const SPARE_SLABS = 8;
+
+/** A big buffer that formatted output is appended to; `unwritten` counts bytes queued or in flight. */
+interface Slab {
+  buf: Buffer;
+  unwritten: number;
+}
+
+interface Piece {
+  view: Buffer;
+  slab: Slab | null;
+}
+
+/**
+ * Fill buf from off on; return the number of bytes written, or minus the number needed when buf has too
+ * little room after off (and then write nothing).
+ */
+export type Fill = (buf: Buffer, off: number) => number;
+
 export class FdWriter extends EventEmitter {
-  private queue: Buffer[] = [];
+  private queue: Piece[] = [];
   private queuedBytes = 0;
   private writing = false;
   private broken = false;
   private flushWaiters: Array<() => void> = [];
+  /** The slab being filled: bytes [start, fill) are not in the queue yet. */
+  private slab: Slab | null = null;
+  private start = 0;
+  private fill = 0;
+  private readonly spare: Slab[] = [];
   congested = false;
   /** Bytes written so far (for status / tests). */
   written = 0;
@@ -30,8 +60,36 @@ export class FdWriter extends EventEmitter {
 
   write(buf: Buffer): void {
     if (this.broken || buf.length === 0) return;
-    this.queue.push(buf);
-    this.queuedBytes += buf.length;
+    this.seal();
+    this.queue.push({ view: buf, slab: null });
+    this.queued(buf.length);
+  }
+
+  /** Append bytes made by fill (see Fill) without allocating a buffer for them. */
+  writeWith(fill: Fill): void {
+    if (this.broken) return;
+    let slab = this.slab ?? this.takeSlab(0);
+    let n = fill(slab.buf, this.fill);
+    if (n < 0) {
+      this.seal();
+      this.retire();
+      slab = this.takeSlab(-n);
+      n = fill(slab.buf, 0);
+      if (n < 0) throw new RangeError(`writeWith: fill needs ${-n} bytes after being given ${-n} or more`);
+    }
+    this.fill += n;
+    slab.unwritten += n;
+    this.queued(n);
+  }
+
+  /** Resolves once everything queued so far is written (or the fd broke). */
+  flush(): Promise<void> {
+    if (!this.writing && this.queue.length === 0 && this.fill === this.start) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  private queued(n: number): void {
+    this.queuedBytes += n;
     if (!this.congested && this.queuedBytes > this.highWater) {
       this.congested = true;
       this.emit('congested');
@@ -39,31 +97,69 @@ export class FdWriter extends EventEmitter {
     if (!this.writing) this.kick();
   }
 
-  /** Resolves once everything queued so far is written (or the fd broke). */
-  flush(): Promise<void> {
-    if (!this.writing && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  /** Move the slab's filled bytes into the queue, keeping order with buffers written after them. */
+  private seal(): void {
+    if (!this.slab || this.fill === this.start) return;
+    this.queue.push({ view: this.slab.buf.subarray(this.start, this.fill), slab: this.slab });
+    this.start = this.fill;
+  }
+
+  /** Stop filling the current slab; it goes back to the spares once its bytes are out. */
+  private retire(): void {
+    const s = this.slab;
+    this.slab = null;
+    this.start = this.fill = 0;
+    if (s && s.unwritten === 0) this.release(s);
+  }
+
+  private takeSlab(atLeast: number): Slab {
+    const s = atLeast <= SLAB_BYTES && this.spare.length > 0 ? this.spare.pop()! : { buf: Buffer.allocUnsafe(Math.max(SLAB_BYTES, atLeast)), unwritten: 0 };
+    this.slab = s;
+    this.start = this.fill = 0;
+    return s;
+  }
+
+  private release(s: Slab): void {
+    if (s.buf.length === SLAB_BYTES && this.spare.length < SPARE_SLABS) this.spare.push(s);
+  }
+
+  /** The bytes of these pieces are out (or dropped): their slabs may be reused. */
+  private settle(pieces: readonly Piece[]): void {
+    for (const p of pieces) {
+      const s = p.slab;
+      if (!s) continue;
+      s.unwritten -= p.view.length;
+      if (s.unwritten > 0) continue;
+      if (s === this.slab) {
+        // nothing of it waits: fill it again from the start
+        if (this.fill === this.start) this.start = this.fill = 0;
+      } else this.release(s);
+    }
   }
 
   private kick(): void {
+    this.seal();
     const batch = this.queue;
     this.queue = [];
     this.writing = true;
-    this.writeAll(batch, 0);
+    this.writeAll(batch, batch.map((p) => p.view), 0);
   }
 
-  private writeAll(batch: Buffer[], retries: number): void {
-    writev(this.fd, batch, (err, n) => {
+  private writeAll(batch: Piece[], views: Buffer[], retries: number): void {
+    writev(this.fd, views, (err, n) => {
       if (err) {
         if (err.code === 'EAGAIN') {
           // A full non-blocking pipe: the reader is slow or stopped, not gone (that is EPIPE). Wait for it as
           // long as it takes: the queue is bounded and the programs block meanwhile (back-pressure), while
           // giving up here would drop every line from now on.
-          setTimeout(() => this.writeAll(batch, retries + 1), Math.min(5 * (retries + 1), 50));
+          setTimeout(() => this.writeAll(batch, views, retries + 1), Math.min(5 * (retries + 1), 50));
           return;
         }
         // EPIPE and friends: the reader is gone; drop output from now on rather than crash.
         this.broken = true;
+        this.settle(batch);
+        this.seal();
+        this.settle(this.queue);
         this.queue = [];
         this.queuedBytes = 0;
         this.emit('broken', err);
@@ -72,15 +168,16 @@ export class FdWriter extends EventEmitter {
       }
       this.written += n;
       this.queuedBytes -= n;
-      const rest = dropBytes(batch, n);
-      if (rest.length > 0) return this.writeAll(rest, 0);
+      const rest = dropBytes(views, n);
+      if (rest.length > 0) return this.writeAll(batch, rest, 0);
+      this.settle(batch);
       this.done();
     });
   }
 
   private done(): void {
     this.writing = false;
-    if (this.queue.length > 0) return this.kick();
+    if (this.queue.length > 0 || this.fill > this.start) return this.kick();
     if (this.congested) {
       this.congested = false;
       this.emit('drain');

@@ -3,18 +3,20 @@
  * or in a pseudo-terminal (node-pty). The only place that creates processes.
  */
 import { spawn as spawnChild } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { closeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import type { ProcessSpec, RunSpec } from '../config/model.js';
 import type { ExitInfo } from './exit-info.js';
 import { resolveUser, supplementaryGroups } from './user.js';
 import { execAsCommand } from './exec-as.js';
 import { loadPty, type PtyProcess } from './pty.js';
+import { outputPipePair, type OutputPipe } from '../output/pipe.js';
 
 export interface LaunchedChild {
   pid: number;
   stdin: Writable | null;
-  stdout: Readable | null;
-  stderr: Readable | null;
+  stdout: OutputPipe | null;
+  stderr: OutputPipe | null;
   /** Set when the process runs in a pseudo-terminal. */
   pty: PtyProcess | null;
   /** Called once when the process has ended; every registered callback is kept. */
@@ -113,7 +115,17 @@ export class ProcessLauncher implements Launcher {
   }
 
   private launchPipes({ file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {
-    const child = spawnChild(file, args, { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
+    const [out, err] = outputPipes();
+    let child;
+    try {
+      child = spawnChild(file, args, { cwd, env, detached: true, stdio: ['pipe', out?.[1] ?? 'pipe', err?.[1] ?? 'pipe'], ...ids });
+    } catch (e) {
+      if (out && err) [out[0], err[0]].forEach((fd) => closeSync(fd));
+      throw e;
+    } finally {
+      // the child has its copies of the write ends: ours must go, or the pipes never reach end-of-file
+      if (out && err) [out[1], err[1]].forEach((fd) => closeSync(fd));
+    }
     const { finish, onExit } = exitNotifier();
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (child.pid !== undefined && err.code !== 'ENOENT' && err.code !== 'EACCES') return; // kill() errors etc.
@@ -124,8 +136,8 @@ export class ProcessLauncher implements Launcher {
     return {
       pid: child.pid ?? -1,
       stdin: child.stdin,
-      stdout: child.stdout,
-      stderr: child.stderr,
+      stdout: out ? { fd: out[0] } : child.stdout && { readable: child.stdout },
+      stderr: err ? { fd: err[0] } : child.stderr && { readable: child.stderr },
       pty: null,
       onExit,
     };
@@ -153,6 +165,18 @@ export class ProcessLauncher implements Launcher {
       pty: p,
       onExit,
     };
+  }
+}
+
+/** Pipes for a child's stdout and stderr made by procinit (see output/pipe.ts), or none: child_process's own. */
+function outputPipes(): [[number, number], [number, number]] | [null, null] {
+  const out = outputPipePair();
+  if (!out) return [null, null];
+  try {
+    return [out, outputPipePair()!];
+  } catch (e) {
+    out.forEach((fd) => closeSync(fd));
+    throw e;
   }
 }
 

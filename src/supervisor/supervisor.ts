@@ -112,9 +112,9 @@ export class Supervisor extends EventEmitter {
       });
       return;
     }
-    if (child.stdout) this.hub.attachStream(inst.name, 'stdout', child.stdout, spec.stdoutLog);
+    if (child.stdout) this.hub.attachPipe(inst.name, 'stdout', child.stdout, spec.stdoutLog);
     if (child.stderr) {
-      this.hub.attachStream(inst.name, spec.redirect_stderr ? 'stdout' : 'stderr', child.stderr, spec.redirect_stderr ? spec.stdoutLog : spec.stderrLog);
+      this.hub.attachPipe(inst.name, spec.redirect_stderr ? 'stdout' : 'stderr', child.stderr, spec.redirect_stderr ? spec.stdoutLog : spec.stderrLog);
     }
   }
 
