@@ -47,6 +47,28 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   const hub = new OutputHub(stdout, formatter, stderr);
   const ownLog = run.logfile ? new RotatingLogFile(run.logfile, 50 * 1024 * 1024, 10) : null;
   const log = createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLog });
+  // procinit's start-up lines go out in one write once the programs are started: the first write would
+  // start the thread pool while the programs are being spawned
+  stdout.cork();
+  try {
+    return await superviseRun(run, options, { stdout, stderr, hub, log, ownLog });
+  } catch (err) {
+    // no program started (the control socket failed): what was logged must not be lost to the exit
+    stdout.uncork();
+    await stdout.flush();
+    throw err;
+  }
+}
+
+interface Outputs {
+  stdout: FdWriter;
+  stderr: FdWriter;
+  hub: OutputHub;
+  log: Logger;
+  ownLog: RotatingLogFile | null;
+}
+
+async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr, hub, log, ownLog }: Outputs): Promise<number> {
   for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
 
   const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
@@ -91,6 +113,7 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
 
   log.info(`procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`);
   supervisor.start();
+  stdout.uncork();
   const result = await supervisor.done;
   // daemons that left their process group (setsid) were adopted by us: they do not outlive the run
   const leftovers = await killLeftoverChildren({ own: () => supervisor.ownPids(), reap: () => reaper.sweep() });

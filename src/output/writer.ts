@@ -11,6 +11,7 @@ export class FdWriter extends EventEmitter {
   private queue: Buffer[] = [];
   private queuedBytes = 0;
   private writing = false;
+  private corked = false;
   private broken = false;
   private flushWaiters: Array<() => void> = [];
   congested = false;
@@ -36,10 +37,21 @@ export class FdWriter extends EventEmitter {
       this.congested = true;
       this.emit('congested');
     }
-    if (!this.writing) this.kick();
+    if (!this.writing && !this.corked) this.kick();
   }
 
-  /** Resolves once everything queued so far is written (or the fd broke). */
+  /** Hold writes in the queue until uncork() (procinit's start-up lines, while the programs are spawned). */
+  cork(): void {
+    this.corked = true;
+  }
+
+  /** Write what was held, as one batch. */
+  uncork(): void {
+    this.corked = false;
+    if (!this.writing && this.queue.length > 0) this.kick();
+  }
+
+  /** Resolves once everything queued so far is written (or the fd broke); a corked queue waits for uncork(). */
   flush(): Promise<void> {
     if (!this.writing && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.flushWaiters.push(resolve));
@@ -80,7 +92,7 @@ export class FdWriter extends EventEmitter {
 
   private done(): void {
     this.writing = false;
-    if (this.queue.length > 0) return this.kick();
+    if (this.queue.length > 0 && !this.corked) return this.kick();
     if (this.congested) {
       this.congested = false;
       this.emit('drain');
