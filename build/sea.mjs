@@ -3,8 +3,10 @@
 //
 //   1. esbuild bundles src/cli/entry.ts with node-pty inside (dist/.sea/procinit.cjs, CommonJS);
 //      node-pty's native loader is replaced by procinit's (build/node-pty-plugin.mjs).
-//   2. `node --experimental-sea-config` makes the blob: the bundle (+ V8 code cache) and the two native
-//      addons, reaper.node, output.node and pty.node, as assets (src/pid1/native.ts extracts them at start-up).
+//   2. One run of the bundle up to the start of its programs leaves a V8 code cache of what it compiled
+//      (trainCodeCache). `node --experimental-sea-config` makes the blob: build/sea-main.cjs as the main
+//      script; the bundle, its code cache and the three native addons, reaper.node, output.node and pty.node, as assets
+//      (src/pid1/native.ts extracts the addons at start-up).
 //   3. A copy of this node binary is stripped (the SEA fuse survives), its C++ start-up is made to
 //      ignore NODE_OPTIONS (renameNodeOptions), and postject injects the blob.
 //   4. The result must answer `--version`, cleanly even with NODE_OPTIONS set.
@@ -13,7 +15,7 @@
 //          --keep-node-options (let NODE_OPTIONS reach procinit's own runtime; see renameNodeOptions).
 // Works offline: nothing is downloaded.
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +78,63 @@ function cleanEnv() {
   return env;
 }
 
+/**
+ * Leave the executable as an install finds it: on disk, not in the page cache. postject writes the file in
+ * 512 KiB chunks, and a kernel whose page cache keeps large folios (ext4 on Linux 6.x) keeps them as 512 KiB
+ * folios, which a page fault maps whole: every procinit started from that cache then counted about 9 MiB
+ * more of its own file in VmRSS (idle 56 MiB, against 47 for a copy of the same bytes and 45 for the file
+ * read from disk). fsync, then `dd iflag=nocache count=0` (posix_fadvise DONTNEED, which node lacks).
+ */
+function dropFromPageCache(file) {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const r = spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    process.stderr.write(`build/sea: warning: could not drop dist/procinit from the page cache (${r.error?.message ?? r.stderr.trim()}): until it is evicted, each start maps more of it (VmRSS)\n`);
+  }
+}
+
+/** build/sea-main.cjs's wrapper around the bundle, byte for byte: a code cache belongs to its exact source. */
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
+
+/**
+ * Run the bundle as `procinit -f Procfile` in a scratch folder (two programs: one prints a line, both
+ * stay), write V8's code cache of what it compiled once the programs run and their output came through,
+ * then stop it with SIGTERM. The cache holds the start-up path only (the shutdown's code is compiled after
+ * it is written): what a start needs before its programs run, without the size of the rest.
+ */
+function trainCodeCache(bundle, out) {
+  const dir = join(work, 'train');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'Procfile'), 'talks: echo trained; exec sleep 30\nsleeps: sleep 30\n');
+  const trainer = join(work, 'train.cjs');
+  writeFileSync(
+    trainer,
+    `'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { Script } = require('node:vm');
+const [bundle, out, ...args] = process.argv.slice(2);
+const script = new Script(${JSON.stringify(WRAPPER[0])} + readFileSync(bundle, 'latin1') + ${JSON.stringify(WRAPPER[1])}, { filename: 'procinit.cjs' });
+process.argv = [process.argv[0], bundle, ...args];
+setTimeout(() => {
+  writeFileSync(out, script.createCachedData());
+  process.kill(process.pid, 'SIGTERM');
+}, 500);
+const mod = { exports: {} };
+script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
+`,
+  );
+  const r = run(process.execPath, [trainer, bundle, out, '-f', 'Procfile', '-t', '2', '--socket', join(dir, 'ctl.sock')], { cwd: dir, env: cleanEnv() });
+  if (!r.stdout.includes('trained')) fail(`the training run did not run its programs:\n${r.stdout}${r.stderr}`);
+  if (!existsSync(out) || statSync(out).size === 0) fail('the training run wrote no code cache');
+}
+
 // The native addons that become SEA assets.
 const assets = {
   'reaper.node': join(root, 'native/build/Release/reaper.node'),
@@ -91,10 +150,15 @@ mkdirSync(work, { recursive: true });
 const bundle = join(work, 'procinit.cjs');
 const result = await build({
   ...bundleOptions(root),
+  // no comments, no indentation: the bundle's 690 kB become 500, all ASCII. One non-ASCII character in
+  // a comment made V8 hold the whole source as a two-byte string (1.4 MB); idle VmRSS 2 MiB less.
+  // (dist/procinit.js keeps them: its profiles name each function's source file through those comments.)
+  minifyWhitespace: true,
   outfile: bundle,
   plugins: [nodePtyPlugin(root)],
   metafile: true,
 });
+if (readFileSync(bundle).some((b) => b > 0x7f)) fail('the bundle is not ASCII: build/sea-main.cjs reads it as latin1');
 const builtins = new Set(require('node:module').builtinModules);
 for (const meta of Object.values(result.metafile.outputs)) {
   for (const imp of meta.imports) {
@@ -102,21 +166,24 @@ for (const meta of Object.values(result.metafile.outputs)) {
   }
 }
 
-// 2. the blob
+// 2. the code cache, then the blob
+const codeCache = join(work, 'procinit.cache');
+if (useCodeCache) trainCodeCache(bundle, codeCache);
 const blob = join(work, 'procinit.blob');
 const config = join(work, 'sea-config.json');
 writeFileSync(
   config,
   JSON.stringify(
     {
-      main: bundle,
+      main: join(root, 'build/sea-main.cjs'),
       output: blob,
       disableExperimentalSEAWarning: true,
-      useCodeCache,
+      // node's cache would hold the few lines of sea-main.cjs; the bundle's own is the asset procinit.cache
+      useCodeCache: false,
       useSnapshot: false,
       // newer Node (22.x, 24.x): NODE_OPTIONS does not reach procinit itself; Node 20 ignores the field
       execArgvExtension: 'none',
-      assets,
+      assets: { ...assets, 'procinit.cjs': bundle, ...(useCodeCache ? { 'procinit.cache': codeCache } : {}) },
     },
     null,
     2,
@@ -155,12 +222,14 @@ chmodSync(tmp, 0o755);
 
 // 4. it must run, and (unless kept) ignore NODE_OPTIONS
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const probe = renamed ? { ...cleanEnv(), NODE_OPTIONS: '--inspect --require /nonexistent/procinit-probe.js' } : cleanEnv();
+// PROCINIT_DEBUG: build/sea-main.cjs says on stderr when V8 refuses the code cache, which fails the check
+const probe = { ...cleanEnv(), PROCINIT_DEBUG: '1', ...(renamed ? { NODE_OPTIONS: '--inspect --require /nonexistent/procinit-probe.js' } : {}) };
 const check = spawnSync(tmp, ['--version'], { encoding: 'utf8', env: probe });
 if (check.status !== 0 || check.stdout.trim() !== `procinit ${pkg.version}` || check.stderr !== '') {
   fail(`the new executable does not answer --version cleanly (status ${check.status}): ${check.stdout}${check.stderr}`);
 }
 renameSync(tmp, out);
+dropFromPageCache(out);
 const mb = (statSync(out).size / 1024 / 1024).toFixed(1);
 process.stdout.write(
   `build/sea: dist/procinit (${mb} MiB, node ${process.version}, code cache ${useCodeCache ? 'on' : 'off'}, NODE_OPTIONS ${renamed ? 'ignored' : 'honoured'} by procinit itself)\n`,

@@ -10,6 +10,7 @@ import { OutputHub } from '../output/hub.js';
 import { createLogger, pinoLevel, type Logger } from '../output/log.js';
 import { RotatingLogFile } from '../output/logfile.js';
 import { rmSync, writeFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
@@ -42,11 +43,34 @@ export async function upCommand(args: string[]): Promise<number> {
 export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<number> {
   const stdout = new FdWriter(1);
   const stderr = new FdWriter(2);
-  const color = options.color ?? shouldColor(process.stdout.isTTY === true, process.env);
+  // isatty, not process.stdout.isTTY: Node's stdout stream is made after the programs start (superviseRun)
+  const color = options.color ?? shouldColor(isatty(1), process.env);
   const formatter = new RecordFormatter({ format: options.output, color, timestamps: options.timestamps });
   const hub = new OutputHub(stdout, formatter, stderr);
   const ownLog = run.logfile ? new RotatingLogFile(run.logfile, 50 * 1024 * 1024, 10) : null;
   const log = createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLog });
+  // procinit's start-up lines go out in one write once the programs are started: the first write would
+  // start the thread pool while the programs are being spawned
+  stdout.cork();
+  try {
+    return await superviseRun(run, options, { stdout, stderr, hub, log, ownLog });
+  } catch (err) {
+    // no program started (the control socket failed): what was logged must not be lost to the exit
+    stdout.uncork();
+    await stdout.flush();
+    throw err;
+  }
+}
+
+interface Outputs {
+  stdout: FdWriter;
+  stderr: FdWriter;
+  hub: OutputHub;
+  log: Logger;
+  ownLog: RotatingLogFile | null;
+}
+
+async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr, hub, log, ownLog }: Outputs): Promise<number> {
   for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
 
   const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
@@ -91,6 +115,10 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
 
   log.info(`procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`);
   supervisor.start();
+  // Node's process.stdout costs 0.5 ms (a file) to 2 ms (a pipe) to make, so it is made only now. Made it
+  // is, as before this was moved: for a pipe on fd 1 it sets O_NONBLOCK, the mode the writer has always run with.
+  void process.stdout.fd;
+  stdout.uncork();
   const result = await supervisor.done;
   // daemons that left their process group (setsid) were adopted by us: they do not outlive the run
   const leftovers = await killLeftoverChildren({ own: () => supervisor.ownPids(), reap: () => reaper.sweep() });

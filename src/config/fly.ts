@@ -5,12 +5,18 @@
  * Parsed with smol-toml (TOML 1.0); errors name file:line.
  */
 import { dirname } from 'node:path';
-import { parse, TomlError } from 'smol-toml';
+import type * as Toml from 'smol-toml';
 import { ConfigError } from './errors.js';
 import type { ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
 import { buildProcessType, checkStopSignalTypes, PROCESS_TYPE_NAME, procfileLikeRun } from './process-type.js';
 import { readTextFile } from './text-file.js';
+
+/** smol-toml, required on first use: only a fly.toml needs it. */
+function toml(): typeof Toml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('smol-toml') as typeof Toml;
+}
 
 type Table = Record<string, unknown>;
 
@@ -73,9 +79,9 @@ export function readFlyAppName(file: string): string | null {
 
 function parseToml(file: string, text: string): Table {
   try {
-    return parse(text) as Table;
+    return toml().parse(text) as Table;
   } catch (err) {
-    if (err instanceof TomlError) {
+    if (err instanceof toml().TomlError) {
       // smol-toml's message is "Invalid TOML document: <what>\n\n<code block>": keep <what>.
       const what = err.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
       throw new ConfigError(file, err.line, `invalid TOML: ${what} (column ${err.column})`);

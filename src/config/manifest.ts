@@ -7,22 +7,20 @@
  * Parsed with the `yaml` library (YAML 1.2, `<<` merge keys allowed); errors name file:line.
  */
 import { dirname } from 'node:path';
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  type Document,
-  type Node,
-  type YAMLMap,
-} from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Document, Node, YAMLMap } from 'yaml';
 import { ConfigError, UsageError } from './errors.js';
 import type { ConfigWarning, ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
 import { buildProcessType, checkStopSignalTypes, PROCESS_TYPE_NAME, procfileLikeRun } from './process-type.js';
 import { readTextFile } from './text-file.js';
+
+/** yaml, required on first use: only a manifest.yml needs it, and every other run should not pay for it. */
+let yamlModule: typeof Yaml | null = null;
+function yaml(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (yamlModule ??= require('yaml') as typeof Yaml);
+}
 
 /** The keys of a `processes:` item procinit uses; the others are noted and ignored. */
 const PROCESS_KEYS = new Set(['type', 'command', 'instances']);
@@ -80,14 +78,14 @@ interface ProcessType {
 }
 
 class ManifestReader {
-  private readonly lineCounter = new LineCounter();
+  private readonly lineCounter = new (yaml().LineCounter)();
   private readonly doc: Document.Parsed;
 
   constructor(
     private readonly file: string,
     text: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, merge: true });
+    this.doc = yaml().parseDocument(text, { lineCounter: this.lineCounter, merge: true });
     const err = this.doc.errors[0];
     if (err) {
       const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
@@ -98,15 +96,15 @@ class ManifestReader {
   /** The application named `wanted`, or the first one. */
   application(wanted: string | null): Application {
     const top = this.deref(this.doc.contents);
-    if (!isMap(top)) throw this.error(top, 'a manifest is a mapping with an applications: list');
+    if (!yaml().isMap(top)) throw this.error(top, 'a manifest is a mapping with an applications: list');
     const apps = this.deref(this.entries(top).get('applications')?.value ?? null);
     if (apps === null) throw this.error(top, 'no applications: list');
-    if (!isSeq(apps)) throw this.error(apps, 'applications: must be a list of applications');
+    if (!yaml().isSeq(apps)) throw this.error(apps, 'applications: must be a list of applications');
     if (apps.items.length === 0) throw this.error(apps, 'applications: is empty');
 
     const all = apps.items.map((item) => {
       const node = this.deref(item as Node);
-      if (!isMap(node)) throw this.error(node ?? apps, 'each application must be a mapping (name:, processes:, ...)');
+      if (!yaml().isMap(node)) throw this.error(node ?? apps, 'each application must be a mapping (name:, processes:, ...)');
       const entries = this.entries(node);
       const nameEntry = entries.get('name');
       const name = nameEntry ? this.string(nameEntry, 'application name') : '';
@@ -164,12 +162,12 @@ class ManifestReader {
     }
 
     const list = this.deref(processes.value);
-    if (!isSeq(list)) throw this.error(list ?? processes.keyNode, 'processes: must be a list of {type, command, instances}');
+    if (!yaml().isSeq(list)) throw this.error(list ?? processes.keyNode, 'processes: must be a list of {type, command, instances}');
     if (list.items.length === 0) throw this.error(list, 'processes: is empty');
     const seen = new Map<string, number>();
     return list.items.map((item) => {
       const node = this.deref(item as Node);
-      if (!isMap(node)) throw this.error(node ?? list, 'each process must be a mapping with type: and command:');
+      if (!yaml().isMap(node)) throw this.error(node ?? list, 'each process must be a mapping with type: and command:');
       const line = this.lineOf(node);
       const entries = this.entries(node);
 
@@ -217,12 +215,12 @@ class ManifestReader {
     if (!entry) return {};
     const node = this.deref(entry.value);
     if (node === null) return {};
-    if (!isMap(node)) throw this.error(node, 'env: must be a mapping of NAME: value');
+    if (!yaml().isMap(node)) throw this.error(node, 'env: must be a mapping of NAME: value');
     return Object.fromEntries(
       [...this.entries(node).values()].map((e): [string, string] => {
         const v = this.deref(e.value);
         if (v === null) return [e.key, ''];
-        if (!isScalar(v) || typeof v.value === 'object') {
+        if (!yaml().isScalar(v) || typeof v.value === 'object') {
           throw this.error(v, `env ${e.key}: must be a string, number or boolean`);
         }
         return [e.key, String(v.value)];
@@ -236,13 +234,13 @@ class ManifestReader {
     const merged = new Map<string, Entry>();
     for (const pair of map.items) {
       const keyNode = pair.key as Node | null;
-      if (!isScalar(keyNode)) throw this.error(keyNode ?? map, 'keys must be plain scalars');
+      if (!yaml().isScalar(keyNode)) throw this.error(keyNode ?? map, 'keys must be plain scalars');
       const value = (pair.value as Node | null) ?? null;
       if (typeof keyNode.value === 'symbol' || keyNode.value === '<<') {
         const sources = this.deref(value);
-        const list = isSeq(sources) ? sources.items.map((i) => this.deref(i as Node)) : [sources];
+        const list = yaml().isSeq(sources) ? sources.items.map((i) => this.deref(i as Node)) : [sources];
         for (const source of list) {
-          if (!isMap(source)) throw this.error(source ?? keyNode, '<< must merge a mapping');
+          if (!yaml().isMap(source)) throw this.error(source ?? keyNode, '<< must merge a mapping');
           for (const [k, e] of this.entries(source)) if (!merged.has(k)) merged.set(k, e);
         }
         continue;
@@ -255,7 +253,7 @@ class ManifestReader {
 
   private string(entry: Entry, what: string): string {
     const v = this.deref(entry.value);
-    if (!isScalar(v) || typeof v.value !== 'string') {
+    if (!yaml().isScalar(v) || typeof v.value !== 'string') {
       throw this.error(v ?? entry.keyNode, `${what} must be a string`);
     }
     return v.value;
@@ -269,9 +267,9 @@ class ManifestReader {
 
   private count(entry: Entry): number {
     const v = this.deref(entry.value);
-    const n = isScalar(v) ? v.value : undefined;
+    const n = yaml().isScalar(v) ? v.value : undefined;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-      throw this.error(v ?? entry.keyNode, `instances: must be a whole number >= 0, not ${isScalar(v) ? String(v.value) : 'that'}`);
+      throw this.error(v ?? entry.keyNode, `instances: must be a whole number >= 0, not ${yaml().isScalar(v) ? String(v.value) : 'that'}`);
     }
     return n;
   }
@@ -279,8 +277,8 @@ class ManifestReader {
   /** Follow an alias; null for a missing node or an empty/`~`/`null` value. */
   private deref(node: Node | null | undefined): Node | null {
     if (node === null || node === undefined) return null;
-    const target = isAlias(node) ? ((node.resolve(this.doc) as Node | undefined) ?? null) : node;
-    return isScalar(target) && target.value === null ? null : target;
+    const target = yaml().isAlias(node) ? ((node.resolve(this.doc) as Node | undefined) ?? null) : node;
+    return yaml().isScalar(target) && target.value === null ? null : target;
   }
 
   private lineOf(node: Node | null): number {

@@ -3,9 +3,14 @@
  * back into the same processes. fly.toml holds no instance counts: when the formation is not one of each,
  * a comment gives the `fly scale count` command that sets it. Pure: RunSpec in, TOML out.
  */
-import { stringify } from 'smol-toml';
+import type * as Toml from 'smol-toml';
 import type { RunSpec } from '../config/model.js';
 import { headerLines } from './header.js';
+
+// required, not imported: the config reader (src/config/fly.ts) requires smol-toml too, and the bundle
+// should hold one copy of it (its CommonJS build), not both builds
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { stringify } = require('smol-toml') as typeof Toml;
 
 export function exportFly(run: RunSpec): string {
   const processes = Object.fromEntries(

@@ -36,6 +36,7 @@ export class FdWriter extends EventEmitter {
   private queue: Piece[] = [];
   private queuedBytes = 0;
   private writing = false;
+  private corked = false;
   private broken = false;
   private flushWaiters: Array<() => void> = [];
   /** The slab being filled: bytes [start, fill) are not in the queue yet. */
@@ -82,7 +83,7 @@ export class FdWriter extends EventEmitter {
     this.queued(n);
   }
 
-  /** Resolves once everything queued so far is written (or the fd broke). */
+  /** Resolves once everything queued so far is written (or the fd broke); a corked queue waits for uncork(). */
   flush(): Promise<void> {
     if (!this.writing && this.queue.length === 0 && this.fill === this.start) return Promise.resolve();
     return new Promise((resolve) => this.flushWaiters.push(resolve));
@@ -94,7 +95,18 @@ export class FdWriter extends EventEmitter {
       this.congested = true;
       this.emit('congested');
     }
-    if (!this.writing) this.kick();
+    if (!this.writing && !this.corked) this.kick();
+  }
+
+  /** Hold writes in the queue until uncork() (procinit's start-up lines, while the programs are spawned). */
+  cork(): void {
+    this.corked = true;
+  }
+
+  /** Write what was held, as one batch. */
+  uncork(): void {
+    this.corked = false;
+    if (!this.writing && (this.queue.length > 0 || this.fill > this.start)) this.kick();
   }
 
   /** Move the slab's filled bytes into the queue, keeping order with buffers written after them. */
@@ -177,7 +189,7 @@ export class FdWriter extends EventEmitter {
 
   private done(): void {
     this.writing = false;
-    if (this.queue.length > 0 || this.fill > this.start) return this.kick();
+    if ((this.queue.length > 0 || this.fill > this.start) && !this.corked) return this.kick();
     if (this.congested) {
       this.congested = false;
       this.emit('drain');

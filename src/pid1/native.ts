@@ -8,7 +8,7 @@
  * $TMPDIR or /tmp, /var/tmp, $HOME where writing and loading works: hardened containers mount /tmp or
  * /dev/shm noexec, and then dlopen fails there and the next place is tried.
  */
-import { mkdtempSync, rmSync, writeFileSync, existsSync, accessSync, constants } from 'node:fs';
+import { mkdtempSync, rmdirSync, unlinkSync, writeFileSync, existsSync, accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -78,7 +78,7 @@ function loadFromSea(asset: string): unknown {
     } catch (err) {
       tried.push(`${base} (${reason(err)})`);
     } finally {
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (dir) removeOurDir(dir, asset);
     }
   }
   const fix = 'set PROCINIT_NATIVE_DIR to a writable directory on a filesystem mounted without noexec';
@@ -87,6 +87,23 @@ function loadFromSea(asset: string): unknown {
       ? `cannot load native addon ${asset}: PROCINIT_NATIVE_DIR=${tried[0]}; ${fix}`
       : `cannot load native addon ${asset}: no directory allows writing and executing it (tried ${tried.join(', ')}); ${fix}`,
   );
+}
+
+/**
+ * Remove the private directory: it holds at most the one file we wrote. (Not rmSync recursive: that loads
+ * and runs node's rimraf, about half a millisecond of every start.)
+ */
+function removeOurDir(dir: string, asset: string): void {
+  try {
+    unlinkSync(join(dir, asset));
+  } catch {
+    /* not written */
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* nothing more we can do; the directory is private (0700) and empty or nearly */
+  }
 }
 
 /** Load `name.node` (e.g. "reaper"): SEA asset, $PROCINIT_<NAME>_ADDON, dist/native/, native/build/Release/. */
