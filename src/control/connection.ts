@@ -129,13 +129,18 @@ export class Connection {
     return this.held || this.inFlight >= MAX_IN_FLIGHT;
   }
 
+  /** Set once fail() has answered: the connection is closing. */
+  private failed = false;
+
   private readonly onData = (chunk: Buffer): void => {
+    if (this.failed) return; // answered and closing: whatever else comes is dropped
     if (this.blocked) {
       this.heldBytes.push(chunk);
       this.socket.pause();
       return;
     }
     const rest = this.reader.push(chunk, () => this.blocked);
+    if (this.failed) return;
     if (rest !== null && rest.length > 0) {
       this.heldBytes.push(rest);
       this.socket.pause();
@@ -161,6 +166,7 @@ export class Connection {
    * sent are answered; streams end, since nobody may be reading them.
    */
   private readonly onEnd = (): void => {
+    if (this.failed) return void this.socket.destroy();
     this.clientEnded = true;
     if (!this.blocked && this.heldBytes.length === 0) this.reader.end();
     for (const s of [...this.streams]) if (s.settled) s.end(); // the others end when their handler returns
@@ -192,9 +198,14 @@ export class Connection {
   }
 
   /** A protocol failure: answer it and close the connection. */
+  /**
+   * Answer once and close. The socket is ended but still read (and what comes is dropped) until the client
+   * ends too or 2 s pass: closing it at once could reset a client still writing before it read the answer.
+   */
   private fail(error: ErrorBody): void {
+    this.failed = true;
     this.write({ id: null, error });
-    this.socket.end(() => this.socket.destroy());
+    this.socket.end();
     const t = setTimeout(() => this.socket.destroy(), 2000);
     t.unref();
     this.socket.once('close', () => clearTimeout(t));
