@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "reaper",
-      "sources": ["reaper.c"],
+      "sources": ["reaper.c", "spawn.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
     },
     {

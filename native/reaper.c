@@ -1,10 +1,12 @@
 /*
- * procinit's PID-1 addon: the two things Node cannot do itself.
+ * procinit's PID-1 addon: what Node cannot do itself, or only slowly.
  *
  *   setSubreaper()           prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of our children come to us
  *                            when we are not PID 1 (as `tini -s`).
  *   execvp(file, argv)       replace this process with another program (Node 20 has no exec): used by the
  *                            `user=` shim after it set the supplementary groups libuv cannot set.
+ *   spawn(...)               posix_spawn a program without forking Node (native/spawn.c); the reaper
+ *                            collects its exit status.
  *   reapOrphans(ownPids)     waitpid(pid, WNOHANG) every child of this process that procinit did NOT
  *                            spawn itself; returns [pid, rawStatus, pid, rawStatus, ...] for those reaped.
  *
@@ -28,6 +30,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "spawn.h"
 
 typedef struct {
   pid_t *items;
@@ -221,6 +224,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setSubreaper", NULL, set_subreaper, NULL, NULL, NULL, napi_default, NULL},
       {"reapOrphans", NULL, reap_orphans, NULL, NULL, NULL, napi_default, NULL},
       {"execvp", NULL, exec_vp, NULL, NULL, NULL, napi_default, NULL},
+      {"spawn", NULL, spawn_direct, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

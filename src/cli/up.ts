@@ -13,6 +13,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
+import { DirectSpawner } from '../supervisor/direct-spawn.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { ProcessLauncher } from '../supervisor/spawn.js';
@@ -70,11 +71,15 @@ interface Outputs {
   ownLog: RotatingLogFile | null;
 }
 
+/** How long the end of a run waits for programs' output pipes to reach end-of-file. */
+const PIPE_DRAIN_MS = 2000;
+
 async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr, hub, log, ownLog }: Outputs): Promise<number> {
   for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
 
   const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-  const supervisor = new Supervisor(run, { hub, log, launcher: new ProcessLauncher(run, process.env, termSize) });
+  const launcher = new ProcessLauncher(run, process.env, termSize);
+  const supervisor = new Supervisor(run, { hub, log, launcher });
 
   // Signals first: from here on a SIGTERM is a graceful stop, even before any program runs.
   let control: ControlHandle | null = null;
@@ -97,11 +102,15 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
     },
   });
 
+  const direct = new DirectSpawner();
   const reaper = startReaper({
     ownPids: () => supervisor.ownPids(),
+    onReaped: (reaped) => reaped.forEach((r) => direct.claim(r.pid, r.status)),
     onUnavailable: (err) => log.error(`zombie reaping is OFF: ${err.message}`),
     sweepMs: 5000,
   });
+  // programs started with posix_spawn are reaped by the reaper: only while it runs
+  if (reaper.active) launcher.spawnDirectly(direct);
 
   const runtime: Runtime = { run, supervisor, hub, log, stdout, options };
   try {
@@ -123,6 +132,8 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   // daemons that left their process group (setsid) were adopted by us: they do not outlive the run
   const leftovers = await killLeftoverChildren({ own: () => supervisor.ownPids(), reap: () => reaper.sweep() });
   if (leftovers > 0) log.warn(`killed ${leftovers} leftover process(es) that had left their process group`);
+  // the programs are gone; what they wrote last may still wait in their pipes
+  if (!(await hub.pipesDrained(PIPE_DRAIN_MS))) log.warn(`output pipes still open ${PIPE_DRAIN_MS} ms after the last program ended: not waiting for them`);
   unlisten();
   reaper.stop();
   await control?.close();

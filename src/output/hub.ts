@@ -26,6 +26,9 @@ export class OutputHub {
   private readonly processes = new Map<string, ProcessOutput>();
   private readonly followers = new Set<{ names: Set<string> | null; fn: Follower }>();
   private readonly sources = new Set<Source>();
+  /** Pipes not at end-of-file yet, and who waits for them all to get there. */
+  private openPipes = 0;
+  private pipeWaiters: Array<() => void> = [];
   private readonly rawListeners = new Map<string, Set<(chunk: Buffer) => void>>();
 
   constructor(
@@ -59,9 +62,27 @@ export class OutputHub {
       () => {
         this.deliver(name, stream, target, chunker.flush());
         this.sources.delete(source);
+        if (--this.openPipes === 0) this.pipeWaiters.splice(0).forEach((w) => w());
       },
     );
+    this.openPipes++;
     this.addSource(source);
+  }
+
+  /**
+   * Resolves when every pipe has reached end-of-file (all its output delivered), or after timeoutMs: a
+   * program's last lines may still sit in its pipe, unread because output was paused, when its exit is seen.
+   */
+  pipesDrained(timeoutMs: number): Promise<boolean> {
+    if (this.openPipes === 0) return Promise.resolve(true);
+    this.sources.forEach((s) => !this.stdout.congested && s.resume());
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.pipeWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   addSource(source: Source): void {

@@ -106,8 +106,22 @@ function removeOurDir(dir: string, asset: string): void {
   }
 }
 
-/** Load `name.node` (e.g. "reaper"): SEA asset, $PROCINIT_<NAME>_ADDON, dist/native/, native/build/Release/. */
+const loaded = new Map<string, unknown>();
+
+/**
+ * Load `name.node` (e.g. "reaper") once: SEA asset, $PROCINIT_<NAME>_ADDON, dist/native/,
+ * native/build/Release/. Later calls get the same exports (a SEA asset is not extracted twice).
+ */
 export function loadAddon(name: string): unknown {
+  let exports = loaded.get(name);
+  if (exports === undefined) {
+    exports = findAndLoad(name);
+    loaded.set(name, exports);
+  }
+  return exports;
+}
+
+function findAndLoad(name: string): unknown {
   if (isSea()) return loadFromSea(`${name}.node`);
   const here = moduleDir();
   const candidates = [

@@ -11,6 +11,8 @@ import { resolveUser, supplementaryGroups } from './user.js';
 import { execAsCommand } from './exec-as.js';
 import { loadPty, type PtyProcess } from './pty.js';
 import { outputPipePair, type OutputPipe } from '../output/pipe.js';
+import { exitNotifier } from './exit-notifier.js';
+import type { DirectSpawner } from './direct-spawn.js';
 
 export interface LaunchedChild {
   pid: number;
@@ -19,6 +21,8 @@ export interface LaunchedChild {
   stderr: OutputPipe | null;
   /** Set when the process runs in a pseudo-terminal. */
   pty: PtyProcess | null;
+  /** Set when procinit's reaper, not libuv or node-pty, collects the exit status (direct-spawn.ts). */
+  reapedByProcinit?: true;
   /** Called once when the process has ended; every registered callback is kept. */
   onExit(cb: (info: ExitInfo) => void): void;
 }
@@ -84,12 +88,18 @@ export function commandLine(spec: ProcessSpec): { file: string; args: string[] }
 export class ProcessLauncher implements Launcher {
   /** The inherited environment as a plain object, copied at the first launch (see launch). */
   private inheritedCopy: Record<string, string | undefined> | null = null;
+  private direct: DirectSpawner | null = null;
 
   constructor(
     private readonly run: RunSpec,
     private readonly inherited: Record<string, string | undefined> = process.env,
     private readonly terminalSize: () => { cols: number; rows: number } = () => ({ cols: 80, rows: 24 }),
   ) {}
+
+  /** Start pipe programs with posix_spawn from now on (only while procinit's reaper runs: it reaps them). */
+  spawnDirectly(direct: DirectSpawner): void {
+    this.direct = direct;
+  }
 
   launch(spec: ProcessSpec): LaunchedChild {
     // Reading process.env goes through a C++ interceptor for every variable (about 0.2 ms per copy with 35
@@ -122,6 +132,8 @@ export class ProcessLauncher implements Launcher {
   }
 
   private launchPipes({ file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {
+    const direct = this.direct && !ids ? this.direct.launch({ file, args, env, cwd }) : null;
+    if (direct) return direct;
     const [out, err] = outputPipes();
     let child;
     try {
@@ -185,23 +197,6 @@ function outputPipes(): [[number, number], [number, number]] | [null, null] {
     out.forEach((fd) => closeSync(fd));
     throw e;
   }
-}
-
-/** The exit of a child, told once to every callback, also to those registered after it. */
-function exitNotifier(): { finish(info: ExitInfo): void; onExit(cb: (info: ExitInfo) => void): void } {
-  const callbacks: Array<(info: ExitInfo) => void> = [];
-  let ended: ExitInfo | null = null;
-  return {
-    finish(info) {
-      if (ended) return;
-      ended = info;
-      for (const cb of callbacks) cb(info);
-    },
-    onExit(cb) {
-      callbacks.push(cb);
-      if (ended) cb(ended);
-    },
-  };
 }
 
 function osSignals(): Record<string, number> {

@@ -94,7 +94,7 @@ export class Supervisor extends EventEmitter {
   }
 
   private onSpawn(inst: ProcessInstance, child: LaunchedChild): void {
-    this.spawned.add(child.pid);
+    if (!child.reapedByProcinit) this.spawned.add(child.pid);
     this.pgids.add(child.pid);
     child.onExit(() => this.spawned.delete(child.pid));
     this.log.info(`${inst.name} started (pid ${child.pid}): ${inst.spec.command}`);
