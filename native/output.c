@@ -1,10 +1,11 @@
 /*
  * procinit's output addon: what the multiplexed output needs that Node does not give, or gives too slowly.
  *
- *   pipe() -> [readFd, writeFd]
- *       pipe2(O_CLOEXEC): a child's stdout/stderr whose read end procinit reads with net.Socket's `onread`
- *       into one reused buffer (child_process's own pipes allocate a fresh 64 KiB buffer for every read:
- *       a page fault per 4 KiB streamed and garbage for the collector).
+ *   pipe(nonBlockingRead) -> [readFd, writeFd]
+ *       pipe2(O_CLOEXEC), the read end O_NONBLOCK when asked: a child's stdout/stderr, whose read end
+ *       procinit reads with net.Socket's `onread` into one reused buffer (child_process's own pipes allocate
+ *       a fresh 64 KiB buffer for every read: a page fault per 4 KiB streamed and garbage for the
+ *       collector), and which it may also read at once when the child exits; or a child's stdin.
  *
  *   prefixLines(data, prefix, maxLine, stripCR, out, off) -> number
  *       the hot loop, run for every line every program writes (src/output/prefix-lines.ts has the same
@@ -88,9 +89,12 @@ static napi_value prefix_lines(napi_env env, napi_callback_info info) {
 }
 
 static napi_value make_pipe(napi_env env, napi_callback_info info) {
-  (void)info;
+  size_t argc = 1;
+  napi_value arg;
+  bool nonblock_read = false;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_bool(env, arg, &nonblock_read);
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
+  if (pipe2(fds, O_CLOEXEC) != 0 || (nonblock_read && fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0)) {
     char msg[128];
     snprintf(msg, sizeof msg, "pipe2: %s", strerror(errno));
     napi_throw_error(env, NULL, msg);

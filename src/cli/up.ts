@@ -14,6 +14,7 @@ import { isatty } from 'node:tty';
 import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
 import { DirectSpawner } from '../supervisor/direct-spawn.js';
+import { outputAddon } from '../output/native.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { ProcessLauncher } from '../supervisor/spawn.js';
@@ -111,6 +112,9 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   });
   // programs started with posix_spawn are reaped by the reaper: only while it runs
   if (reaper.active) launcher.spawnDirectly(direct);
+  // the output addon (pipes, line prefixing) too, before any program runs: a SEA extracts it to a
+  // temporary directory, which programs should never see come and go
+  outputAddon();
 
   const runtime: Runtime = { run, supervisor, hub, log, stdout, options };
   try {

@@ -9,7 +9,7 @@ import { RecordFormatter } from './format.js';
 import { ByteRing, RecordRing } from './ring.js';
 import { RotatingLogFile } from './logfile.js';
 import type { FdWriter } from './writer.js';
-import { readPipe, type OutputPipe, type Source } from './pipe.js';
+import { readPipe, type OutputPipe, type PipeSource, type Source } from './pipe.js';
 import type { OutputRecord, StreamName } from './record.js';
 
 const NL = Buffer.from('\n');
@@ -54,7 +54,7 @@ export class OutputHub {
   }
 
   /** Read a child's pipe into the hub until it ends. */
-  attachPipe(name: string, stream: StreamName, pipe: OutputPipe, target: LogTarget): void {
+  attachPipe(name: string, stream: StreamName, pipe: OutputPipe, target: LogTarget): PipeSource {
     const chunker = new LineChunker();
     const source = readPipe(
       pipe,
@@ -67,6 +67,7 @@ export class OutputHub {
     );
     this.openPipes++;
     this.addSource(source);
+    return source;
   }
 
   /**

@@ -6,8 +6,8 @@
 import { loadAddon } from '../pid1/native.js';
 
 export interface OutputAddon {
-  /** pipe2(O_CLOEXEC): [read end, write end]. */
-  pipe(): [number, number];
+  /** pipe2(O_CLOEXEC): [read end, write end], the read end non-blocking when asked. */
+  pipe(nonBlockingRead: boolean): [number, number];
   /** See native/output.c: bytes written into out from off, or minus the room needed. */
   prefixLines(data: Buffer, prefix: Buffer, maxLine: number, stripCR: boolean, out: Buffer, off: number): number;
 }

@@ -3,6 +3,7 @@
  * itself (pipe2) and reads every pipe into one shared buffer through net.Socket's `onread`: nothing is
  * allocated per read. Otherwise it is child_process's own pipe, read as a stream of fresh chunks.
  */
+import { readSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import { outputAddon } from './native.js';
@@ -18,39 +19,82 @@ export interface Source {
 /** One read buffer for every pipe: each read is handled (and copied where kept) before the next begins. */
 const shared = Buffer.allocUnsafeSlow(64 * 1024);
 
-/** A fresh pipe for a child's output: [read end, write end], both close-on-exec; null without the addon. */
+/** A child's output pipe: [read end (non-blocking), write end], both close-on-exec; null without the addon. */
 export function outputPipePair(): [number, number] | null {
-  return outputAddon()?.pipe() ?? null;
+  return outputAddon()?.pipe(true) ?? null;
+}
+
+/** A child's stdin pipe: [read end, write end], both close-on-exec and blocking; null without the addon. */
+export function inputPipePair(): [number, number] | null {
+  return outputAddon()?.pipe(false) ?? null;
+}
+
+export interface PipeSource extends Source {
+  /** Read at once whatever the pipe holds (a program that just exited wrote its last lines there). */
+  drain(): void;
 }
 
 /**
  * Read the pipe until it ends. onChunk gets each chunk synchronously; with a shared buffer the bytes are
  * overwritten by the next read, so whatever is kept must be copied.
  */
-export function readPipe(pipe: OutputPipe, onChunk: (chunk: Buffer) => void, onEnd: () => void): Source {
+export function readPipe(pipe: OutputPipe, onChunk: (chunk: Buffer) => void, onEnd: () => void): PipeSource {
   let ended = false;
   const end = (): void => {
     if (ended) return;
     ended = true;
     onEnd();
   };
-  let readable: Readable;
+  const drain = (): void => {
+    // the fd is ours until the socket ends (then it is closed, and its number may be someone else's)
+    if (!('fd' in pipe) || ended) return;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(pipe.fd, shared, 0, shared.length, null);
+      } catch {
+        return; // EAGAIN: nothing more for now
+      }
+      if (n === 0) return end(); // end-of-file: an unterminated last line goes out now (the socket ends quietly)
+      onChunk(shared.subarray(0, n));
+    }
+  };
+  let readable: Readable | null = null;
+  let paused = false;
+  const start = (r: Readable): void => {
+    readable = r;
+    r.once('end', end);
+    r.once('error', end);
+    r.once('close', end);
+    if (paused) r.pause();
+    else r.resume();
+  };
   if ('fd' in pipe) {
-    // `onread` is a documented Socket option that @types/node lists for connect() only
-    const opts: SocketConstructorOpts & { onread: { buffer: Buffer; callback(n: number, buf: Buffer): void } } = {
-      fd: pipe.fd,
-      readable: true,
-      writable: false,
-      onread: { buffer: shared, callback: (n, buf) => onChunk(buf.subarray(0, n)) },
-    };
-    readable = new Socket(opts);
+    // made on the next turn of the event loop: a start spawns every program first (a socket costs about
+    // 0.2 ms), and the bytes wait in the pipe meanwhile
+    setImmediate(() => {
+      // `onread` is a documented Socket option that @types/node lists for connect() only
+      const opts: SocketConstructorOpts & { onread: { buffer: Buffer; callback(n: number, buf: Buffer): void } } = {
+        fd: pipe.fd,
+        readable: true,
+        writable: false,
+        onread: { buffer: shared, callback: (n, buf) => onChunk(buf.subarray(0, n)) },
+      };
+      start(new Socket(opts));
+    });
   } else {
-    readable = pipe.readable;
-    readable.on('data', onChunk);
+    pipe.readable.on('data', onChunk);
+    start(pipe.readable);
   }
-  readable.once('end', end);
-  readable.once('error', end);
-  readable.once('close', end);
-  readable.resume();
-  return { pause: () => readable.pause(), resume: () => readable.resume() };
+  return {
+    drain,
+    pause: () => {
+      paused = true;
+      readable?.pause();
+    },
+    resume: () => {
+      paused = false;
+      readable?.resume();
+    },
+  };
 }

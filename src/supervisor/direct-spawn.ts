@@ -10,7 +10,7 @@ import { accessSync, closeSync, constants, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadAddon } from '../pid1/native.js';
-import { outputPipePair } from '../output/pipe.js';
+import { inputPipePair, outputPipePair } from '../output/pipe.js';
 import { fromWaitStatus } from './exit-info.js';
 import { exitNotifier } from './exit-notifier.js';
 import type { LaunchedChild } from './spawn.js';
@@ -38,7 +38,7 @@ export class DirectSpawner {
   launch({ file, args, env, cwd }: DirectPlan): LaunchedChild | null {
     const path = findProgram(file, env.PATH, cwd);
     if (path === null) return null;
-    const stdin = outputPipePair();
+    const stdin = inputPipePair();
     if (!stdin) return null;
     const [out, err] = [outputPipePair()!, outputPipePair()!];
     const envList = Object.entries(env).map(([k, v]) => `${k}=${v}`);
@@ -55,10 +55,27 @@ export class DirectSpawner {
     }
     const { finish, onExit } = exitNotifier();
     this.waiting.set(pid, (status) => finish(fromWaitStatus(status, Date.now())));
-    const input = new Socket({ fd: stdin[1], readable: false, writable: true });
-    input.on('error', () => {}); // EPIPE when the program closed its stdin
-    onExit(() => input.destroy()); // as child_process does: nobody can write to it any more
-    return { pid, stdin: input, stdout: { fd: out[0] }, stderr: { fd: err[0] }, pty: null, reapedByProcinit: true, onExit };
+    // stdin is written to only by `connect` to a pipe program: its socket (about 0.2 ms) is made then
+    let input: Socket | null = null;
+    let exited = false;
+    onExit(() => {
+      exited = true;
+      // as child_process does: nobody can write to it any more
+      if (input) input.destroy();
+      else closeSync(stdin[1]);
+    });
+    const child: LaunchedChild = { pid, stdin: null, stdout: { fd: out[0] }, stderr: { fd: err[0] }, pty: null, reapedByProcinit: true, onExit };
+    Object.defineProperty(child, 'stdin', {
+      enumerable: true,
+      get(): Socket | null {
+        if (!input && !exited) {
+          input = new Socket({ fd: stdin[1], readable: false, writable: true });
+          input.on('error', () => {}); // EPIPE when the program closed its stdin
+        }
+        return input;
+      },
+    });
+    return child;
   }
 
   /** A status the reaper collected: true when it was one of ours (and its exit is now told). */

@@ -112,10 +112,12 @@ export class Supervisor extends EventEmitter {
       });
       return;
     }
-    if (child.stdout) this.hub.attachPipe(inst.name, 'stdout', child.stdout, spec.stdoutLog);
-    if (child.stderr) {
-      this.hub.attachPipe(inst.name, spec.redirect_stderr ? 'stdout' : 'stderr', child.stderr, spec.redirect_stderr ? spec.stdoutLog : spec.stderrLog);
-    }
+    const pipes = [
+      child.stdout && this.hub.attachPipe(inst.name, 'stdout', child.stdout, spec.stdoutLog),
+      child.stderr && this.hub.attachPipe(inst.name, spec.redirect_stderr ? 'stdout' : 'stderr', child.stderr, spec.redirect_stderr ? spec.stdoutLog : spec.stderrLog),
+    ];
+    // registered before the instance's own exit callback: a program's last lines come before its exit line
+    child.onExit(() => pipes.forEach((p) => p?.drain()));
   }
 
   /** When a group leader is gone, what is left of its group dies with it (a grandchild in its group). */

@@ -13,6 +13,23 @@ describe('procinit up: a real Procfile', () => {
     expect(p.stdout).toMatch(/^longworker\.1 \| no newline at end$/m);
   });
 
+  it("prints a program's last lines before the line saying it exited, however fast it exits", async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `p${i}`);
+    const dir = fixtureDir({ Procfile: names.map((n) => `${n}: echo first ${n}; printf 'last ${n}'; echo ' err ${n}' >&2`).join('\n') + '\n' });
+    const p = startProcinit(['--can-die', 'all'], { cwd: dir });
+    expect((await p.exit()).code).toBe(0);
+    const lines = p.stdout.split('\n');
+    for (const n of names) {
+      const exited = lines.findIndex((l) => l.includes(`${n}.1 exited with code 0`));
+      expect(exited, n).toBeGreaterThan(-1);
+      for (const text of [`first ${n}`, `last ${n}`]) {
+        const at = lines.findIndex((l) => l.startsWith(`${n}.1`) && l.endsWith(`| ${text}`));
+        expect(at, `${text} before ${n} exited`).toBeGreaterThan(-1);
+        expect(at, `${text} before ${n} exited`).toBeLessThan(exited);
+      }
+    }
+  });
+
   it('ends the run with the code of a process that may not die, stopping the others', async () => {
     const dir = fixtureDir({ Procfile: 'web: sleep 60\nbroken: sleep 0.2; exit 3\n' });
     const p = startProcinit([], { cwd: dir });
