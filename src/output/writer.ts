@@ -50,7 +50,7 @@ export class FdWriter extends EventEmitter {
 
   constructor(
     readonly fd: number,
-    private readonly highWater = 1024 * 1024,
+    private readonly highWater = 4 * 1024 * 1024,
   ) {
     super();
   }

@@ -30,7 +30,7 @@ describe('blocked stdout: back-pressure, bounded memory, no line lost', () => {
     await until(() => run.checker.totalBytes > 1_000_000, 30_000, 'first MB of output');
     run.child.stdout!.pause();
     const total = (): number => sums.reduce((n, s) => n + progress(s), 0);
-    // the programs block once the pipes and procinit's 1 MiB queue are full: their progress stops
+    // the programs block once the pipes and procinit's 4 MiB queue are full: their progress stops
     let last = -1;
     let stableSince = Date.now();
     await until(() => {

@@ -13,7 +13,7 @@ import { mb, report, Sampler, scaled } from './support/measure.js';
 
 const PROGRAMS = 8;
 const LINES = scaled(50_000, 1_000_000);
-/** Peak RSS allowed: Node's own ~50 MB plus the 1 MiB output queue and a few 64 KiB buffers per pipe. */
+/** Peak RSS allowed: Node's own ~50 MB plus the 4 MiB output queue and a few 64 KiB buffers per pipe. */
 const RSS_LIMIT_MB = 200;
 
 describe('flood: every line of 8 programs arrives, whole and in order', () => {
