@@ -3,7 +3,7 @@
  * itself (pipe2) and reads every pipe into one shared buffer through net.Socket's `onread`: nothing is
  * allocated per read. Otherwise it is child_process's own pipe, read as a stream of fresh chunks.
  */
-import { readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import { outputAddon } from './native.js';
@@ -22,6 +22,18 @@ const shared = Buffer.allocUnsafeSlow(64 * 1024);
 /** A child's output pipe: [read end (non-blocking), write end], both close-on-exec; null without the addon. */
 export function outputPipePair(): [number, number] | null {
   return outputAddon()?.pipe(true) ?? null;
+}
+
+/** Pipes for a child's stdout and stderr, or null without the addon; none left open if one fails. */
+export function outputPipes(): [[number, number], [number, number]] | null {
+  const out = outputPipePair();
+  if (!out) return null;
+  try {
+    return [out, outputPipePair()!];
+  } catch (e) {
+    out.forEach((fd) => closeSync(fd));
+    throw e;
+  }
 }
 
 /** A child's stdin pipe: [read end, write end], both close-on-exec and blocking; null without the addon. */

@@ -10,7 +10,7 @@ import { accessSync, closeSync, constants, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadAddon } from '../pid1/native.js';
-import { inputPipePair, outputPipePair } from '../output/pipe.js';
+import { inputPipePair, outputPipes } from '../output/pipe.js';
 import { fromWaitStatus } from './exit-info.js';
 import { exitNotifier } from './exit-notifier.js';
 import type { LaunchedChild } from './spawn.js';
@@ -38,9 +38,16 @@ export class DirectSpawner {
   launch({ file, args, env, cwd }: DirectPlan): LaunchedChild | null {
     const path = findProgram(file, env.PATH, cwd);
     if (path === null) return null;
-    const stdin = inputPipePair();
-    if (!stdin) return null;
-    const [out, err] = [outputPipePair()!, outputPipePair()!];
+    const pipes = outputPipes();
+    if (!pipes) return null;
+    const [out, err] = pipes;
+    let stdin: [number, number];
+    try {
+      stdin = inputPipePair()!;
+    } catch (e) {
+      [...out, ...err].forEach((fd) => closeSync(fd));
+      throw e;
+    }
     const envList = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     let pid: number;
     try {

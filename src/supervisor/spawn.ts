@@ -10,7 +10,7 @@ import type { ExitInfo } from './exit-info.js';
 import { resolveUser, supplementaryGroups } from './user.js';
 import { execAsCommand } from './exec-as.js';
 import { loadPty, type PtyProcess } from './pty.js';
-import { outputPipePair, type OutputPipe } from '../output/pipe.js';
+import { outputPipes, type OutputPipe } from '../output/pipe.js';
 import { exitNotifier } from './exit-notifier.js';
 import type { DirectSpawner } from './direct-spawn.js';
 
@@ -134,7 +134,7 @@ export class ProcessLauncher implements Launcher {
   private launchPipes({ file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {
     const direct = this.direct && !ids ? this.direct.launch({ file, args, env, cwd }) : null;
     if (direct) return direct;
-    const [out, err] = outputPipes();
+    const [out, err] = outputPipes() ?? [null, null];
     let child;
     try {
       child = spawnChild(file, args, { cwd, env, detached: true, stdio: ['pipe', out?.[1] ?? 'pipe', err?.[1] ?? 'pipe'], ...ids });
@@ -184,18 +184,6 @@ export class ProcessLauncher implements Launcher {
       pty: p,
       onExit,
     };
-  }
-}
-
-/** Pipes for a child's stdout and stderr made by procinit (see output/pipe.ts), or none: child_process's own. */
-function outputPipes(): [[number, number], [number, number]] | [null, null] {
-  const out = outputPipePair();
-  if (!out) return [null, null];
-  try {
-    return [out, outputPipePair()!];
-  } catch (e) {
-    out.forEach((fd) => closeSync(fd));
-    throw e;
   }
 }
 
