@@ -2,7 +2,6 @@
  * Start one process: through pipes (child_process, own session so its whole tree is one process group)
  * or in a pseudo-terminal (node-pty). The only place that creates processes.
  */
-import { spawn as spawnChild } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { ProcessSpec, RunSpec } from '../config/model.js';
@@ -13,6 +12,7 @@ import { loadPty, type PtyProcess } from './pty.js';
 import { outputPipes, type OutputPipe } from '../output/pipe.js';
 import { exitNotifier } from './exit-notifier.js';
 import type { DirectSpawner } from './direct-spawn.js';
+import { commandLine, plainArgv, shellPwd } from './command-line.js';
 
 export interface LaunchedChild {
   pid: number;
@@ -39,6 +39,8 @@ interface LaunchPlan {
   env: Record<string, string>;
   cwd: string;
   ids: { uid: number; gid: number } | undefined;
+  /** The words of a Procfile line without shell syntax: run without the shell when possible (plainArgv). */
+  plain: string[] | null;
 }
 
 export class LaunchError extends Error {
@@ -61,28 +63,6 @@ export function processEnv(run: RunSpec, spec: ProcessSpec, inherited: Record<st
 
 function signalName(sig: NodeJS.Signals | null): string | null {
   return sig ? sig.replace(/^SIG/, '') : null;
-}
-
-/** Words that make a command more than one simple command, so the shell must stay. */
-const SHELL_WORDS = new Set(['if', 'for', 'while', 'until', 'case', 'exec', 'trap', 'cd', 'export', 'set', 'ulimit', 'umask', 'source', '.', 'eval', 'wait', 'read', 'exit', 'return', 'unset', 'alias', 'command', 'builtin', '{', '!', 'time']);
-
-/**
- * A simple command (no ; & | ( ) ` newline, not a shell keyword or builtin) runs as `exec CMD` under the
- * shell, as Ruby's spawn does for foreman: the program replaces the shell, so it gets its stop signal
- * itself and no idle shell stays around per process. Variables ($PORT) are still expanded by the shell.
- */
-export function shellCommand(command: string): string {
-  const trimmed = command.trim();
-  if (/[;&|()`\n]/.test(trimmed)) return command;
-  const first = trimmed.split(/\s+/)[0] ?? '';
-  // leading assignments (FOO=1 cmd) would need `FOO=1 exec cmd`: keep those as written
-  if (first === '' || SHELL_WORDS.has(first) || first.includes('=')) return command;
-  return `exec ${trimmed}`;
-}
-
-export function commandLine(spec: ProcessSpec): { file: string; args: string[] } {
-  if (spec.argv && spec.argv.length > 0) return { file: spec.argv[0], args: spec.argv.slice(1) };
-  return { file: '/bin/sh', args: ['-c', shellCommand(spec.command)] };
 }
 
 export class ProcessLauncher implements Launcher {
@@ -124,19 +104,24 @@ export class ProcessLauncher implements Launcher {
     const umask = spec.umask ?? this.run.umask;
     const previous = umask !== null ? process.umask(umask) : null;
     try {
-      const plan: LaunchPlan = { file, args, env, cwd, ids };
+      const plain = !spec.argv?.length && spec.user === null && !spec.tty ? plainArgv(spec.command) : null;
+      const plan: LaunchPlan = { file, args, env, cwd, ids, plain };
       return spec.tty ? this.launchPty(spec, plan) : this.launchPipes(plan);
     } finally {
       if (previous !== null) process.umask(previous);
     }
   }
 
-  private launchPipes({ file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {
-    const direct = this.direct && !ids ? this.direct.launch({ file, args, env, cwd }) : null;
+  private launchPipes(plan: LaunchPlan): LaunchedChild {
+    const direct = this.direct && !plan.ids ? this.launchDirect(this.direct, plan) : null;
     if (direct) return direct;
+    const { file, args, env, cwd, ids } = plan;
     const [out, err] = outputPipes() ?? [null, null];
     let child;
     try {
+      // child_process is loaded only when a program needs it (user=, PATH misses, no addon): about 1 ms
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { spawn: spawnChild } = require('node:child_process') as typeof import('node:child_process');
       child = spawnChild(file, args, { cwd, env, detached: true, stdio: ['pipe', out?.[1] ?? 'pipe', err?.[1] ?? 'pipe'], ...ids });
     } catch (e) {
       if (out && err) [out[0], err[0]].forEach((fd) => closeSync(fd));
@@ -160,6 +145,20 @@ export class ProcessLauncher implements Launcher {
       pty: null,
       onExit,
     };
+  }
+
+  /**
+   * posix_spawn: a line without shell syntax as its own words, as foreman does (the shell would only exec
+   * it, after a millisecond of its own start-up), else through the shell. A program PATH does not find, or
+   * that cannot be exec'd (a script without #!), goes the shell's way, so what it does and says is the shell's.
+   */
+  private launchDirect(direct: DirectSpawner, { file, args, env, cwd, plain }: LaunchPlan): LaunchedChild | null {
+    if (plain) {
+      env.PWD = shellPwd(env.PWD, cwd);
+      const started = direct.launch({ file: plain[0], args: plain.slice(1), env, cwd });
+      if (started) return started;
+    }
+    return direct.launch({ file, args, env, cwd });
   }
 
   private launchPty(spec: ProcessSpec, { file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {

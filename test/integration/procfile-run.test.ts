@@ -1,4 +1,6 @@
 /** procinit running real Procfiles: output, exit semantics, restarts, stop signals, env and ports. */
+import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, fixtureDir, startProcinit, until } from '../helpers/procinit.js';
 
@@ -27,6 +29,30 @@ describe('procinit up: a real Procfile', () => {
         expect(at, `${text} before ${n} exited`).toBeGreaterThan(-1);
         expect(at, `${text} before ${n} exited`).toBeLessThan(exited);
       }
+    }
+  });
+
+  it('runs a line without shell syntax as the shell would: same environment, PWD, scripts without #!', async () => {
+    const real = fixtureDir({ 'noshebang.sh': 'echo "script ran as $0"\n' });
+    chmodSync(join(real, 'noshebang.sh'), 0o755);
+    const link = `${real}-link`;
+    symlinkSync(real, link);
+    // `plain` has no shell syntax (run without /bin/sh); the comment makes `shell` go through /bin/sh
+    writeFileSync(join(real, 'Procfile'), 'plain: /usr/bin/env\nshell: /usr/bin/env # through the shell\nscript: ./noshebang.sh\n');
+    for (const pwd of [link, '/']) {
+      const p = startProcinit(['--can-die', 'all'], { cwd: link, env: { PWD: pwd } });
+      expect((await p.exit()).code).toBe(0);
+      const envOf = (name: string): string[] =>
+        p.stdout
+          .split('\n')
+          .filter((l) => l.startsWith(`${name}.1 `) && l.includes('='))
+          .map((l) => l.slice(l.indexOf('| ') + 2))
+          .filter((l) => !/^(PS|PORT)=/.test(l))
+          .sort();
+      expect(envOf('plain').length).toBeGreaterThan(3);
+      expect(envOf('plain')).toEqual(envOf('shell'));
+      expect(envOf('plain')).toContain(`PWD=${pwd === link ? link : real}`);
+      expect(p.stdout).toMatch(/script\.1 +\| script ran as \.\/noshebang\.sh$/m);
     }
   });
 

@@ -19,17 +19,3 @@ describe('ProcessLauncher', () => {
     expect(seen.map((i) => i.code)).toEqual([4, 4, 4]);
   });
 });
-
-import { shellCommand } from '../../../src/supervisor/spawn.js';
-
-describe('shellCommand', () => {
-  it('execs a simple command so no shell stays around', () => {
-    expect(shellCommand('bundle exec puma -p $PORT')).toBe('exec bundle exec puma -p $PORT');
-    expect(shellCommand('RAILS_ENV=production bin/rails s')).toBe('RAILS_ENV=production bin/rails s');
-  });
-  it('keeps the shell for lists, pipes, subshells, keywords and builtins', () => {
-    for (const c of ['a; b', 'a && b', 'a | b', '(a)', 'a &', 'trap "" TERM; x', 'while :; do x; done', 'cd x', 'exec x', 'echo `x`']) {
-      expect(shellCommand(c)).toBe(c);
-    }
-  });
-});
