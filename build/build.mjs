@@ -2,7 +2,7 @@
 // Build procinit: bundle src/ into dist/procinit.js (CommonJS, one file) and copy the native addons next
 // to it. `--js-only` skips the single executable; without it, build/sea.mjs makes dist/procinit.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { bundleOptions } from './bundle-options.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jsOnly = process.argv.includes('--js-only');
 
-const addons = ['reaper', 'output'].map((name) => ({ name, file: join(root, `native/build/Release/${name}.node`) }));
+const addons = ['procinit'].map((name) => ({ name, file: join(root, `native/build/Release/${name}.node`) }));
 if (addons.some((a) => !existsSync(a.file))) {
   const r = spawnSync('npm', ['run', 'build:native'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
@@ -30,6 +30,8 @@ for (const { name, file } of addons) {
   copyFileSync(file, join(root, `dist/native/${name}.node.tmp`));
   renameSync(join(root, `dist/native/${name}.node.tmp`), join(root, `dist/native/${name}.node`));
 }
+// the two addons procinit had before they became one
+for (const old of ['reaper', 'output']) rmSync(join(root, `dist/native/${old}.node`), { force: true });
 
 if (!jsOnly && existsSync(join(root, 'build/sea.mjs'))) {
   const r = spawnSync(process.execPath, [join(root, 'build/sea.mjs')], { cwd: root, stdio: 'inherit' });

@@ -5,7 +5,7 @@
 //      node-pty's native loader is replaced by procinit's (build/node-pty-plugin.mjs).
 //   2. One run of the bundle up to the start of its programs leaves a V8 code cache of what it compiled
 //      (trainCodeCache). `node --experimental-sea-config` makes the blob: build/sea-main.cjs as the main
-//      script; the bundle, its code cache and the three native addons, reaper.node, output.node and pty.node, as assets
+//      script; the bundle, its code cache and the two native addons, procinit.node and pty.node, as assets
 //      (src/pid1/native.ts extracts the addons at start-up).
 //   3. A copy of this node binary is stripped (the SEA fuse survives), its C++ start-up is made to
 //      ignore NODE_OPTIONS (renameNodeOptions), and postject injects the blob.
@@ -137,8 +137,7 @@ script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, dirna
 
 // The native addons that become SEA assets.
 const assets = {
-  'reaper.node': join(root, 'native/build/Release/reaper.node'),
-  'output.node': join(root, 'native/build/Release/output.node'),
+  'procinit.node': join(root, 'native/build/Release/procinit.node'),
   'pty.node': join(dirname(require.resolve('node-pty/package.json')), 'build/Release/pty.node'),
 };
 for (const [name, file] of Object.entries(assets)) if (!existsSync(file)) fail(`${name} not found at ${file} (npm run build:native; node-pty's install builds pty.node)`);

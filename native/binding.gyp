@@ -1,13 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "reaper",
-      "sources": ["reaper.c", "spawn.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra"]
-    },
-    {
-      "target_name": "output",
-      "sources": ["output.c"],
+      "target_name": "procinit",
+      "sources": ["addon.c", "reaper.c", "spawn.c", "output.c", "listen.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]

@@ -1,5 +1,6 @@
 /*
- * procinit's output addon: what the multiplexed output needs that Node does not give, or gives too slowly.
+ * The output part of procinit's addon (native/addon.c): what the multiplexed output needs that Node does
+ * not give, or gives too slowly.
  *
  *   pipe(nonBlockingRead) -> [readFd, writeFd]
  *       pipe2(O_CLOEXEC), the read end O_NONBLOCK when asked: a child's stdout/stderr, whose read end
@@ -14,6 +15,10 @@
  *       bytes written; when out has too little room, writes nothing and returns minus the room needed.
  *       Lines end at each "\n" and at the end of data; the "\r" of a "\r\n" is dropped when stripCR; a line
  *       longer than maxLine comes out in maxLine parts.
+ *
+ *   isatty(fd) -> boolean
+ *       whether procinit's own stdout is a terminal (colours), without loading Node's tty module, which
+ *       loads net and streams: 4 ms before the first program could start.
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -24,6 +29,7 @@
 #include <unistd.h>
 #include <stdint.h>
 #include <string.h>
+#include "addon.h"
 
 typedef struct {
   const char *data;
@@ -109,13 +115,22 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+static napi_value is_a_tty(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, result;
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_int32(env, arg, &fd) != napi_ok) {
+    return fail(env, "isatty(fd)");
+  }
+  napi_get_boolean(env, fd >= 0 && isatty(fd) == 1, &result);
+  return result;
+}
+
+void output_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"pipe", NULL, make_pipe, NULL, NULL, NULL, napi_default, NULL},
       {"prefixLines", NULL, prefix_lines, NULL, NULL, NULL, napi_default, NULL},
+      {"isatty", NULL, is_a_tty, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
-  return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

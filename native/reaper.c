@@ -1,5 +1,5 @@
 /*
- * procinit's PID-1 addon: what Node cannot do itself, or only slowly.
+ * The PID-1 part of procinit's addon (native/addon.c): what Node cannot do itself, or only slowly.
  *
  *   setSubreaper()           prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of our children come to us
  *                            when we are not PID 1 (as `tini -s`).
@@ -30,7 +30,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "spawn.h"
+#include "addon.h"
 
 typedef struct {
   pid_t *items;
@@ -219,7 +219,7 @@ static napi_value exec_vp(napi_env env, napi_callback_info info) {
   return throw_errno(env, file);
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+void reaper_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"setSubreaper", NULL, set_subreaper, NULL, NULL, NULL, napi_default, NULL},
       {"reapOrphans", NULL, reap_orphans, NULL, NULL, NULL, napi_default, NULL},
@@ -227,7 +227,4 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spawn", NULL, spawn_direct, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
-  return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -15,7 +15,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include "spawn.h"
+#include "addon.h"
 
 /* A JS array of strings as a NULL-terminated C array; NULL on failure (an exception is then pending). */
 static char **string_array(napi_env env, napi_value arr) {

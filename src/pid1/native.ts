@@ -1,7 +1,10 @@
 /**
  * Load procinit's native addons: from the single executable's assets (SEA) or from disk.
  *
- * In a SEA, `require` reaches only built-in modules, so an addon (reaper.node, node-pty's pty.node) is
+ * procinit has one addon of its own, procinit.node (native/addon.c: reaping, posix_spawn, pipes, the line
+ * loop, the control socket's bind), and node-pty's pty.node.
+ *
+ * In a SEA, `require` reaches only built-in modules, so an addon (procinit.node, pty.node) is
  * written from its asset to a fresh private directory (mode 0700), loaded with process.dlopen, and removed
  * at once (the loaded library stays mapped). The directory is $PROCINIT_NATIVE_DIR when set (and only
  * that: an explicit choice is never second-guessed), else the first of XDG_RUNTIME_DIR, /run, /dev/shm,
@@ -11,6 +14,9 @@
 import { mkdtempSync, rmdirSync, unlinkSync, writeFileSync, existsSync, accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
+
+/** procinit's own addon (native/addon.c), one file for every native part. */
+export const PROCINIT_ADDON = 'procinit';
 
 export class NativeLoadError extends Error {
   override readonly name = 'NativeLoadError';
@@ -109,7 +115,7 @@ function removeOurDir(dir: string, asset: string): void {
 const loaded = new Map<string, unknown>();
 
 /**
- * Load `name.node` (e.g. "reaper") once: SEA asset, $PROCINIT_<NAME>_ADDON, dist/native/,
+ * Load `name.node` (PROCINIT_ADDON or "pty") once: SEA asset, $PROCINIT_<NAME>_ADDON, dist/native/,
  * native/build/Release/. Later calls get the same exports (a SEA asset is not extracted twice).
  */
 export function loadAddon(name: string): unknown {

@@ -5,7 +5,7 @@
  * spawned, node-pty its own; the addon reaps every other child of ours (see native/reaper.c).
  */
 import { existsSync } from 'node:fs';
-import { loadAddon } from './native.js';
+import { loadAddon, PROCINIT_ADDON } from './native.js';
 
 interface ReaperAddon {
   setSubreaper(): boolean;
@@ -31,7 +31,7 @@ export interface ReaperOptions {
 let addon: ReaperAddon | null | undefined;
 
 function reaperAddon(): ReaperAddon {
-  if (addon === undefined) addon = loadAddon('reaper') as ReaperAddon;
+  if (addon === undefined) addon = loadAddon(PROCINIT_ADDON) as ReaperAddon;
   if (addon === null) throw new Error('reaper addon unavailable');
   return addon;
 }

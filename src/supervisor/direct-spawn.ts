@@ -7,9 +7,9 @@
  * program or directory, not executable, a script without #!), a user= switch, a pseudo-terminal.
  */
 import { accessSync, closeSync, constants, statSync } from 'node:fs';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
-import { loadAddon } from '../pid1/native.js';
+import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
 import { inputPipePair, outputPipes } from '../output/pipe.js';
 import { fromWaitStatus } from './exit-info.js';
 import { exitNotifier } from './exit-notifier.js';
@@ -29,9 +29,9 @@ export interface DirectPlan {
 export class DirectSpawner {
   private readonly waiting = new Map<number, (status: number) => void>();
 
-  /** The reaper's addon: loaded already when the reaper runs, which is the only time this is used. */
+  /** procinit's addon: loaded already when the reaper runs, which is the only time this is used. */
   private get addon(): SpawnAddon {
-    return loadAddon('reaper') as SpawnAddon;
+    return loadAddon(PROCINIT_ADDON) as SpawnAddon;
   }
 
   /** The started child, or null when child_process should start it instead. */
@@ -76,7 +76,8 @@ export class DirectSpawner {
       enumerable: true,
       get(): Socket | null {
         if (!input && !exited) {
-          input = new Socket({ fd: stdin[1], readable: false, writable: true });
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          input = new (require('node:net') as typeof import('node:net')).Socket({ fd: stdin[1], readable: false, writable: true });
           input.on('error', () => {}); // EPIPE when the program closed its stdin
         }
         return input;

@@ -5,7 +5,7 @@
  * that sets groups, gid and uid, then replaces itself with the program (execvp in the native addon).
  * The program keeps the shim's pid, so supervision, signals and process groups are unchanged.
  */
-import { loadAddon, isSea } from '../pid1/native.js';
+import { loadAddon, isSea, PROCINIT_ADDON } from '../pid1/native.js';
 
 export const EXEC_AS_VERB = '__exec-as';
 
@@ -24,7 +24,7 @@ export function execAs(argv: string[]): number {
     process.stderr.write('procinit: __exec-as UID GID GROUPS -- FILE ARGS...\n');
     return 2;
   }
-  const addon = loadAddon('reaper') as { execvp(file: string, argv: string[]): never };
+  const addon = loadAddon(PROCINIT_ADDON) as { execvp(file: string, argv: string[]): never };
   try {
     process.setgroups!(groups.split(',').filter(Boolean).map(Number));
     process.setgid!(Number(gid));

@@ -56,7 +56,7 @@ describe('dist/procinit, the single executable', () => {
     expect(r).toEqual({ code: 0, stdout: `procinit ${VERSION}\n`, stderr: '' });
   });
 
-  it('runs a Procfile with nothing beside it, the reaper addon loaded from its assets', async () => {
+  it('runs a Procfile with nothing beside it, procinit addon loaded from its assets', async () => {
     const dir = fixtureDir({ Procfile: 'web: echo hello from web\n' });
     const r = await run([], { cwd: dir });
     expect(r.code).toBe(0);

@@ -10,7 +10,7 @@ import { REPO } from './procinit.js';
 
 export const SEA_BINARY = join(REPO, 'dist/procinit');
 const LOCK = join(REPO, 'dist/.sea-build.lock');
-const SOURCES = ['src', 'build', 'package.json', 'native/build/Release/reaper.node'];
+const SOURCES = ['src', 'build', 'package.json', 'native/build/Release/procinit.node'];
 
 function newestMtime(path: string): number {
   const st = statSync(path);

@@ -8,7 +8,7 @@ const batch = (data: Buffer, maxLine = 64 * 1024, stripCR = false): LineBatch =>
 
 describe('prefixLines', () => {
   it('runs in C (native/output.c) where the addon is built', () => {
-    expect(typeof (loadAddon('output') as { prefixLines: unknown }).prefixLines).toBe('function');
+    expect(typeof (loadAddon('procinit') as { prefixLines: unknown }).prefixLines).toBe('function');
   });
 
   it('puts the prefix before every line and a newline after it', () => {
@@ -29,7 +29,7 @@ describe('prefixLines', () => {
   });
 
   it('refuses wrong arguments with a TypeError, not a crash', () => {
-    const addon = loadAddon('output') as { prefixLines(...args: unknown[]): Buffer };
+    const addon = loadAddon('procinit') as { prefixLines(...args: unknown[]): Buffer };
     const out = Buffer.alloc(10);
     expect(() => addon.prefixLines('text', Buffer.from('p'), 10, false, out, 0)).toThrow(TypeError);
     expect(() => addon.prefixLines(Buffer.from('a'), Buffer.from('p'), 0, false, out, 0)).toThrow(/maxLine/);

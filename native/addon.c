@@ -1,0 +1,18 @@
+/*
+ * procinit's native addon, procinit.node: one library, so the single executable extracts and loads one
+ * file at start-up (about 1.5 ms each). Its parts, each in its own file:
+ *
+ *   reaper.c + spawn.c   PID 1: subreaper, reaping orphans, execvp for the user= shim, posix_spawn
+ *   output.c             children's output: pipes, the line-prefixing loop, isatty
+ *   listen.c             the control socket, bound and listening before the first program starts
+ */
+#include "addon.h"
+
+static napi_value init(napi_env env, napi_value exports) {
+  reaper_define(env, exports);
+  output_define(env, exports);
+  listen_define(env, exports);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
