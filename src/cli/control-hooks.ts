@@ -16,6 +16,8 @@ import { PROTOCOL_VERSION, RequestError } from '../control/protocol.js';
 import type { Runtime } from './up.js';
 
 export interface ControlHandle {
+  /** Accept connections: called once the programs have started (the socket exists, 0600, before). */
+  serve(): void;
   close(): Promise<void>;
   reload?: () => Promise<void>;
 }
@@ -40,15 +42,16 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
       path: choice.path,
       hello,
       commands: service.commands,
+      deferAccept: true,
       onInternalError: (cmd, err) => log.error(`control: internal error in '${cmd}': ${(err as Error)?.stack ?? String(err)}`),
     });
   } catch (err) {
     if (err instanceof ControlSocketError && err.kind === 'unusable' && choice.source === 'default') {
       log.warn(`control socket disabled: ${err.message}`);
-      return { close: async () => {}, reload };
+      return { serve: () => {}, close: async () => {}, reload };
     }
     throw err;
   }
   process.env.PROCINIT_SOCKET = server.path;
-  return { close: () => server.close(), reload };
+  return { serve: () => server.serve(), close: () => server.close(), reload };
 }

@@ -10,11 +10,10 @@ import { OutputHub } from '../output/hub.js';
 import { createLogger, pinoLevel, type Logger } from '../output/log.js';
 import { RotatingLogFile } from '../output/logfile.js';
 import { rmSync, writeFileSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
 import { DirectSpawner } from '../supervisor/direct-spawn.js';
-import { outputAddon } from '../output/native.js';
+import { isTerminal, outputAddon } from '../output/native.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { ProcessLauncher } from '../supervisor/spawn.js';
@@ -45,8 +44,8 @@ export async function upCommand(args: string[]): Promise<number> {
 export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<number> {
   const stdout = new FdWriter(1);
   const stderr = new FdWriter(2);
-  // isatty, not process.stdout.isTTY: Node's stdout stream is made after the programs start (superviseRun)
-  const color = options.color ?? shouldColor(isatty(1), process.env);
+  // not process.stdout.isTTY: Node's stdout stream is made after the programs start (superviseRun)
+  const color = options.color ?? shouldColor(isTerminal(1), process.env);
   const formatter = new RecordFormatter({ format: options.output, color, timestamps: options.timestamps });
   const hub = new OutputHub(stdout, formatter, stderr);
   const ownLog = run.logfile ? new RotatingLogFile(run.logfile, 50 * 1024 * 1024, 10) : null;
@@ -128,6 +127,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
 
   log.info(`procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`);
   supervisor.start();
+  control?.serve();
   // Node's process.stdout costs 0.5 ms (a file) to 2 ms (a pipe) to make, so it is made only now. Made it
   // is, as before this was moved: for a pipe on fd 1 it sets O_NONBLOCK, the mode the writer has always run with.
   void process.stdout.fd;

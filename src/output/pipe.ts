@@ -4,7 +4,7 @@
  * allocated per read. Otherwise it is child_process's own pipe, read as a stream of fresh chunks.
  */
 import { closeSync, readSync } from 'node:fs';
-import { Socket, type SocketConstructorOpts } from 'node:net';
+import type { SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import { outputAddon } from './native.js';
 
@@ -92,7 +92,9 @@ export function readPipe(pipe: OutputPipe, onChunk: (chunk: Buffer) => void, onE
         writable: false,
         onread: { buffer: shared, callback: (n, buf) => onChunk(buf.subarray(0, n)) },
       };
-      start(new Socket(opts));
+      // node:net is loaded here, after the programs have started, not at procinit's start (about 4 ms)
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      start(new (require('node:net') as typeof import('node:net')).Socket(opts));
     });
   } else {
     pipe.readable.on('data', onChunk);

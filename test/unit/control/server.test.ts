@@ -122,6 +122,34 @@ describe('ControlServer', () => {
     await c.closed;
   });
 
+  it('with deferAccept: the socket exists (0600) at once, a client waits in the backlog until serve()', async () => {
+    server = await ControlServer.listen({ path, hello, commands: commands(), onInternalError: () => {}, deferAccept: true });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const c = raw();
+    await new Promise<void>((r) => c.sock.once('connect', () => r()));
+    // connected (the kernel queued it) but not accepted: no hello while procinit starts its programs
+    await new Promise((r) => setImmediate(r));
+    expect(c.lines).toEqual([]);
+    server.serve();
+    server.serve(); // once is enough; twice does no harm
+    await c.next(1);
+    expect(c.lines[0]).toEqual(hello);
+    c.sock.write('{"id":1,"cmd":"echo","args":{"y":2}}\n');
+    await c.next(2);
+    expect(c.lines[1]).toEqual({ id: 1, ok: true, result: { echo: { y: 2 } } });
+  });
+
+  it('closed before it served: the socket file goes and a waiting client is dropped', async () => {
+    server = await ControlServer.listen({ path, hello, commands: commands(), onInternalError: () => {}, deferAccept: true });
+    const c = raw();
+    await new Promise<void>((r) => c.sock.once('connect', () => r()));
+    await server.close();
+    server = null;
+    expect(existsSync(path)).toBe(false);
+    await c.closed;
+    expect(c.lines).toEqual([]);
+  });
+
   it('answers pipelined requests by id, the fast one first', async () => {
     await listen();
     const c = raw();
@@ -308,6 +336,14 @@ describe('claiming the socket path', () => {
     writeFileSync(path, 'precious');
     await expect(ControlServer.listen({ path, hello, commands: commands(), onInternalError: () => {} })).rejects.toThrow(/exists and is not a socket/);
     expect(statSync(path).size).toBe(8);
+  });
+
+  it('names the path and the errno when the socket cannot be made there', async () => {
+    const missing = join(dir, 'no-such-dir', 'ctl.sock');
+    const err = await ControlServer.listen({ path: missing, hello, commands: commands(), onInternalError: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ControlSocketError);
+    expect((err as ControlSocketError).message).toBe(`cannot create the control socket ${missing}: ENOENT`);
+    expect((err as ControlSocketError).kind).toBe('unusable');
   });
 });
 
