@@ -13,6 +13,31 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Busy and total jiffies of all CPUs so far (/proc/stat). */
+function cpuJiffies() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] ?? 0), total };
+}
+
+/**
+ * Wait until the machine is quiet: less than `busyShare` of all CPUs busy over a `windowMs` window (a tool
+ * started just before, pm2's daemon or supervisord's first ticks, may still be working), at most `maxMs`.
+ * Returns the milliseconds waited. Start times are taken only on a quiet machine, for every tool alike.
+ */
+export async function quiet({ windowMs = 200, busyShare = 0.1, maxMs = 5000 } = {}) {
+  const t0 = now();
+  let last = cpuJiffies();
+  while (now() - t0 < maxMs) {
+    await sleep(windowMs);
+    const cur = cpuJiffies();
+    const share = (cur.busy - last.busy) / Math.max(1, cur.total - last.total);
+    last = cur;
+    if (share < busyShare) break;
+  }
+  return now() - t0;
+}
+
 /** Poll fn() every intervalMs until it returns a truthy value; null on timeout. */
 export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 2 } = {}) {
   const end = now() + timeoutMs;

@@ -2,11 +2,12 @@
 //   start   - from exec of the supervisor until all 10 programs have exec'd (each stamps a marker file);
 //   idle    - VmRSS summed over every process the tool adds, 5 s after its start;
 //   control - round trip of the tool's status command (procinit status, supervisorctl status, pm2 jlist).
-// Within a repetition the tools start one after another (rotating order) and then idle side by side.
+// Within a repetition the tools start one after another (rotating order), each on a quiet machine (the
+// tool started before may still be busy), and then idle side by side.
 import { closeSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { launch, markers, now, pssKb, safeName, sleep, stopTool, toolProcesses, waitFor } from './proc.mjs';
+import { launch, markers, now, pssKb, quiet, safeName, sleep, stopTool, toolProcesses, waitFor } from './proc.mjs';
 import { Metric, rotate } from './stats.mjs';
 import { kindOf } from './tools.mjs';
 
@@ -81,8 +82,11 @@ export async function sessionScenario(ctx, tools, { reps, controlCalls, idleAfte
         continue;
       }
       if (p.available === false) continue;
+      // every start is timed on a quiet machine: the tool started before may still be busy (pm2's daemon)
+      await quiet();
       if (id === 'node-e0') {
         for (let i = 0; i < 3; i++) {
+          if (i > 0) await quiet();
           const r = await timeCommand(nodeBin, ['-e', '0'], ctx.env);
           start.add(id, label, 'floor', r.ms);
         }
