@@ -11,7 +11,7 @@
 // Builds procinit, installs the peers on Debian (apt-get; pm2 from npm into bench/.peers), compiles the
 // benchmark programs, measures everything from outside, and writes docs/benchmarks.md + docs/benchmarks.svg.
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { detectFeatures } from './lib/features.mjs';
 import { evaluateGoals } from './lib/goals.mjs';
 import { killAllLaunched, launch, markers, now, stopTool, waitFor } from './lib/proc.mjs';
 import { biggestProfile, summarizeProfile } from './lib/profile.mjs';
+import { flameGraphSvg } from './lib/flame.mjs';
 import { reapers, reapOnce, reapingScenario } from './lib/reaping.mjs';
 import { renderReport } from './lib/report.mjs';
 import { restartScenario } from './lib/restart.mjs';
@@ -226,7 +227,7 @@ async function profileScenario(goal, profileRoot) {
   if (!file) return { text: `${text} (no profile was written)` };
   const kept = join(profileRoot, `${goal.scenario}.cpuprofile`);
   copyFileSync(file, kept);
-  return { command, text: `${text} Profile kept in ${relative(repo, kept)} (not committed).`, summary: summarizeProfile(file) };
+  return { command, scenario: goal.scenario, profile: kept, text: `${text} Profile kept in ${relative(repo, kept)} (not committed).`, summary: summarizeProfile(file) };
 }
 
 // ---- report ----
@@ -247,6 +248,15 @@ const docsDir = join(repo, 'docs');
 mkdirSync(docsDir, { recursive: true });
 const outFile = opt.out ?? join(docsDir, 'benchmarks.md');
 const chartFile = join(dirname(outFile), `${basename(outFile, '.md')}.svg`);
+// a flame graph beside the report for each profiled miss (old ones go: they belong to the last run)
+for (const f of readdirSync(dirname(outFile))) if (f.startsWith(`${basename(outFile, '.md')}-flame-`) && f.endsWith('.svg')) rmSync(join(dirname(outFile), f));
+for (const p of profiles) {
+  if (!p.profile) continue;
+  const svg = flameGraphSvg(p.profile, `procinit, ${p.command}`);
+  if (!svg) continue;
+  p.flame = `${basename(outFile, '.md')}-flame-${p.scenario}.svg`;
+  writeFileSync(join(dirname(outFile), p.flame), svg);
+}
 writeFileSync(chartFile, renderChart(metrics, ['start', 'idle', 'throughput', 'throughput-cpu', 'throughput-block', 'shutdown-raw', 'reaping', 'restart', 'restart-cpu', 'control']));
 if (procinit.note) notes.push(procinit.note);
 notes.push('foreman (ruby-foreman from Debian) is measured as a Procfile runner in honcho’s place; it has no auto-restart and no control command.');

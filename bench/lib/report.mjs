@@ -63,6 +63,7 @@ export function renderReport({ metrics, goals, machine, options, procinit, notes
       if (p.summary) {
         const s = p.summary;
         out.push(`\`${p.command}\`: ${s.busyMs.toFixed(0)} ms on CPU, ${s.idleMs.toFixed(0)} ms idle.`, '');
+        if (p.flame) out.push(`![flame graph: ${p.goal}](${p.flame})`, '');
         out.push('| self time | % of busy | function (bundle line) |', '|---:|---:|---|');
         for (const f of s.self) out.push(`| ${f.ms.toFixed(1)} ms | ${f.pct.toFixed(1)}% | \`${f.name}\` |`);
         out.push('', '| total time | % of busy | function (bundle line) |', '|---:|---:|---|');
