@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { SIGNALS } from '../config/errors.js';
+import { oneLine, SIGNALS } from '../config/errors.js';
 import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
 import { handleForwardedSignals } from '../pid1/signals.js';
@@ -84,7 +84,7 @@ export async function execCommand(argv: string[], opts: ExecOptions): Promise<nu
   if (pid > 0) pending.splice(0).forEach(forward);
   const code = await new Promise<number>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
-      process.stderr.write(`procinit: ${argv[0]}: ${err.message}\n`);
+      process.stderr.write(`procinit: ${oneLine(`${argv[0]}: ${err.message}`)}\n`);
       resolve(err.code === 'EACCES' ? 126 : 127);
     });
     child.once('exit', (c, s) => resolve(c ?? 128 + (SIGNALS[(s ?? 'SIGKILL').replace(/^SIG/, '')] ?? 9)));

@@ -2,7 +2,7 @@
  * procinit's entry point: dispatch the command, turn every expected error into one line on stderr and
  * a documented exit code (2 for usage and config errors), never a stack trace.
  */
-import { ConfigError, UsageError } from '../config/errors.js';
+import { ConfigError, oneLine, UsageError } from '../config/errors.js';
 import { NativeLoadError } from '../pid1/native.js';
 import { ControlSocketError } from '../control/socket-path.js';
 import { MAIN_HELP } from './help.js';
@@ -52,15 +52,15 @@ export async function main(argv: string[]): Promise<number> {
 export function reportError(err: unknown): number {
   if (err instanceof ConfigError || err instanceof UsageError) {
     const hint = err instanceof UsageError ? " (see 'procinit --help')" : '';
-    process.stderr.write(`procinit: ${err.message}${hint}\n`);
+    process.stderr.write(`procinit: ${oneLine(err.message)}${hint}\n`);
     return 2;
   }
   if (err instanceof NativeLoadError || err instanceof ControlSocketError) {
-    process.stderr.write(`procinit: ${err.message}\n`);
+    process.stderr.write(`procinit: ${oneLine(err.message)}\n`);
     return 1;
   }
   const e = err as Error;
-  process.stderr.write(`procinit: internal error: ${e?.message ?? String(err)}\n`);
+  process.stderr.write(`procinit: internal error: ${oneLine(e?.message ?? String(err))}\n`);
   if (process.env.PROCINIT_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
   return 1;
 }

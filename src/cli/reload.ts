@@ -3,6 +3,7 @@ import type { ReloadSummary } from '../supervisor/reload.js';
 import { json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, withControl } from '../control/client-command.js';
 import { RemoteError } from '../control/client.js';
 import { parse } from './args.js';
+import { oneLine } from '../config/errors.js';
 
 export const RELOAD_HELP = `Usage: procinit reload [--json] [-s SOCKET]
 
@@ -43,7 +44,7 @@ export async function reloadCommand(args: string[]): Promise<number> {
       return 0;
     } catch (err) {
       if (err instanceof RemoteError && err.code === 'config') {
-        process.stderr.write(`procinit: reload refused, nothing changed: ${err.message}\n`);
+        process.stderr.write(`procinit: reload refused, nothing changed: ${oneLine(err.message)}\n`);
         return 2;
       }
       throw err;

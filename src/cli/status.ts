@@ -6,6 +6,7 @@
 import type { ProcessStatus, StatusResult } from '../control/handlers/status.js';
 import { EXIT_NO_SUCH_PROCESS, json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, withControl } from '../control/client-command.js';
 import { parse } from './args.js';
+import { oneLine } from '../config/errors.js';
 
 export const STATUS_HELP = `Usage: procinit status [NAME|TYPE|group:*...] [--json] [-s SOCKET]
 
@@ -52,7 +53,7 @@ export async function statusCommand(args: string[]): Promise<number> {
     if (values.json) await json(result.processes);
     else if (result.processes.length > 0) await out(statusTable(result.processes, process.stdout.isTTY ? process.stdout.columns || 80 : null));
     if (result.unknown.length > 0) {
-      for (const u of result.unknown) process.stderr.write(`procinit: ${u}: no such process\n`);
+      for (const u of result.unknown) process.stderr.write(`procinit: ${oneLine(u)}: no such process\n`);
       return EXIT_NO_SUCH_PROCESS;
     }
     return result.processes.every((p) => p.healthy) ? 0 : EXIT_NOT_RUNNING;

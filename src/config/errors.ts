@@ -13,6 +13,17 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The text with line breaks and terminal control characters written as escapes (\n, \r, \x1b, ...): an
+ * error quotes what it was given (a Procfile name, an argument), which must neither break the one line
+ * nor drive the terminal (colours, cursor moves, a title).
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
 /** A command-line usage error: printed as one line and exits 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -6,6 +6,7 @@
 import { defaultLoadOptions } from '../config/options.js';
 import { ControlClient, ControlUnavailable, RemoteError } from './client.js';
 import { clientSocketPath } from './socket-path.js';
+import { oneLine } from '../config/errors.js';
 
 export const SOCKET_OPTIONS = {
   socket: { type: 'string', short: 's' },
@@ -62,11 +63,11 @@ export async function withControl(values: SocketValues, body: (client: ControlCl
     return await body(client);
   } catch (err) {
     if (err instanceof ControlUnavailable) {
-      process.stderr.write(`procinit: ${err.message}\n`);
+      process.stderr.write(`procinit: ${oneLine(err.message)}\n`);
       return 1;
     }
     if (err instanceof RemoteError) {
-      process.stderr.write(`procinit: ${err.message}\n`);
+      process.stderr.write(`procinit: ${oneLine(err.message)}\n`);
       if (err.code === 'no_such_process') return EXIT_NO_SUCH_PROCESS;
       if (err.code === 'config' || err.code === 'invalid_args') return 2;
       return 1;

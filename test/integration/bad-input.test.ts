@@ -30,4 +30,8 @@ describe('bad input', () => {
   it('a bad timeout', () => refused(['-t', 'soon'], { Procfile: 'web: a\n' }, /--timeout/));
   it('an unknown stop signal', () => refused(['--stop-signal', 'web=BOGUS'], { Procfile: 'web: a\n' }, /BOGUS/));
   it('check on a bad file', () => refused(['check'], { Procfile: 'web: a\n<<<<<<< HEAD\n' }, /Procfile:2: .*merge/i));
+  it('quotes control characters as escapes, so the error stays one line and leaves the terminal alone', async () => {
+    await refused(['up', 'w\x1b[2J\rx'], { Procfile: 'web: a\n' }, /unknown process type 'w\\x1b\[2J\\rx'/);
+    await refused(['--stop-signal', 'web=\x07\x9bBOGUS'], { Procfile: 'web: a\n' }, /\\x07\\x9bBOGUS/);
+  });
 });
