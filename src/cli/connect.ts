@@ -5,12 +5,12 @@
  * program running. The terminal is restored on every way out: detach, the program's exit, procinit going
  * away, errors, and signals (signal-exit).
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { onExit } from 'signal-exit';
-import { UsageError } from '../config/errors.js';
+import { oneLine, UsageError } from '../config/errors.js';
 import type { AttachResult } from '../control/handlers/attach.js';
-import { CONNECT_TIMEOUT_MS, EXIT_NO_SUCH_PROCESS, SOCKET_HELP, SOCKET_OPTIONS, socketFor } from '../control/client-command.js';
-import { encodeFrame, encodeResize, FrameDecoder, FrameType, helloProblem, LineReader, PROTOCOL_VERSION, encode, type ErrorBody } from '../control/protocol.js';
+import { SOCKET_HELP, SOCKET_OPTIONS, withControl } from '../control/client-command.js';
+import { encodeFrame, encodeResize, FrameDecoder, FrameType } from '../control/protocol.js';
 import { parse } from './args.js';
 
 export const CONNECT_HELP = `Usage: procinit connect NAME [--detach-keys KEYS] [-s SOCKET]
@@ -87,77 +87,6 @@ export class DetachMatcher {
   }
 }
 
-class Failure extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
-
-const REMOTE_EXIT: Partial<Record<ErrorBody['code'], number>> = { no_such_process: EXIT_NO_SUCH_PROCESS, invalid_args: 2, config: 2 };
-
-/** Connect, read the hello, ask to attach; resolves with the answer, the socket, and bytes already after it. */
-function attach(path: string, args: object): Promise<{ socket: Socket; result: AttachResult; rest: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ path });
-    let stage: 'hello' | 'answer' | 'frames' = 'hello';
-    const fail = (err: Failure): void => {
-      if (stage === 'frames') return;
-      stage = 'frames';
-      clearTimeout(timer);
-      socket.destroy();
-      reject(err);
-    };
-    const timer = setTimeout(() => fail(new Failure(`no procinit answering on ${path} (no answer within ${CONNECT_TIMEOUT_MS / 1000}s)`, 1)), CONNECT_TIMEOUT_MS);
-    let result: AttachResult | null = null;
-    const reader = new LineReader(
-      (line) => {
-        let msg: Record<string, unknown>;
-        try {
-          msg = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
-        } catch {
-          return fail(new Failure(`${path} does not speak procinit's protocol`, 1));
-        }
-        if (stage === 'hello') {
-          const problem = helloProblem(msg, path);
-          if (problem) return fail(new Failure(problem.message, 1));
-          stage = 'answer';
-          return;
-        }
-        if (msg.error) {
-          const e = msg.error as ErrorBody;
-          return fail(new Failure(e.message, REMOTE_EXIT[e.code] ?? 1));
-        }
-        result = msg.result as AttachResult;
-        stage = 'frames';
-      },
-      () => fail(new Failure(`an answer from ${path} was too large`, 1)),
-    );
-    const onData = (d: Buffer): void => {
-      const rest = reader.push(d, () => stage === 'frames');
-      if (stage === 'frames' && result) {
-        clearTimeout(timer);
-        socket.off('data', onData);
-        socket.pause();
-        resolve({ socket, result, rest: rest ?? Buffer.alloc(0) });
-      }
-    };
-    socket.on('data', onData);
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      const how: Record<string, string> = {
-        ENOENT: 'no socket there',
-        ECONNREFUSED: 'a stale socket: nothing listens',
-        EACCES: 'permission denied: the socket is 0600, run this as the user procinit runs as',
-      };
-      fail(new Failure(`no procinit answering on ${path} (${how[err.code ?? ''] ?? err.code ?? err.message}); is it running? (--socket PATH or $PROCINIT_SOCKET)`, 1));
-    });
-    socket.on('connect', () => socket.write(encode({ v: PROTOCOL_VERSION, id: 1, cmd: 'attach', args })));
-    socket.on('close', () => fail(new Failure(`procinit closed the connection on ${path}`, 1)));
-  });
-}
-
 export async function connectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...SOCKET_OPTIONS, 'detach-keys': { type: 'string' } });
   if (values.help) {
@@ -171,23 +100,21 @@ export async function connectCommand(argv: string[]): Promise<number> {
     process.stderr.write('procinit: connect needs a terminal: stdin is not a TTY\n');
     return 2;
   }
-  const path = await socketFor(values);
   const out = process.stdout;
   const size = (): { cols: number; rows: number } | null => (out.isTTY && out.columns > 0 && out.rows > 0 ? { cols: out.columns, rows: out.rows } : null);
   const start = size();
-  let session;
-  try {
-    session = await attach(path, { name: positionals[0], ...(start ?? {}) });
-  } catch (err) {
-    if (err instanceof Failure) {
-      process.stderr.write(`procinit: ${err.message}\n`);
-      return err.code;
-    }
-    throw err;
-  }
-  const { socket, result, rest } = session;
-  if (result.notice) process.stderr.write(`procinit: ${result.notice}\n`);
+  // the hello, the attach request and its errors (exit 4 for an unknown name) as for every client verb
+  return withControl(values, async (client) => {
+    const { socket, result, rest } = await client.upgrade<AttachResult>('attach', { name: positionals[0], ...(start ?? {}) });
+    if (result.notice) process.stderr.write(`procinit: ${oneLine(result.notice)}\n`);
+    return session(socket, result, rest, keys, size);
+  });
+}
 
+/** The attached terminal: raw mode, keystrokes out as frames, the program's output in, until detach or the end. */
+function session(socket: Socket, result: AttachResult, rest: Buffer, keys: Buffer, size: () => { cols: number; rows: number } | null): Promise<number> {
+  const stdin = process.stdin;
+  const out = process.stdout;
   // from here the terminal is raw: every way out goes through restore()
   let restored = false;
   const restore = (): void => {

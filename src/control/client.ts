@@ -1,6 +1,7 @@
 /**
  * The client end of the control protocol: connect, read the hello, send requests, route answers and
- * stream events by id. Used by every client command in src/cli/ (status, start, logs, ...).
+ * stream events by id. Used by every client command in src/cli/ (status, start, logs, ...), and by
+ * `connect`, whose attach request turns the connection into binary frames (upgrade).
  */
 import { connect, type Socket } from 'node:net';
 import {
@@ -38,6 +39,13 @@ interface Pending {
   onClose(err: Error): void;
 }
 
+/** What an upgrade hands over: the answer, the raw socket, and bytes already read past the answer. */
+export interface Upgraded<T> {
+  result: T;
+  socket: Socket;
+  rest: Buffer;
+}
+
 export interface StreamCall<T> {
   /** The ok answer that opens the stream. */
   result: Promise<T>;
@@ -61,6 +69,8 @@ export class ControlClient {
   private readonly pending = new Map<RequestId, Pending>();
   private closedError: Error | null = null;
   private closeWaiters: Array<() => void> = [];
+  /** Set by an upgrade's ok answer: the reader stops there and hands the socket over (finishUpgrade). */
+  private upgraded: { result: unknown; resolve(u: Upgraded<unknown>): void } | null = null;
 
   private constructor(
     private readonly socket: Socket,
@@ -106,7 +116,11 @@ export class ControlClient {
         },
         MAX_ANSWER_BYTES,
       );
-      socket.on('data', (d: Buffer) => reader.push(d));
+      const onData = (d: Buffer): void => {
+        const rest = reader.push(d, () => client?.upgraded != null);
+        if (client?.upgraded) client.finishUpgrade(onData, rest ?? Buffer.alloc(0));
+      };
+      socket.on('data', onData);
       socket.on('error', (err: NodeJS.ErrnoException) => {
         if (!client) fail(unavailable(path, err));
       });
@@ -227,6 +241,34 @@ export class ControlClient {
       },
     });
     return { result, done };
+  }
+
+  /**
+   * A request whose ok answer switches the connection to another protocol (attach: binary frames).
+   * Resolves with the answer, the socket (paused, no longer read here) and the bytes that came after the
+   * answer; rejects with a RemoteError. The client is done with the socket from then on.
+   */
+  upgrade<T>(cmd: string, args: object = {}): Promise<Upgraded<T>> {
+    return new Promise((resolve, reject) => {
+      const id = this.send(cmd, args, {
+        onMessage: (msg) => {
+          this.pending.delete(id);
+          if (msg.error) {
+            const e = msg.error as ErrorBody;
+            reject(new RemoteError(e.code, e.message));
+          } else this.upgraded = { result: msg.result, resolve: resolve as (u: Upgraded<unknown>) => void };
+        },
+        onClose: reject,
+      });
+    });
+  }
+
+  private finishUpgrade(onData: (d: Buffer) => void, rest: Buffer): void {
+    const { result, resolve } = this.upgraded!;
+    this.socket.off('data', onData);
+    this.socket.pause();
+    this.closedError = new ControlUnavailable('the connection was handed over');
+    resolve({ result, socket: this.socket, rest });
   }
 
   /** Stop reading answers (the reader's own output is congested); procinit then waits or drops the stream. */

@@ -348,6 +348,33 @@ describe('claiming the socket path', () => {
 });
 
 describe('ControlClient', () => {
+  it('upgrade: hands over the socket after the ok answer, frames flow both ways; a refusal is a RemoteError', async () => {
+    await listen();
+    const client = await ControlClient.connect(path);
+    const { result, socket, rest } = await client.upgrade<{ framed: boolean }>('attach', {});
+    expect(result).toEqual({ framed: true });
+    const dec = new FrameDecoder();
+    const seen: string[] = [];
+    const got = new Promise<void>((resolve) => {
+      const take = (b: Buffer): void => {
+        for (const f of dec.push(b)) seen.push(f.payload.toString());
+        if (seen.join('') === 'HELLO') resolve();
+      };
+      if (rest.length) take(rest);
+      socket.on('data', take);
+      socket.resume();
+    });
+    socket.write(encodeFrame(FrameType.Data, Buffer.from('hello')));
+    await got;
+    client.close(); // the socket is the caller's now: close() leaves it alone
+    expect(socket.destroyed).toBe(false);
+    socket.end(encodeFrame(FrameType.Detach));
+
+    const other = await ControlClient.connect(path);
+    await expect(other.upgrade('attach', { refuse: true })).rejects.toMatchObject({ name: 'RemoteError', code: 'unsupported' });
+    other.close();
+  });
+
   it('says nobody answers when there is no socket, or a stale one', async () => {
     await expect(ControlClient.connect(path)).rejects.toThrow(ControlUnavailable);
     await expect(ControlClient.connect(path)).rejects.toThrow(/no socket there/);
