@@ -53,6 +53,13 @@ export interface StreamCall<T> {
   done: Promise<void>;
 }
 
+/** The error an answer carries, as a RemoteError; null for an ok answer. */
+function remoteError(msg: Record<string, unknown>): RemoteError | null {
+  if (!msg.error) return null;
+  const e = msg.error as ErrorBody;
+  return new RemoteError(e.code, e.message);
+}
+
 function unavailable(path: string, err: NodeJS.ErrnoException): ControlUnavailable {
   const how: Record<string, string> = {
     ENOENT: 'no socket there',
@@ -172,10 +179,9 @@ export class ControlClient {
       const id = this.send(cmd, args, {
         onMessage: (msg) => {
           this.pending.delete(id);
-          if (msg.error) {
-            const e = msg.error as ErrorBody;
-            reject(new RemoteError(e.code, e.message));
-          } else resolve(msg.result as T);
+          const err = remoteError(msg);
+          if (err) reject(err);
+          else resolve(msg.result as T);
         },
         onClose: reject,
       });
@@ -207,10 +213,9 @@ export class ControlClient {
       onMessage: (msg) => {
         if (!opened) {
           opened = true;
-          if (msg.error) {
+          const err = remoteError(msg);
+          if (err) {
             this.pending.delete(id);
-            const e = msg.error as ErrorBody;
-            const err = new RemoteError(e.code, e.message);
             rejectResult(err);
             rejectDone(err);
             return;
@@ -229,10 +234,9 @@ export class ControlClient {
         }
         if (msg.end) {
           this.pending.delete(id);
-          if (msg.error) {
-            const e = msg.error as ErrorBody;
-            rejectDone(new RemoteError(e.code, e.message));
-          } else resolveDone();
+          const err = remoteError(msg);
+          if (err) rejectDone(err);
+          else resolveDone();
         }
       },
       onClose: (err) => {
@@ -253,10 +257,9 @@ export class ControlClient {
       const id = this.send(cmd, args, {
         onMessage: (msg) => {
           this.pending.delete(id);
-          if (msg.error) {
-            const e = msg.error as ErrorBody;
-            reject(new RemoteError(e.code, e.message));
-          } else this.upgraded = { result: msg.result, resolve: resolve as (u: Upgraded<unknown>) => void };
+          const err = remoteError(msg);
+          if (err) reject(err);
+          else this.upgraded = { result: msg.result, resolve: resolve as (u: Upgraded<unknown>) => void };
         },
         onClose: reject,
       });
