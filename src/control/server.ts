@@ -162,15 +162,12 @@ export class ControlServer {
     return control;
   }
 
-  /** Start accepting connections (once; listen() does it itself unless deferAccept). */
+  /** Start accepting connections (listen() does it itself unless deferAccept; later calls do nothing). */
   serve(): void {
-    if (this.server && this.boundFd === null) return;
-    if (this.closing) return;
-    const server = this.server ?? this.makeServer();
-    if (this.boundFd !== null) {
-      server.listen({ fd: this.boundFd, backlog: BACKLOG });
-      this.boundFd = null;
-    }
+    // null: served already, closed, or bound by net (which accepts at once)
+    if (this.boundFd === null) return;
+    this.makeServer().listen({ fd: this.boundFd, backlog: BACKLOG });
+    this.boundFd = null;
   }
 
   private makeServer(): Server {
