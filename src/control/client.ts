@@ -173,19 +173,24 @@ export class ControlClient {
     return id;
   }
 
-  /** One request, one answer: the result, or a RemoteError. */
-  request<T>(cmd: string, args: object = {}): Promise<T> {
+  /** One request, one answer: an error answer rejects; an ok one goes to onOk as it arrives. */
+  private ask<R>(cmd: string, args: object, onOk: (result: unknown, resolve: (r: R) => void) => void): Promise<R> {
     return new Promise((resolve, reject) => {
       const id = this.send(cmd, args, {
         onMessage: (msg) => {
           this.pending.delete(id);
           const err = remoteError(msg);
           if (err) reject(err);
-          else resolve(msg.result as T);
+          else onOk(msg.result, resolve);
         },
         onClose: reject,
       });
     });
+  }
+
+  /** One request, one answer: the result, or a RemoteError. */
+  request<T>(cmd: string, args: object = {}): Promise<T> {
+    return this.ask<T>(cmd, args, (result, resolve) => resolve(result as T));
   }
 
   /**
@@ -253,16 +258,9 @@ export class ControlClient {
    * answer; rejects with a RemoteError. The client is done with the socket from then on.
    */
   upgrade<T>(cmd: string, args: object = {}): Promise<Upgraded<T>> {
-    return new Promise((resolve, reject) => {
-      const id = this.send(cmd, args, {
-        onMessage: (msg) => {
-          this.pending.delete(id);
-          const err = remoteError(msg);
-          if (err) reject(err);
-          else this.upgraded = { result: msg.result, resolve: resolve as (u: Upgraded<unknown>) => void };
-        },
-        onClose: reject,
-      });
+    // the reader stops after this answer's line; finishUpgrade resolves with what followed it
+    return this.ask<Upgraded<T>>(cmd, args, (result, resolve) => {
+      this.upgraded = { result, resolve: resolve as (u: Upgraded<unknown>) => void };
     });
   }
 
