@@ -111,8 +111,8 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   });
   // programs started with posix_spawn are reaped by the reaper: only while it runs
   if (reaper.active) launcher.spawnDirectly(direct);
-  // the output addon (pipes, line prefixing) too, before any program runs: a SEA extracts it to a
-  // temporary directory, which programs should never see come and go
+  // procinit's addon is loaded by now (the reaper, or isTerminal); this makes sure of it even when the
+  // reaper could not start: a SEA extracts it to a temporary directory, which programs should never see
   outputAddon();
 
   const runtime: Runtime = { run, supervisor, hub, log, stdout, options };
