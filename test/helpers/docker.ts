@@ -4,6 +4,7 @@
  * Containers use --network none: their servers are reached from inside with `docker exec`.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,8 +53,11 @@ export function dockerEnvironment(): { ready: boolean; message: string } {
 export const SCENARIOS = ['procfile', 'supervisord', 'tini'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
+/** Tagged per checkout, so that test runs from two work trees at once never run each other's images. */
+const CHECKOUT_TAG = createHash('sha256').update(REPO).digest('hex').slice(0, 8);
+
 export function imageName(scenario: Scenario): string {
-  return `procinit-e2e-${scenario}`;
+  return `procinit-e2e-${scenario}:${CHECKOUT_TAG}`;
 }
 
 /** Build docker/<scenario>/Dockerfile.test for each scenario, from a context holding docker/ and the binary. */
