@@ -1,7 +1,8 @@
 /**
- * `procinit check --json`: one object per process instance, with exactly supervisord's keys and types.
+ * `procinit check --json`: one object per process instance, with exactly supervisord's keys and types,
+ * and one per program with its health model (checks, readiness notification, depends_on, limits, autoscale).
  */
-import type { ProcessSpec, RunSpec } from './model.js';
+import type { HealthSpec, ProcessSpec, RunSpec } from './model.js';
 
 export interface CheckProcess {
   group: string;
@@ -24,9 +25,18 @@ export interface CheckProcess {
   redirect_stderr: boolean;
 }
 
+/** A program's health model (checks, notify, dependsOn, limits, autoscale), as the supervisor runs it. */
+export interface CheckProgram {
+  name: string;
+  group: string;
+  instances: number;
+  health: HealthSpec;
+}
+
 export interface CheckJson {
   format: 'supervisord' | 'procfile' | 'fly' | 'manifest';
   processes: CheckProcess[];
+  programs: CheckProgram[];
 }
 
 export function toCheckProcess(p: ProcessSpec): CheckProcess {
@@ -53,5 +63,9 @@ export function toCheckProcess(p: ProcessSpec): CheckProcess {
 }
 
 export function toCheckJson(run: RunSpec): CheckJson {
-  return { format: run.format, processes: run.programs.flatMap((p) => p.instances.map(toCheckProcess)) };
+  return {
+    format: run.format,
+    processes: run.programs.flatMap((p) => p.instances.map(toCheckProcess)),
+    programs: run.programs.map((p) => ({ name: p.name, group: p.group, instances: p.instances.length, health: structuredClone(p.health) })),
+  };
 }

@@ -1,28 +1,25 @@
 /**
  * fly.io's `fly.toml`: the `[processes]` table (name = "command") is the process list, one instance
  * each (fly keeps counts outside the file: `fly scale count`); the `[env]` table is the run's
- * environment, under the env files. Every other key is fly's deploy configuration and is left alone.
+ * environment, under the env files. Checks and [[vm]] sizes go into the health model (fly-health.ts);
+ * every other key is fly's deploy configuration and is left alone.
  * Parsed with smol-toml (TOML 1.0); errors name file:line.
  */
 import { dirname } from 'node:path';
-import type * as Toml from 'smol-toml';
 import { ConfigError } from './errors.js';
 import type { ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
 import { buildProcessType, checkStopSignalTypes, PROCESS_TYPE_NAME, procfileLikeRun } from './process-type.js';
 import { readTextFile } from './text-file.js';
+import { TomlLines } from './toml-lines.js';
+import { isTable, parseTomlFile, type Table } from './toml.js';
+import { applyFlyHealth } from './fly-health.js';
+import type { ConfigWarning } from './model.js';
 
-/** smol-toml, required on first use: only a fly.toml needs it. */
-function toml(): typeof Toml {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('smol-toml') as typeof Toml;
-}
-
-type Table = Record<string, unknown>;
 
 export function readFlyRun(file: string, opts: LoadOptions, fileEnv: Record<string, string>): RunSpec {
   const text = readTextFile(file);
-  const doc = parseToml(file, text);
+  const doc = parseTomlFile(file, text);
   const lines = new TomlLines(text);
 
   const flyEnv = readEnvTable(file, doc, lines);
@@ -67,27 +64,16 @@ export function readFlyRun(file: string, opts: LoadOptions, fileEnv: Record<stri
     });
   });
 
-  return procfileLikeRun({ format: 'fly', file, root: root, programs, environment: environment });
+  const warnings: ConfigWarning[] = [];
+  applyFlyHealth(file, doc, lines, programs, warnings);
+  return procfileLikeRun({ format: 'fly', file, root: root, programs, environment: environment, warnings });
 }
 
 /** fly.toml's `app = "name"`, or null (for export's default names). */
 export function readFlyAppName(file: string): string | null {
   const text = readTextFile(file);
-  const app = parseToml(file, text).app;
+  const app = parseTomlFile(file, text).app;
   return typeof app === 'string' && app.trim() !== '' ? app : null;
-}
-
-function parseToml(file: string, text: string): Table {
-  try {
-    return toml().parse(text) as Table;
-  } catch (err) {
-    if (err instanceof toml().TomlError) {
-      // smol-toml's message is "Invalid TOML document: <what>\n\n<code block>": keep <what>.
-      const what = err.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
-      throw new ConfigError(file, err.line, `invalid TOML: ${what} (column ${err.column})`);
-    }
-    throw err;
-  }
 }
 
 /** `[env]`: scalar values become strings; anything nested is an error. */
@@ -104,59 +90,8 @@ function readEnvTable(file: string, doc: Table, lines: TomlLines): Record<string
   return Object.fromEntries(entries);
 }
 
-function isTable(value: unknown): value is Table {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (isTable(value)) return 'a table';
   return `a ${typeof value}`;
-}
-
-/**
- * Where a key was written, for messages (smol-toml gives positions only for syntax errors).
- * Best effort over the common spellings: `[table]` then `key = ...`, or `table.key = ...` at top level.
- */
-class TomlLines {
-  private readonly lines: string[];
-  constructor(text: string) {
-    this.lines = text.split(/\r?\n/);
-  }
-
-  /** Line of the `[name]` header. */
-  tableLine(table: string): number | null {
-    const i = this.lines.findIndex((l) => headerOf(l) === table);
-    return i < 0 ? null : i + 1;
-  }
-
-  /** Line of `key = ...` in `[table]` (null table: top level). */
-  keyLine(table: string | null, key: string): number | null {
-    let current: string | null = null;
-    const k = keyPattern(key);
-    const direct = new RegExp(`^\\s*${k}\\s*=`);
-    const dotted = table === null ? null : new RegExp(`^\\s*${keyPattern(table)}\\s*\\.\\s*${k}\\s*=`);
-    for (let i = 0; i < this.lines.length; i++) {
-      const line = this.lines[i];
-      const header = headerOf(line);
-      if (header !== undefined) {
-        current = header;
-        continue;
-      }
-      if (current === table && direct.test(line)) return i + 1;
-      if (current === null && dotted?.test(line)) return i + 1;
-    }
-    return null;
-  }
-}
-
-/** The table name of a `[name]` header line (undefined for other lines; `[[array]]` headers count too). */
-function headerOf(line: string): string | undefined {
-  const m = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$/.exec(line);
-  return m ? m[1].replace(/^["']|["']$/g, '') : undefined;
-}
-
-function keyPattern(key: string): string {
-  const e = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `(?:${e}|"${e}"|'${e}')`;
 }

@@ -14,6 +14,8 @@ import { readProcfileRun } from './procfile.js';
 import { readSupervisordRun } from './supervisord.js';
 import { readFlyRun } from './fly.js';
 import { readManifestRun } from './manifest.js';
+import { applyProcinitToml } from './procinit-toml.js';
+import { checkDependencies } from './dependencies.js';
 
 /** supervisord's own search list, after ./Procfile. */
 const SUPERVISORD_SEARCH = [
@@ -76,6 +78,8 @@ export function loadRun(opts: LoadOptions): RunSpec {
     found.format
   ];
   const run = read(found.file, { ...opts, root }, fileEnv);
+  applyProcinitToml(found.file, run.programs);
+  checkDependencies(run.programs);
   checkNames(run.programs, opts);
   applyFormation(run, opts.formation);
   run.programs = selectPrograms(run.programs, opts.only);

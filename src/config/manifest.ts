@@ -1,8 +1,8 @@
 /**
  * Cloud Foundry's `manifest.yml`: the first application (or the one named by --app) and its
  * `processes:` list: `type`, `command`, `instances` become one process type each, with that many
- * instances. Other keys of a process (memory, disk_quota, health checks...) are ignored with a warning
- * naming them; the application's `env:` is the run's environment, under the env files. An application
+ * instances; `memory` and the health-check keys go into the health model (manifest-health.ts). Other keys
+ * of a process (disk_quota, ...) are ignored with a warning naming them; the application's `env:` is the run's environment, under the env files. An application
  * without `processes:` but with an app-level `command:` is one `web` process, as Cloud Foundry reads it.
  * Parsed with the `yaml` library (YAML 1.2, `<<` merge keys allowed); errors name file:line.
  */
@@ -14,6 +14,7 @@ import type { ConfigWarning, ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
 import { buildProcessType, checkStopSignalTypes, PROCESS_TYPE_NAME, procfileLikeRun } from './process-type.js';
 import { readTextFile } from './text-file.js';
+import { applyCfHealth, CF_HEALTH_KEYS, type CfHealthValues } from './manifest-health.js';
 
 /** yaml, required on first use: only a manifest.yml needs it, and every other run should not pay for it. */
 let yamlModule: typeof Yaml | null = null;
@@ -23,7 +24,7 @@ function yaml(): typeof Yaml {
 }
 
 /** The keys of a `processes:` item procinit uses; the others are noted and ignored. */
-const PROCESS_KEYS = new Set(['type', 'command', 'instances']);
+const PROCESS_KEYS = new Set<string>(['type', 'command', 'instances', ...CF_HEALTH_KEYS]);
 
 export function readManifestRun(file: string, opts: LoadOptions, fileEnv: Record<string, string>): RunSpec {
   const m = new ManifestReader(file, readTextFile(file));
@@ -37,8 +38,8 @@ export function readManifestRun(file: string, opts: LoadOptions, fileEnv: Record
   const types = m.processTypes(app, warnings);
   checkStopSignalTypes(opts.stopSignals, types.map((t) => t.type));
 
-  const programs: ProgramSpec[] = types.map((t, typeIndex) =>
-    buildProcessType({
+  const programs: ProgramSpec[] = types.map((t, typeIndex) => {
+    const program = buildProcessType({
       type: t.type,
       command: t.command,
       typeIndex,
@@ -46,8 +47,11 @@ export function readManifestRun(file: string, opts: LoadOptions, fileEnv: Record
       source: { file, line: t.line },
       opts: { ...opts, root },
       fileEnv: environment,
-    }),
-  );
+    });
+    // Cloud Foundry applies the application's own keys to its web process; the process's keys win.
+    applyCfHealth(program, { ...(t.type === 'web' ? m.healthKeys(app.entries) : {}), ...t.health });
+    return program;
+  });
 
   return procfileLikeRun({ format: 'manifest', file, root: root, programs, environment: environment, warnings: warnings });
 }
@@ -75,6 +79,7 @@ interface ProcessType {
   command: string;
   instances: number;
   line: number;
+  health: CfHealthValues;
 }
 
 class ManifestReader {
@@ -147,6 +152,7 @@ class ManifestReader {
           command: this.command(appCommand, 'command'),
           instances: appInstances ? this.count(appInstances) : 1,
           line: this.lineOf(appCommand.keyNode),
+          health: {},
         },
       ];
     }
@@ -196,7 +202,7 @@ class ManifestReader {
         warnings.push({
           file: this.file,
           line,
-          message: `process '${type}': ignored ${ignored.join(', ')} (procinit reads type, command, instances)`,
+          message: `process '${type}': ignored ${ignored.join(', ')} (procinit reads type, command, instances, memory and the health-check keys)`,
         });
       }
       if (/\(\([^)]*\)\)/.test(command)) {
@@ -206,8 +212,21 @@ class ManifestReader {
           message: `process '${type}': ((variables)) in the command are not interpolated`,
         });
       }
-      return { type, command, instances, line };
+      return { type, command, instances, line, health: this.healthKeys(entries) };
     });
+  }
+
+  /** The health and memory keys of a process or application, as scalars with their lines. */
+  healthKeys(entries: Map<string, Entry>): CfHealthValues {
+    const out: CfHealthValues = {};
+    for (const key of CF_HEALTH_KEYS) {
+      const e = entries.get(key);
+      if (!e) continue;
+      const v = this.deref(e.value);
+      if (v !== null && !yaml().isScalar(v)) throw this.error(v, `${key} must be a single value`);
+      out[key] = { value: v === null ? null : v.value, where: { file: this.file, line: this.lineOf(e.value ?? e.keyNode) } };
+    }
+    return out;
   }
 
   /** env: NAME: value (scalars become strings). */

@@ -76,6 +76,110 @@ export interface ProgramSpec {
   /** First instance number (supervisord numprocs_start; 1 for Procfiles). */
   firstInstance: number;
   source: SourceRef;
+  /** Checks, readiness notification, start order, resource limits and autoscaling (see HealthSpec). */
+  health: HealthSpec;
+}
+
+// --- Health, start order and resources (issue 15): one model for every format -------------------------
+//
+// Read from the CF manifest (memory, health-check-*, readiness-health-check-*, timeout), fly.toml
+// ([checks], [[services.*_checks]], [[http_service.checks]], [[vm]]) and procinit.toml beside any config.
+// Times are milliseconds, memory bytes, cpu in cores (0.5 = half a core). Printed as-is by `check --json`
+// (under `programs[].health`). Readers fill it; src/health/ runs it; src/export/ writes it out.
+
+export type ProbeKind = 'http' | 'tcp' | 'exec';
+
+/** One probe with Kubernetes semantics (defaults are Kubernetes' own). */
+export interface ProbeSpec {
+  kind: ProbeKind;
+  /** http: 'http' or 'https' (certificates are not verified, as kubelet does not). */
+  scheme: 'http' | 'https';
+  /** http/tcp: the address connected to; default 127.0.0.1. */
+  host: string;
+  /** http: the path GET asks for (with its query); default '/'. */
+  path: string;
+  /** http/tcp: the port; null = the instance's $PORT. */
+  port: number | null;
+  /** http: extra request headers. */
+  headers: Record<string, string>;
+  /** exec: argv run in the program's environment and directory (a string command is `/bin/sh -c`). */
+  command: string[] | null;
+  /** Wait this long after the process starts before the first probe (k8s initialDelaySeconds, 0). */
+  initialDelayMs: number;
+  /** Time between probes (k8s periodSeconds, 10 s). */
+  periodMs: number;
+  /** One probe fails when it takes longer (k8s timeoutSeconds, 1 s). */
+  timeoutMs: number;
+  /** Consecutive successes to count as passing after a failure (1; liveness and startup must be 1). */
+  successThreshold: number;
+  /** Consecutive failures to count as failed (3). */
+  failureThreshold: number;
+  /** Where the probe was configured. */
+  source: SourceRef;
+}
+
+export interface ChecksSpec {
+  /** Failing liveness restarts the instance. */
+  liveness: ProbeSpec | null;
+  /** Passing readiness sets the instance's READY flag (no probe: ready once started). */
+  readiness: ProbeSpec | null;
+  /** Until startup passes, liveness and readiness wait; failing it restarts the instance. */
+  startup: ProbeSpec | null;
+}
+
+/**
+ * Readiness announced by the program itself: systemd's sd_notify (NOTIFY_SOCKET; READY=1, STATUS=,
+ * WATCHDOG=1 with WATCHDOG_USEC when watchdogMs is set) or s6's notification-fd (ready at the first newline
+ * written to that fd).
+ */
+export type NotifySpec =
+  | { kind: 'sd_notify'; watchdogMs: number | null; source: SourceRef }
+  | { kind: 'fd'; fd: number; source: SourceRef };
+
+/** compose's conditions: service_started, service_healthy (= ready), service_completed_successfully. */
+export type DependencyCondition = 'started' | 'ready' | 'completed_successfully';
+
+export interface DependencySpec {
+  /** Name of the program (process type) depended on; checked to exist and to form no cycle. */
+  program: string;
+  condition: DependencyCondition;
+  source: SourceRef;
+}
+
+export interface LimitsSpec {
+  /** Memory limit per instance in bytes (CF `memory: 64M`, fly [[vm]] memory), or null. */
+  memoryBytes: number | null;
+  /** CPU per instance in cores (fly cpus, procinit.toml `cpu = 0.5` or "500m"), or null. */
+  cpu: number | null;
+  source: SourceRef | null;
+}
+
+/** Drycc's autoscale:set / a HorizontalPodAutoscaler: only exports use it. */
+export interface AutoscaleSpec {
+  min: number;
+  max: number;
+  cpuPercent: number;
+  source: SourceRef;
+}
+
+export interface HealthSpec {
+  checks: ChecksSpec;
+  notify: NotifySpec | null;
+  /** Start after these (compose depends_on); stop before them. */
+  dependsOn: DependencySpec[];
+  limits: LimitsSpec;
+  autoscale: AutoscaleSpec | null;
+}
+
+/** A program with no checks, no notification, no dependencies, no limits. */
+export function noHealth(): HealthSpec {
+  return {
+    checks: { liveness: null, readiness: null, startup: null },
+    notify: null,
+    dependsOn: [],
+    limits: { memoryBytes: null, cpu: null, source: null },
+    autoscale: null,
+  };
 }
 
 export interface SourceRef {

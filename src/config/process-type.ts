@@ -8,7 +8,7 @@
  * (base: -p, else PORT from the env files, else PORT inherited, else 5000).
  */
 import { UsageError, normalizeSignal } from './errors.js';
-import type { ConfigWarning, ProcessSpec, ProgramSpec, RestartBackoff, RunSpec, SourceRef } from './model.js';
+import { noHealth, type ConfigWarning, type ProcessSpec, type ProgramSpec, type RestartBackoff, type RunSpec, type SourceRef } from './model.js';
 import { selects, type LoadOptions } from './options.js';
 
 export const DEFAULT_BASE_PORT = 5000;
@@ -136,6 +136,7 @@ export function buildProcessType(args: ProcessTypeArgs): ProgramSpec {
     instantiate,
     firstInstance: 1,
     source: { ...source },
+    health: noHealth(),
   };
 }
 

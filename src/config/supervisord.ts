@@ -35,7 +35,7 @@ import { ConfigError } from './errors.js';
 import { expandTemplate, type Expansions } from './expand.js';
 import { realHost, type HostView } from './host-view.js';
 import { IniDocument, readIniFile, type IniValue } from './ini.js';
-import type { AutoRestart, ConfigWarning, LogTarget, ProcessSpec, ProgramSpec, RunSpec, SourceRef } from './model.js';
+import { noHealth, type AutoRestart, type ConfigWarning, type LogTarget, type ProcessSpec, type ProgramSpec, type RunSpec, type SourceRef } from './model.js';
 import { selects, type LoadOptions } from './options.js';
 import { pyGlob } from './py-glob.js';
 import { ShlexError, shlexSplit } from './shlex.js';
@@ -631,7 +631,7 @@ class SupervisordReader {
     const instances = Array.from({ length: numprocs }, (_, i) => instantiate(numprocsStart + i)).sort((a, b) =>
       compareStrings(a.name, b.name),
     );
-    return { name: programName, group: groupName, instances, instantiate, firstInstance: numprocsStart, source };
+    return { name: programName, group: groupName, instances, instantiate, firstInstance: numprocsStart, source, health: noHealth() };
   }
 
   private splitCommand(section: string, command: Got): string[] {

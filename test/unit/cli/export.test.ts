@@ -56,11 +56,11 @@ describe('procinit export (through loadRun)', () => {
   it('fly from a manifest (-c, --app) reads back as the same process types', async () => {
     const cwd = app({
       'manifest.yml':
-        'applications:\n- name: a\n  processes:\n  - type: web\n    command: bin/a\n- name: b\n  processes:\n  - type: web\n    command: bin/b\n    instances: 2\n    memory: 1G\n  - type: worker\n    command: bin/w\n',
+        'applications:\n- name: a\n  processes:\n  - type: web\n    command: bin/a\n- name: b\n  processes:\n  - type: web\n    command: bin/b\n    instances: 2\n    disk_quota: 1G\n  - type: worker\n    command: bin/w\n',
     });
     const { code, stdout, stderr } = await run(cwd, ['fly', '-c', 'manifest.yml', '--app', 'b']);
     expect(code).toBe(0);
-    expect(stderr).toMatch(/warning: .*manifest\.yml:8: process 'web': ignored memory/);
+    expect(stderr).toMatch(/warning: .*manifest\.yml:8: process 'web': ignored disk_quota/);
     expect(stdout).toContain('# fly scale count web=2 worker=1\n');
     writeFileSync(join(cwd, 'fly.toml'), stdout);
     const back = readFlyRun(join(cwd, 'fly.toml'), defaultLoadOptions({ env: {}, cwd, root: cwd }), {});

@@ -71,12 +71,7 @@ describe('readManifestRun', () => {
     const { warnings } = readManifestRun(file, opts(), {});
     expect(warnings).toEqual([
       { file, line: 3, message: "using the first application 'my-app'; 1 other(s) ignored (choose one with --app NAME)" },
-      {
-        file,
-        line: 12,
-        message: "process 'web': ignored memory, health-check-type, health-check-http-endpoint (procinit reads type, command, instances)",
-      },
-      { file, line: 18, message: "process 'worker': ignored disk_quota (procinit reads type, command, instances)" },
+      { file, line: 18, message: "process 'worker': ignored disk_quota (procinit reads type, command, instances, memory and the health-check keys)" },
     ]);
   });
 
@@ -138,10 +133,8 @@ applications:
       ['web', 2],
       ['worker', 1],
     ]);
-    expect(run.warnings.map((w) => w.message)).toEqual([
-      "process 'web': ignored memory (procinit reads type, command, instances)",
-      "process 'worker': ignored memory (procinit reads type, command, instances)",
-    ]);
+    expect(run.warnings).toEqual([]);
+    expect(run.programs.map((p) => p.health.limits.memoryBytes)).toEqual([256 * 2 ** 20, 256 * 2 ** 20]);
   });
 
   it('warns about ((variables)) it cannot interpolate', () => {

@@ -6,7 +6,7 @@ import { toCheckJson } from '../../../src/config/check-json.js';
 import { ConfigError } from '../../../src/config/errors.js';
 import type { HostView } from '../../../src/config/host-view.js';
 import { loadRun } from '../../../src/config/load.js';
-import { allProcesses, type RunSpec } from '../../../src/config/model.js';
+import { allProcesses, noHealth, type RunSpec } from '../../../src/config/model.js';
 import { defaultLoadOptions, type LoadOptions } from '../../../src/config/options.js';
 import { readSupervisordRun, readSupervisordRunWith } from '../../../src/config/supervisord.js';
 import { configError } from '../../helpers/config-error.js';
@@ -69,6 +69,7 @@ describe('readSupervisordRun: a program with supervisord\'s defaults', () => {
           redirect_stderr: false,
         },
       ],
+      programs: [{ name: 'web', group: 'web', instances: 1, health: noHealth() }],
     });
   });
 

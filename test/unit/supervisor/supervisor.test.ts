@@ -2,14 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import { silentLogger } from '../../../src/output/log.js';
-import type { ProcessSpec, RunSpec } from '../../../src/config/model.js';
+import { noHealth, type ProcessSpec, type RunSpec } from '../../../src/config/model.js';
 import { FakeClock, FakeLauncher, spec } from '../../helpers/fakes.js';
 
 function runOf(specs: ProcessSpec[]): RunSpec {
   return {
     format: 'supervisord', file: 'x.conf', root: '/', onFatal: 'shutdown', socketPath: null, logfile: null, loglevel: null,
     pidfile: null, environment: {}, umask: null, warnings: [],
-    programs: specs.map((s) => ({ name: s.program, group: s.group, instances: [s], instantiate: () => s, firstInstance: 0, source: s.source })),
+    programs: specs.map((s) => ({ name: s.program, group: s.group, instances: [s], instantiate: () => s, firstInstance: 0, source: s.source, health: noHealth() })),
   };
 }
 
