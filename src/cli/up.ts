@@ -16,6 +16,7 @@ import { DirectSpawner } from '../supervisor/direct-spawn.js';
 import { isTerminal, outputAddon } from '../output/native.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+import { EventSystem } from '../events/system.js';
 import { ProcessLauncher } from '../supervisor/spawn.js';
 import { parse, RUN_OPTIONS, toRunOptions, type RunOptions } from './args.js';
 import { startControl, type ControlHandle } from './control-hooks.js';
@@ -28,6 +29,8 @@ export interface Runtime {
   log: Logger;
   stdout: FdWriter;
   options: RunOptions;
+  /** supervisord's events: `events.publish(event)` raises one (XML-RPC's sendRemoteCommEvent). */
+  events: EventSystem;
 }
 
 export async function upCommand(args: string[]): Promise<number> {
@@ -79,7 +82,10 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
 
   const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   const launcher = new ProcessLauncher(run, process.env, termSize);
-  const supervisor = new Supervisor(run, { hub, log, launcher });
+  // event listeners: the supervisor's state events drive them; a wrapping launcher connects their pipes
+  const events = new EventSystem(run, log);
+  const supervisor = new Supervisor(run, { hub, log, launcher: events.wrap(launcher) });
+  events.watch(supervisor);
 
   // Signals first: from here on a SIGTERM is a graceful stop, even before any program runs.
   let control: ControlHandle | null = null;
@@ -115,7 +121,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   // reaper could not start: a SEA extracts it to a temporary directory, which programs should never see
   outputAddon();
 
-  const runtime: Runtime = { run, supervisor, hub, log, stdout, options };
+  const runtime: Runtime = { run, supervisor, hub, log, stdout, options, events };
   try {
     control = await startControl(runtime);
   } catch (err) {
@@ -126,6 +132,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   if (run.pidfile) writePidfile(run.pidfile, log);
 
   log.info(`procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`);
+  events.start();
   supervisor.start();
   control?.serve();
   // Node's process.stdout costs 0.5 ms (a file) to 2 ms (a pipe) to make, so it is made only now. Made it
@@ -140,6 +147,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   if (!(await hub.pipesDrained(PIPE_DRAIN_MS))) log.warn(`output pipes still open ${PIPE_DRAIN_MS} ms after the last program ended: not waiting for them`);
   unlisten();
   reaper.stop();
+  events.close();
   await control?.close();
   log.info(`exiting with code ${result.code} (${result.reason})`);
   hub.close();

@@ -63,6 +63,25 @@ export interface ProcessSpec {
   restartBackoff: RestartBackoff | null;
   /** Where in the config this process was defined (for messages). */
   source: SourceRef;
+  /** An [eventlistener:x] process: its stdout and stdin speak supervisord's eventlistener protocol. */
+  eventListener?: EventListenerSpec;
+  /** supervisord's *_events_enabled and *_capture_maxbytes (PROCESS_LOG / PROCESS_COMMUNICATION events). */
+  outputEvents?: OutputEventOptions;
+}
+
+/** The pool an [eventlistener:x] makes (supervisord's EventListenerPoolConfig). */
+export interface EventListenerSpec {
+  /** The pool's name (the section's name after the colon). */
+  pool: string;
+  /** events=: supervisord's event type names, upper case, each once. */
+  events: string[];
+  /** buffer_size (default 10): events kept while no listener is ready; the oldest is dropped beyond it. */
+  bufferSize: number;
+}
+
+export interface OutputEventOptions {
+  stdout: { eventsEnabled: boolean; captureMaxBytes: number };
+  stderr: { eventsEnabled: boolean; captureMaxBytes: number };
 }
 
 /** A program (supervisord `[program:x]`, a Procfile type): its instances and how to make more. */
@@ -205,6 +224,8 @@ export interface RunSpec {
   /** Environment every process gets on top of the inherited one (.env, -e, [supervisord] environment). */
   environment: Record<string, string>;
   umask: number | null;
+  /** [supervisord] identifier (default `supervisor`): the `server:` of event listeners' header lines. */
+  identifier?: string;
   /** Non-fatal things the user should hear about (unsupported sections, ignored keys). */
   warnings: ConfigWarning[];
 }

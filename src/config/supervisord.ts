@@ -4,8 +4,9 @@
  *
  * Sections: [supervisord], [program:x], [group:x], [include] (one level: an included file's own [include] is
  * ignored), [procinit] (procinit's own: on_fatal, socket, tty). [unix_http_server], [inet_http_server],
- * [supervisorctl] and [rpcinterface:x] are accepted and ignored; [eventlistener:x] and [fcgi-program:x] are
- * skipped with a warning each; any other section is ignored with a warning.
+ * [supervisorctl] and [rpcinterface:x] are accepted and ignored; [eventlistener:x] is read by
+ * supervisord-listeners.ts into a program whose processes carry their pool; [fcgi-program:x] is skipped with
+ * a warning; any other section is ignored with a warning.
  *
  * Values, defaults, expansions and refusals are supervisord's, with these deliberate differences:
  * - a file without [supervisord] but with [program:x] sections (a conf.d fragment) is accepted, with a warning;
@@ -16,7 +17,7 @@
  *   that is missing, empty or not splittable (supervisord fails only when spawning it); an empty program name
  *   or a process name with a space, colon or slash after expansion; two processes with the same name in one
  *   group; two groups with the same name;
- * - [unix_http_server], [inet_http_server], [rpcinterface:x], [eventlistener:x] and [fcgi-program:x] are not
+ * - [unix_http_server], [inet_http_server], [rpcinterface:x] and [fcgi-program:x] are not
  *   validated (procinit does not use them), so their errors (or unset %(ENV_X)s in them) do not stop procinit.
  *
  * Mapping: one ProgramSpec per [program:x] and group it belongs to (a program listed in two groups runs
@@ -38,6 +39,7 @@ import { IniDocument, readIniFile, type IniValue } from './ini.js';
 import { noHealth, type AutoRestart, type ConfigWarning, type LogTarget, type ProcessSpec, type ProgramSpec, type RunSpec, type SourceRef } from './model.js';
 import { selects, type LoadOptions } from './options.js';
 import { pyGlob } from './py-glob.js';
+import { LISTENER_ONLY_KEYS, readListenerPool } from './supervisord-listeners.js';
 import { ShlexError, shlexSplit } from './shlex.js';
 import {
   ValueError,
@@ -66,6 +68,7 @@ const PROGRAM_KEYS = new Set([
     ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog'].map((k) => `${s}_${k}`),
   ),
 ]);
+const LISTENER_KEYS = new Set([...PROGRAM_KEYS, ...LISTENER_ONLY_KEYS]);
 const SUPERVISORD_KEYS = new Set([
   'logfile', 'logfile_maxbytes', 'logfile_backups', 'loglevel', 'pidfile', 'umask', 'nodaemon', 'silent', 'minfds',
   'minprocs', 'nocleanup', 'childlogdir', 'user', 'directory', 'strip_ansi', 'environment', 'identifier',
@@ -158,6 +161,7 @@ class SupervisordReader {
       logfile: sup.logfile,
       loglevel: sup.loglevel,
       pidfile: sup.pidfile,
+      identifier: sup.identifier,
       environment: { ...this.fileEnv, ...sup.environment },
       umask: sup.umask,
       warnings: this.warnings,
@@ -231,7 +235,7 @@ class SupervisordReader {
     for (const s of this.doc.sections.values()) {
       const name = s.name;
       if (name.startsWith('eventlistener:')) {
-        this.warn(s.file, s.line, `[${name}]: event listeners are not supported by procinit; section ignored`);
+        continue;
       } else if (name.startsWith('fcgi-program:')) {
         this.warn(s.file, s.line, `[${name}]: FastCGI programs are not supported by procinit; section ignored`);
       } else if (
@@ -456,6 +460,15 @@ class SupervisordReader {
       groups.push(group);
     }
 
+    for (const section of sections) {
+      if (!section.startsWith('eventlistener:')) continue;
+      const pool = readListenerPool(section, {
+        get: (key, dflt) => this.get(section, key, dflt, ex),
+        readProgram: (group) => this.readProgram(section, group, sup, ttyAll),
+      });
+      groups.push({ name: pool.name, priority: pool.priority, programs: [pool.program] });
+    }
+
     const seen = new Map<string, string>();
     for (const g of groups) {
       const first = seen.get(g.name);
@@ -500,7 +513,7 @@ class SupervisordReader {
     const header = this.doc.sections.get(section) as { file: string; line: number };
     const source: SourceRef = { file: header.file, line: header.line };
     const programName = this.name(section, section.slice(section.indexOf(':') + 1), header);
-    this.warnUnknownKeys(section, PROGRAM_KEYS, 'supervisord ignores it');
+    this.warnUnknownKeys(section, section.startsWith('eventlistener:') ? LISTENER_KEYS : PROGRAM_KEYS, 'supervisord ignores it');
     const common: Record<string, string | number> = {
       here: this.here,
       program_name: programName,
@@ -524,10 +537,12 @@ class SupervisordReader {
     const numprocs = conv('numprocs', '1', nonNegativeInteger);
     const numprocsStart = conv('numprocs_start', '0', integer);
     const environmentRaw = this.get(section, 'environment', '', null);
-    for (const s of ['stdout', 'stderr']) {
-      conv(`${s}_capture_maxbytes`, '0', byteSize);
-      conv(`${s}_events_enabled`, 'false', boolean);
-    }
+    const channelEvents = (s: 'stdout' | 'stderr'): { eventsEnabled: boolean; captureMaxBytes: number } => ({
+      captureMaxBytes: conv(`${s}_capture_maxbytes`, '0', byteSize),
+      eventsEnabled: conv(`${s}_events_enabled`, 'false', boolean),
+    });
+    const outputEvents = { stdout: channelEvents('stdout'), stderr: channelEvents('stderr') };
+    const hasOutputEvents = [outputEvents.stdout, outputEvents.stderr].some((c) => c.eventsEnabled || c.captureMaxBytes > 0);
     this.get(section, 'serverurl', null, common);
     const userGot = this.get(section, 'user', null, common);
     if (userGot) this.checkUser(section, userGot);
@@ -625,6 +640,7 @@ class SupervisordReader {
         exitEndsRun: false,
         restartBackoff: null,
         source: { ...source },
+        ...(hasOutputEvents ? { outputEvents } : {}),
       };
     };
 

@@ -16,6 +16,8 @@ export interface Logger {
   info(msg: string): void;
   warn(msg: string): void;
   error(msg: string): void;
+  /** supervisord's debug level (loglevel=debug): event listener protocol traces and the like. */
+  debug?(msg: string): void;
 }
 
 /** pino's numeric levels; 'silent' logs nothing. */
@@ -54,7 +56,7 @@ export function createLogger(opts: { format: LogFormat; level?: string; hub: Out
       opts.hub.system(textLine(msg, level), level >= 50 ? 'stderr' : 'stdout');
       toFile?.(msg, level);
     };
-  return { info: at(30), warn: at(40), error: at(50) };
+  return { info: at(30), warn: at(40), error: at(50), debug: at(20) };
 }
 
 /** --log-format json: pino's own lines, unchanged ({"level":30,"time":"…","name":"procinit","msg":"…"}). */
@@ -70,7 +72,7 @@ function jsonLogger(level: string, hub: OutputHub, toFile: ((msg: string, level:
     },
   };
   const logger = pino({ level, base: { name: 'procinit' }, timestamp: pino.stdTimeFunctions.isoTime }, sink);
-  return { info: (msg) => logger.info(msg), warn: (msg) => logger.warn(msg), error: (msg) => logger.error(msg) };
+  return { info: (msg) => logger.info(msg), warn: (msg) => logger.warn(msg), error: (msg) => logger.error(msg), debug: (msg) => logger.debug(msg) };
 }
 
 /** A logger that writes nowhere (unit tests). */

@@ -99,10 +99,11 @@ def dump(path):
     processes = []
     logs = []
     for group in options.process_group_configs:
-        if type(group) is not sopts.ProcessGroupConfig:
+        listener = type(group) is sopts.EventListenerPoolConfig
+        if type(group) is not sopts.ProcessGroupConfig and not listener:
             continue
         for p in group.process_configs:
-            if type(p) is not sopts.ProcessConfig:
+            if type(p) is not (sopts.EventListenerConfig if listener else sopts.ProcessConfig):
                 continue
             processes.append({
                 'group': group.name,
@@ -118,7 +119,8 @@ def dump(path):
                 'startsecs': p.startsecs,
                 'startretries': p.startretries,
                 'stopwaitsecs': p.stopwaitsecs,
-                'priority': p.priority,
+                # a pool's processes start and stop in the pool's order: procinit gives them its priority
+                'priority': group.priority if listener else p.priority,
                 'stopsignal': signal_name(p.stopsignal),
                 'stopasgroup': p.stopasgroup,
                 'killasgroup': p.killasgroup,

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { OutputChannel, prefixAtEnd, BEGIN_TOKEN } from '../../../src/events/capture.js';
+
+function channel(captureMaxBytes: number): { c: OutputChannel; logs: string[]; comms: string[] } {
+  const logs: string[] = [];
+  const comms: string[] = [];
+  const c = new OutputChannel({ captureMaxBytes, eventsEnabled: true, onLog: (d) => logs.push(d.toString()), onCommunication: (d) => comms.push(d.toString()) });
+  return { c, logs, comms };
+}
+
+describe('capture mode (POutputDispatcher.record_output)', () => {
+  it('keeps what is between the tokens out of the log, even split across reads', () => {
+    const { c, logs, comms } = channel(100);
+    let passed = '';
+    for (const part of ['before <!--XSUPERVISOR:BEG', 'IN-->hello', ' world<!--XSUPERVISOR:END--> after\n']) passed += c.push(Buffer.from(part)).toString();
+    // as supervisord, a tail no longer than a token waits for more output; at end-of-file it is flushed
+    expect(passed).toBe('before ');
+    expect(comms).toEqual(['hello world']);
+    expect(logs).toEqual(['before ', 'hello world']);
+    expect(c.flush().toString()).toBe(' after\n');
+  });
+  it('bounds what it captures as BoundIO does', () => {
+    const { c, comms } = channel(4);
+    c.push(Buffer.from('<!--XSUPERVISOR:BEGIN-->abc'));
+    c.push(Buffer.from('defg<!--XSUPERVISOR:END-->..'));
+    // one write longer than the bound drops what was there and keeps all of itself (BoundIO.write)
+    expect(comms).toEqual(['abcdefg']);
+    c.push(Buffer.from('<!--XSUPERVISOR:BEGIN-->abc'.repeat(1)));
+    c.push(Buffer.from('defghijklmnopqrstuvwxyz0'));
+    c.push(Buffer.from('12<!--XSUPERVISOR:END-->..'));
+    expect(comms[1]).toBe('cdefghijklmnopqrstuvwxyz012'); // 2 bytes more: the first 2 go
+  });
+  it('without capture, passes every chunk through and logs it', () => {
+    const { c, logs } = channel(0);
+    expect(c.push(Buffer.from('<!--XSUPERVISOR:BEGIN-->x')).toString()).toBe('<!--XSUPERVISOR:BEGIN-->x');
+    expect(logs).toEqual(['<!--XSUPERVISOR:BEGIN-->x']);
+  });
+  it('finds a token prefix at the end', () => {
+    expect(prefixAtEnd(Buffer.from('ab<!--XS'), BEGIN_TOKEN)).toBe(6);
+    expect(prefixAtEnd(Buffer.from('ab'), BEGIN_TOKEN)).toBe(0);
+  });
+});

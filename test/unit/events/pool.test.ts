@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventBus } from '../../../src/events/bus.js';
+import { remoteCommunicationEvent } from '../../../src/events/event.js';
+import { EventListenerPool } from '../../../src/events/pool.js';
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function setup(bufferSize = 3): { bus: EventBus; pool: EventListenerPool; sent: string[]; logs: string[] } {
+  const bus = new EventBus();
+  const logs: string[] = [];
+  const pool = new EventListenerPool({ name: 'p', events: ['REMOTE_COMMUNICATION'], bufferSize, identifier: 'supervisor' }, bus, {
+    debug: (m) => logs.push(`debug ${m}`),
+    warn: (m) => logs.push(`warn ${m}`),
+    error: (m) => logs.push(`error ${m}`),
+  });
+  bus.subscribe(pool);
+  return { bus, pool, sent: [], logs };
+}
+
+describe('EventListenerPool', () => {
+  let cleanup: Array<() => void> = [];
+  afterEach(() => cleanup.splice(0).forEach((f) => f()));
+
+  it('buffers until a RUNNING listener is READY, sends the oldest, re-sends a FAILed one first', async () => {
+    const { bus, pool, sent } = setup();
+    const l = pool.attach('p_0', { write: (d) => sent.push(d.toString()) });
+    bus.publish(remoteCommunicationEvent('a', '1'));
+    bus.publish(remoteCommunicationEvent('b', '2'));
+    l.protocol.push(Buffer.from('READY\n'));
+    await tick();
+    expect(sent).toEqual([]); // not RUNNING yet
+    pool.processState('p_0', 'RUNNING');
+    await tick();
+    expect(sent).toEqual(['ver:3.0 server:supervisor serial:0 pool:p poolserial:0 eventname:REMOTE_COMMUNICATION len:8\ntype:a\n1']);
+    l.protocol.push(Buffer.from('RESULT 4\nFAILREADY\n'));
+    await tick();
+    expect(sent[1]).toBe(sent[0]);
+    l.protocol.push(Buffer.from('RESULT 2\nOKREADY\n'));
+    await tick();
+    expect(sent[2]).toContain('serial:1 pool:p poolserial:1');
+    expect(pool.buffered).toBe(0);
+  });
+
+  it('drops the oldest on overflow and re-buffers the event of a listener that died while BUSY', async () => {
+    const { bus, pool, sent, logs } = setup(2);
+    const l = pool.attach('p_0', { write: (d) => sent.push(d.toString()) });
+    for (const t of ['a', 'b', 'c']) bus.publish(remoteCommunicationEvent(t, ''));
+    expect(logs).toContain('error pool p event buffer overflowed, discarding event 0');
+    pool.processState('p_0', 'RUNNING');
+    l.protocol.push(Buffer.from('READY\n'));
+    await tick();
+    expect(sent[0]).toContain('serial:1 ');
+    pool.detach(l);
+    expect(pool.buffered).toBe(2);
+    const l2 = pool.attach('p_0', { write: (d) => sent.push(d.toString()) });
+    pool.processState('p_0', 'RUNNING');
+    l2.protocol.push(Buffer.from('READY\n'));
+    await tick();
+    expect(sent[1]).toBe(sent[0]);
+  });
+});
