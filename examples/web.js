@@ -1,12 +1,15 @@
-// A tiny web server for the example Procfile: answers on 127.0.0.1:$PORT.
+// A tiny web server for the example Procfile: answers on $HOST:$PORT (default 0.0.0.0:5000), so that it
+// is reachable in a container and behind a Service, as container programs should be. HOST=127.0.0.1 keeps
+// it on this machine.
 const http = require('node:http');
 const port = Number(process.env.PORT || 5000);
+const host = process.env.HOST || '0.0.0.0';
 http
   .createServer((req, res) => {
     console.log(`${req.method} ${req.url}`);
     res.end(`hello from ${process.env.PS}\n`);
   })
-  .listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${port}`));
+  .listen(port, host, () => console.log(`listening on http://${host}:${port}`));
 process.on('SIGTERM', () => {
   console.log('SIGTERM: shutting down');
   process.exit(0);

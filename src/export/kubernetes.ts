@@ -1,8 +1,12 @@
 /**
- * `procinit export kubernetes`: one Deployment per process type (replicas = its instance count, each
- * container running `procinit up TYPE` from the given image), the run's environment as one ConfigMap
- * every container takes with envFrom, PORT and a containerPort for types that use a port, a Service for
- * `web`, and terminationGracePeriodSeconds = procinit's grace + a margin. Pure: RunSpec in, YAML out.
+ * `procinit export kubernetes`: one Deployment per long-running process type (replicas = its instance
+ * count, each container running `procinit up TYPE` from the given image), one Job per one-shot task
+ * (release, migrate, autorestart=false, --can-die), PORT and a containerPort for types that use a port,
+ * a Service for `web`, and terminationGracePeriodSeconds = procinit's grace + a margin.
+ *
+ * The env files (.env, -e) are a Secret every container takes with envFrom; the export never writes
+ * their values: the header says the `kubectl create secret` command that makes it. The config's own
+ * environment needs nothing: procinit in the container reads the same config. Pure: RunSpec in, YAML out.
  */
 import { Document } from 'yaml';
 import { UsageError } from '../config/errors.js';
@@ -15,6 +19,8 @@ export interface KubernetesOptions extends ContainerOptions {
   image: string;
   /** The app's name: prefix of every object name and the `app` label. */
   name: string;
+  /** The env files (.env, -e) as the user names them, for the Secret's `kubectl create secret` line. */
+  envFiles?: string[];
 }
 
 type Labels = Record<string, string>;
@@ -31,34 +37,52 @@ const PORT_NAME = 'http';
 const MAX_NAME = 63;
 
 export function exportKubernetes(run: RunSpec, opts: KubernetesOptions): string {
-  const docs = kubernetesObjects(run, opts).map((obj) => new Document(obj));
-  docs[0].commentBefore = headerLines('kubernetes', run.file).join('\n');
+  // YAML 1.1 quoting (a value `no` or `on` stays a string for every YAML reader kubectl may use)
+  const docs = kubernetesObjects(run, opts).map((obj) => new Document(obj, { version: '1.1' }));
+  const header = headerLines('kubernetes', run.file);
+  const files = opts.envFiles ?? [];
+  if (files.length > 0) {
+    header.push(
+      ` The env files' values are not written here; make the Secret the containers read first:`,
+      `   kubectl create secret generic ${envSecretName(appName(opts))} ${files.map((f) => `--from-env-file=${f}`).join(' ')}`,
+    );
+  }
+  docs[0].commentBefore = header.join('\n');
   return docs.map((d) => d.toString({ lineWidth: 0 })).join('---\n');
+}
+
+function appName(opts: KubernetesOptions): string {
+  return dnsLabel(opts.name) || 'app';
 }
 
 export function kubernetesObjects(run: RunSpec, opts: KubernetesOptions): KubeObject[] {
   if (opts.image.trim() === '') throw new UsageError('export kubernetes: --image IMAGE is required (the image every container runs)');
-  const app = dnsLabel(opts.name) || 'app';
+  const app = appName(opts);
   const plans = planContainers(run, opts);
   checkUniqueNames(app, plans);
 
+  const secret = (opts.envFiles ?? []).length > 0 ? envSecretName(app) : null;
   const objects: KubeObject[] = [];
-  const configMap = envConfigMap(app, run);
-  if (configMap) objects.push(configMap);
-  for (const plan of plans) objects.push(deployment(app, plan, opts.image, configMap?.metadata.name ?? null));
-  const web = plans.find((p) => p.type === 'web' && p.port !== null);
+  // The tasks first: `kubectl apply` creates objects in file order.
+  for (const plan of plans) if (plan.oneShot && plan.replicas > 0) objects.push(job(app, plan, opts.image, secret));
+  for (const plan of plans) if (!plan.oneShot) objects.push(deployment(app, plan, opts.image, secret));
+  const web = plans.find((p) => p.type === 'web' && p.port !== null && !p.oneShot);
   if (web) objects.push(service(app, web));
   return objects;
 }
 
-function deployment(app: string, plan: ContainerPlan, image: string, configMap: string | null): KubeObject {
-  const labels = labelsOf(app, plan.type);
-  const container: Record<string, unknown> = { name: dnsLabel(plan.type), image, command: plan.command };
-  if (configMap) container.envFrom = [{ configMapRef: { name: configMap } }];
+function containerOf(plan: ContainerPlan, image: string, secret: string | null): Record<string, unknown> {
+  const container: Record<string, unknown> = { name: dnsLabel(plan.type) || 'process', image, command: plan.command };
+  if (secret) container.envFrom = [{ secretRef: { name: secret } }];
   if (plan.port !== null) {
     container.env = [{ name: 'PORT', value: String(plan.port) }];
     container.ports = [{ name: PORT_NAME, containerPort: plan.port, protocol: 'TCP' }];
   }
+  return container;
+}
+
+function deployment(app: string, plan: ContainerPlan, image: string, secret: string | null): KubeObject {
+  const labels = labelsOf(app, plan.type);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -68,7 +92,30 @@ function deployment(app: string, plan: ContainerPlan, image: string, configMap: 
       selector: { matchLabels: { ...labels } },
       template: {
         metadata: { labels: { ...labels } },
-        spec: { terminationGracePeriodSeconds: plan.terminationGraceSeconds, containers: [container] },
+        spec: { terminationGracePeriodSeconds: plan.terminationGraceSeconds, containers: [containerOf(plan, image, secret)] },
+      },
+    },
+  };
+}
+
+/** A one-shot task: runs to completion `replicas` times (a failed pod is retried, up to 3 times). */
+function job(app: string, plan: ContainerPlan, image: string, secret: string | null): KubeObject {
+  const labels = labelsOf(app, plan.type);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: objectName(app, plan.type), labels },
+    spec: {
+      completions: plan.replicas,
+      parallelism: plan.replicas,
+      backoffLimit: 3,
+      template: {
+        metadata: { labels: { ...labels } },
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: plan.terminationGraceSeconds,
+          containers: [containerOf(plan, image, secret)],
+        },
       },
     },
   };
@@ -87,24 +134,9 @@ function service(app: string, web: ContainerPlan): KubeObject {
   };
 }
 
-/** The run's environment (.env, -e files, the config's env table) for envFrom; null when empty. */
-function envConfigMap(app: string, run: RunSpec): KubeObject | null {
-  const keys = Object.keys(run.environment);
-  if (keys.length === 0) return null;
-  const bad = keys.filter((k) => !/^[-._a-zA-Z0-9]+$/.test(k));
-  if (bad.length > 0) {
-    throw new UsageError(`export kubernetes: environment names ${bad.map((k) => `'${k}'`).join(', ')} cannot be ConfigMap keys`);
-  }
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: `${app.slice(0, MAX_NAME - 4).replace(/-+$/, '')}-env`,
-      labels: { app },
-      annotations: { 'procinit/note': 'from .env, -e files and the config; move secrets to a Secret' },
-    },
-    data: Object.fromEntries(keys.map((k) => [k, run.environment[k]])),
-  };
+/** The Secret holding the env files' variables (made by `kubectl create secret`, never written here). */
+function envSecretName(app: string): string {
+  return `${app.slice(0, MAX_NAME - 4).replace(/-+$/, '')}-env`;
 }
 
 function labelsOf(app: string, type: string): Labels {

@@ -9,7 +9,7 @@ import { ConfigError, UsageError } from '../../../src/config/errors.js';
 import { readFlyRun } from '../../../src/config/fly.js';
 import { allProcesses } from '../../../src/config/model.js';
 import { defaultLoadOptions } from '../../../src/config/options.js';
-import { kubernetesProblems } from '../../helpers/kubernetes-shape.js';
+import { kubernetesProblems } from '../../helpers/kubernetes-validate.js';
 
 const base = mkdtempSync(join(tmpdir(), 'procinit-export-cli-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -37,23 +37,53 @@ describe('procinit export (through loadRun)', () => {
     const objs = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec?: { replicas?: number }; data?: unknown });
     for (const o of objs) expect(kubernetesProblems(o)).toEqual([]);
     expect(objs.map((o) => [o.kind, o.metadata.name, o.spec?.replicas])).toEqual([
-      ['ConfigMap', 'shop-env', undefined],
       ['Deployment', 'shop-web', 3],
       ['Deployment', 'shop-worker', 2],
       ['Service', 'shop-web', undefined],
     ]);
-    expect(objs[0].data).toEqual({ DATABASE_URL: 'postgres://db/app' });
+    // .env by reference (a Secret made with kubectl), never its values
+    expect(stdout).not.toContain('postgres://db/app');
+    expect(stdout).toContain('#   kubectl create secret generic shop-env --from-env-file=.env\n');
+  });
+
+  it('a supervisord.conf exported from another folder: --config relative to its folder (the WORKDIR), name from that folder', async () => {
+    const cwd = app({});
+    mkdirSync(join(cwd, 'docker', 'supervisord'), { recursive: true });
+    writeFileSync(join(cwd, 'docker', 'supervisord', 'supervisord.conf'), '[supervisord]\n[program:foo]\ncommand=/app/server\n');
+    const { stdout } = await run(cwd, ['compose', '--image', 'app:1', '-c', 'docker/supervisord/supervisord.conf']);
+    expect(stdout).toContain('# Run: docker compose -p supervisord up');
+    const file = parse(stdout) as { services: Record<string, { command: string[] }> };
+    expect(file.services.foo.command).toEqual(['procinit', 'up', 'foo', '--config', 'supervisord.conf', '--formation', 'foo=1']);
+    expect(stdout).not.toContain(cwd);
+    // -d names the folder that is the image's WORKDIR; --config-in-image says it outright
+    const d = parse((await run(cwd, ['compose', '--image', 'app:1', '-c', 'docker/supervisord/supervisord.conf', '-d', 'docker'])).stdout) as typeof file;
+    expect(d.services.foo.command.slice(3, 5)).toEqual(['--config', 'supervisord/supervisord.conf']);
+    const k = parseAllDocuments((await run(cwd, ['k8s', '--image', 'app:1', '-c', 'docker/supervisord/supervisord.conf', '--config-in-image', '/etc/supervisord.conf'])).stdout);
+    const dep = k[0].toJS() as { metadata: { name: string }; spec: { template: { spec: { containers: Array<{ command: string[] }> } } } };
+    expect(dep.metadata.name).toBe('supervisord-foo');
+    expect(dep.spec.template.spec.containers[0].command.slice(3, 5)).toEqual(['--config', '/etc/supervisord.conf']);
+    await expect(run(cwd, ['fly', '-c', 'docker/supervisord/supervisord.conf', '-d', 'docker/other'])).rejects.toThrow(/--config-in-image PATH/);
+  });
+
+  it('compose: env_file paths are relative to the folder the compose file is written to', async () => {
+    const cwd = app({ Procfile: 'web: bin/web\n', '.env': 'TOKEN=t0ps3cret\n', 'prod.env': 'X=1\n' });
+    const { stdout } = await run(cwd, ['compose', '--image', 'app:1', '-e', 'prod.env']);
+    expect(stdout).not.toContain('t0ps3cret');
+    expect((parse(stdout) as { services: { web: { env_file: string[] } } }).services.web.env_file).toEqual(['.env', 'prod.env']);
+    await run(cwd, ['compose', '--image', 'app:1', '-e', 'prod.env', '-o', 'deploy/compose']);
+    const written = parse(readFileSync(join(cwd, 'deploy', 'compose', 'compose.yaml'), 'utf8')) as { services: { web: { env_file: string[] } } };
+    expect(written.services.web.env_file).toEqual(['../../.env', '../../prod.env']);
   });
 
   it('the default name is the app folder; TYPE... exports only those types', async () => {
     const cwd = app({ Procfile: 'web: bin/web\nworker: bin/worker\n' });
     const { stdout } = await run(cwd, ['compose', 'worker', '--image', 'app:1']);
-    const file = parse(stdout) as { name: string; services: Record<string, unknown> };
-    expect(file.name).toBe(`app${n}`);
+    const file = parse(stdout) as { services: Record<string, unknown> };
+    expect(stdout).toContain(`# Run: docker compose -p app${n} up`);
     expect(Object.keys(file.services)).toEqual(['worker']);
   });
 
-  it('fly from a manifest (-c, --app) reads back as the same process types', async () => {
+  it('fly from a manifest (-c, --app): procinit up TYPE per process type', async () => {
     const cwd = app({
       'manifest.yml':
         'applications:\n- name: a\n  processes:\n  - type: web\n    command: bin/a\n- name: b\n  processes:\n  - type: web\n    command: bin/b\n    instances: 2\n    disk_quota: 1G\n  - type: worker\n    command: bin/w\n',
@@ -62,12 +92,9 @@ describe('procinit export (through loadRun)', () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(/warning: .*manifest\.yml:8: process 'web': ignored disk_quota/);
     expect(stdout).toContain('# fly scale count web=2 worker=1\n');
-    writeFileSync(join(cwd, 'fly.toml'), stdout);
-    const back = readFlyRun(join(cwd, 'fly.toml'), defaultLoadOptions({ env: {}, cwd, root: cwd }), {});
-    expect(back.programs.map((p) => [p.name, p.instances[0].command])).toEqual([
-      ['web', 'bin/b'],
-      ['worker', 'bin/w'],
-    ]);
+    expect(stdout).toContain('app = "b"\n');
+    expect(stdout).toContain('web = "procinit up web --config manifest.yml --app b --formation web=1 --port 5000"\n');
+    expect(stdout).toContain('worker = "procinit up worker --config manifest.yml --app b --formation worker=1"\n');
   });
 
   it('-o DIR writes the file, overwrites its own, refuses one written by hand', async () => {
@@ -77,7 +104,7 @@ describe('procinit export (through loadRun)', () => {
     expect(first.stdout).toBe('');
     expect(first.stderr).toBe(`wrote ${join(cwd, 'deploy', 'fly.toml')}\n`);
     const back = readFlyRun(join(cwd, 'deploy', 'fly.toml'), defaultLoadOptions({ env: {}, cwd, root: cwd }), {});
-    expect(allProcesses(back).map((p) => [p.name, p.command])).toEqual([['web.1', 'bin/web']]);
+    expect(allProcesses(back).map((p) => [p.name, p.command])).toEqual([['web.1', 'procinit up web --port 5000']]);
     expect((await run(cwd, ['fly', '-o', 'deploy'])).code).toBe(0);
 
     writeFileSync(join(cwd, 'fly.toml'), 'app = "mine"\n[processes]\nweb = "x"\n');

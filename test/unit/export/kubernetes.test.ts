@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,8 +8,9 @@ import { readFlyRun } from '../../../src/config/fly.js';
 import { readManifestRun } from '../../../src/config/manifest.js';
 import { defaultLoadOptions, type LoadOptions } from '../../../src/config/options.js';
 import { readProcfileRun } from '../../../src/config/procfile.js';
+import { readSupervisordRun } from '../../../src/config/supervisord.js';
 import { exportKubernetes, kubernetesObjects, type KubeObject, type KubernetesOptions } from '../../../src/export/kubernetes.js';
-import { kubernetesProblems } from '../../helpers/kubernetes-shape.js';
+import { kubernetesProblems } from '../../helpers/kubernetes-validate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'procinit-k8s-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +73,6 @@ describe('export kubernetes', () => {
     expect(parsed).toEqual(kubernetesObjects(run(), K8S));
     for (const obj of parsed) expect(kubernetesProblems(obj)).toEqual([]);
     expect(parsed.map((o) => `${(o as KubeObject).kind}/${(o as KubeObject).metadata.name}`)).toEqual([
-      'ConfigMap/shop-env',
       'Deployment/shop-web',
       'Deployment/shop-worker',
       'Service/shop-web',
@@ -80,7 +80,7 @@ describe('export kubernetes', () => {
   });
 
   it('one Deployment per type: replicas = instances, procinit up TYPE from the image, labels = selector', () => {
-    const [web, worker] = deployments(kubernetesObjects(run(), K8S));
+    const [web, worker] = deployments(kubernetesObjects(run(), { ...K8S, envFiles: ['.env'] }));
     expect(web.spec.replicas).toBe(2);
     expect(worker.spec.replicas).toBe(3);
     for (const [d, type] of [
@@ -93,13 +93,18 @@ describe('export kubernetes', () => {
       expect(c.image).toBe('registry.example/app:1.2');
       // The manifest's own counts are replaced by the replicas: one instance per container.
       expect(c.command).toEqual(['procinit', 'up', type, '--config', 'manifest.yml', '--formation', `${type}=1`, ...(type === 'web' ? ['--port', '5000'] : [])]);
-      expect(c.envFrom).toEqual([{ configMapRef: { name: 'shop-env' } }]);
+      expect(c.envFrom).toEqual([{ secretRef: { name: 'shop-env' } }]);
     }
   });
 
-  it('the environment (config env + env files) is a ConfigMap', () => {
-    const cm = kubernetesObjects(run(), K8S).find((o) => o.kind === 'ConfigMap');
-    expect(cm?.data).toEqual({ RAILS_ENV: 'production', WEB_CONCURRENCY: '3', SECRET_KEY: 'abc' });
+  it('the env files are a Secret the containers reference: its values are written nowhere, the header says how to make it', () => {
+    const text = exportKubernetes(run(), { ...K8S, envFiles: ['.env', 'conf/prod.env'] });
+    expect(text).not.toContain('abc');
+    expect(text).not.toContain('SECRET_KEY');
+    // the config's own env is not copied either: procinit in the container reads the same manifest
+    expect(text).not.toContain('RAILS_ENV');
+    expect(text).toContain('#   kubectl create secret generic shop-env --from-env-file=.env --from-env-file=conf/prod.env\n');
+    expect(kubernetesObjects(run(), K8S).some((o) => o.kind === 'Secret' || o.kind === 'ConfigMap')).toBe(false);
   });
 
   it('PORT and a containerPort for web and for types whose command uses PORT; a Service for web', () => {
@@ -166,12 +171,45 @@ describe('export kubernetes', () => {
     }
   });
 
-  it('refuses what would be invalid: no image, two types with one name, env names ConfigMaps reject', () => {
+  it('refuses what would be invalid: no image, two types with one name, a config outside the image root', () => {
     expect(() => kubernetesObjects(run(), { ...K8S, image: '' })).toThrow(UsageError);
     const clash = write('fly-clash.toml', '[processes]\nbar_web = "a"\nbar-web = "b"\n');
     expect(() => kubernetesObjects(readFlyRun(clash, opts(), {}), K8S)).toThrow(/'bar_web' and 'bar-web' would both be named 'shop-bar-web'/);
-    const proc = write('Procfile.env', 'web: x\n');
-    expect(() => kubernetesObjects(readProcfileRun(proc, opts(), { 'BAD KEY': '1' }), K8S)).toThrow(/'BAD KEY'/);
+    const proc = write('Procfile.out', 'web: x\n');
+    expect(() => kubernetesObjects(readProcfileRun(proc, opts(), {}), { ...K8S, imageRoot: join(dir, 'sub') })).toThrow(
+      /is not inside .*sub \(the folder that is the image's WORKDIR, -d\); say where the image has it with --config-in-image PATH/,
+    );
+    const [web] = deployments(kubernetesObjects(readProcfileRun(proc, opts(), {}), { ...K8S, imageRoot: join(dir, 'sub'), configInImage: '/srv/Procfile' }));
+    expect(web.spec.template.spec.containers[0].command).toEqual(['procinit', 'up', 'web', '--procfile', '/srv/Procfile', '--port', '5000']);
+  });
+
+  it('one-shot tasks are Jobs that run to completion, first in the file; a Deployment would restart them forever', () => {
+    const file = write('Procfile.tasks', 'release: bin/release\nweb: bin/web\nmigrate: bin/migrate\nworker: bin/worker\nseed: bin/seed\n');
+    const objs = kubernetesObjects(readProcfileRun(file, opts({ canDie: ['seed'] }), {}), K8S);
+    for (const o of objs) expect(kubernetesProblems(o)).toEqual([]);
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Job/shop-release',
+      'Job/shop-migrate',
+      'Job/shop-seed',
+      'Deployment/shop-web',
+      'Deployment/shop-worker',
+      'Service/shop-web',
+    ]);
+    const job = objs[1] as KubeObject & { spec: { completions: number; template: { spec: { restartPolicy: string; containers: Array<{ command: string[]; ports?: unknown }> } } } };
+    expect(job.spec.completions).toBe(1);
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+    expect(job.spec.template.spec.containers[0].command).toEqual(['procinit', 'up', 'migrate', '--procfile', 'Procfile.tasks']);
+    expect(job.spec.template.spec.containers[0].ports).toBeUndefined();
+  });
+
+  it('supervisord: autorestart=false programs are Jobs, the others Deployments; --config is relative to the image root', () => {
+    mkdirSync(join(dir, 'sv'), { recursive: true });
+    const conf = write('sv/supervisord.conf', '[supervisord]\n[program:migrate_db]\ncommand=/app/migrate\nautorestart=false\nstartsecs=0\n[program:web]\ncommand=/app/server\n');
+    const objs = kubernetesObjects(readSupervisordRun(conf, opts({ root: dir }), {}), K8S);
+    for (const o of objs) expect(kubernetesProblems(o)).toEqual([]);
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Job/shop-migrate-db', 'Deployment/shop-web']);
+    const web = deployments(objs)[0];
+    expect(web.spec.template.spec.containers[0].command).toEqual(['procinit', 'up', 'web', '--config', 'supervisord.conf', '--formation', 'web=1']);
   });
 
   it('a formation of 0 gives replicas: 0', () => {
