@@ -4,12 +4,11 @@
 const http = require('node:http');
 const port = Number(process.env.PORT || 5000);
 const host = process.env.HOST || '0.0.0.0';
-http
-  .createServer((req, res) => {
-    console.log(`${req.method} ${req.url}`);
-    res.end(`hello from ${process.env.PS}\n`);
-  })
-  .listen(port, host, () => console.log(`listening on http://${host}:${port}`));
+const server = http.createServer((req, res) => {
+  console.log(`${req.method} ${req.url}`);
+  res.end(`hello from ${process.env.PS}\n`);
+});
+server.listen(port, host, () => console.log(`listening on http://${host}:${server.address().port}`));
 process.on('SIGTERM', () => {
   console.log('SIGTERM: shutting down');
   process.exit(0);
