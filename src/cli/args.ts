@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
+import type { RpcHooks } from './rpc-hooks.js';
 import { defaultLoadOptions, type LoadOptions } from '../config/options.js';
 import type { OutputFormat } from '../output/format.js';
 import type { LogFormat } from '../output/log.js';
@@ -40,6 +41,8 @@ export interface RunOptions {
   logFormat: LogFormat;
   socket: string | null;
   color: boolean | null;
+  /** supervisord personality: what its command line says about the XML-RPC side (-i identifier). */
+  rpc?: RpcHooks;
 }
 
 /** util.parseArgs, with its errors turned into one-line usage errors. */

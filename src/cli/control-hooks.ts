@@ -10,7 +10,7 @@
  */
 import pkg from '../../package.json';
 import { ControlServer } from '../control/server.js';
-import { createControlService } from '../control/service.js';
+import { createControlService, type ControlService } from '../control/service.js';
 import { ControlSocketError, serverSocketPath } from '../control/socket-path.js';
 import { PROTOCOL_VERSION, RequestError } from '../control/protocol.js';
 import type { Runtime } from './up.js';
@@ -20,6 +20,8 @@ export interface ControlHandle {
   serve(): void;
   close(): Promise<void>;
   reload?: () => Promise<void>;
+  /** The operations behind the socket (the XML-RPC interface drives the same ones). */
+  service?: ControlService;
 }
 
 export async function startControl(runtime: Runtime): Promise<ControlHandle | null> {
@@ -48,10 +50,10 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
   } catch (err) {
     if (err instanceof ControlSocketError && err.kind === 'unusable' && choice.source === 'default') {
       log.warn(`control socket disabled: ${err.message}`);
-      return { serve: () => {}, close: async () => {}, reload };
+      return { serve: () => {}, close: async () => {}, reload, service };
     }
     throw err;
   }
   process.env.PROCINIT_SOCKET = server.path;
-  return { serve: () => server.serve(), close: () => server.close(), reload };
+  return { serve: () => server.serve(), close: () => server.close(), reload, service };
 }

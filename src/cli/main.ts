@@ -5,6 +5,7 @@
 import { ConfigError, oneLine, UsageError } from '../config/errors.js';
 import { NativeLoadError } from '../pid1/native.js';
 import { ControlSocketError } from '../control/socket-path.js';
+import { RpcBindError } from '../rpc/serve.js';
 import { MAIN_HELP } from './help.js';
 import { parse, RUN_OPTIONS, toRunOptions } from './args.js';
 import { COMMANDS } from './commands.js';
@@ -55,7 +56,7 @@ export function reportError(err: unknown): number {
     process.stderr.write(`procinit: ${oneLine(err.message)}${hint}\n`);
     return 2;
   }
-  if (err instanceof NativeLoadError || err instanceof ControlSocketError) {
+  if (err instanceof NativeLoadError || err instanceof ControlSocketError || err instanceof RpcBindError) {
     process.stderr.write(`procinit: ${oneLine(err.message)}\n`);
     return 1;
   }

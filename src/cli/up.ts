@@ -20,6 +20,8 @@ import { EventSystem } from '../events/system.js';
 import { ProcessLauncher } from '../supervisor/spawn.js';
 import { parse, RUN_OPTIONS, toRunOptions, type RunOptions } from './args.js';
 import { startControl, type ControlHandle } from './control-hooks.js';
+import { startRpc } from './rpc-hooks.js';
+import type { RpcServers } from '../rpc/serve.js';
 import { UP_HELP } from './help.js';
 
 export interface Runtime {
@@ -89,6 +91,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
 
   // Signals first: from here on a SIGTERM is a graceful stop, even before any program runs.
   let control: ControlHandle | null = null;
+  let rpc: RpcServers | null = null;
   const unlisten = handleSupervisorSignals({
     shutdown: (sig) => {
       log.info(`SIG${sig} received: stopping everything (grace ${describeGrace(run)})`);
@@ -124,7 +127,10 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   const runtime: Runtime = { run, supervisor, hub, log, stdout, options, events };
   try {
     control = await startControl(runtime);
+    rpc = await startRpc(runtime, control?.service ?? null, options.rpc);
   } catch (err) {
+    await control?.close();
+  await rpc?.close();
     unlisten();
     reaper.stop();
     throw err;
@@ -149,6 +155,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   reaper.stop();
   events.close();
   await control?.close();
+  await rpc?.close();
   log.info(`exiting with code ${result.code} (${result.reason})`);
   hub.close();
   ownLog?.close();

@@ -228,6 +228,22 @@ export interface RunSpec {
   identifier?: string;
   /** Non-fatal things the user should hear about (unsupported sections, ignored keys). */
   warnings: ConfigWarning[];
+  /** supervisord's XML-RPC servers ([unix_http_server], [inet_http_server]) and identity; absent for other formats. */
+  rpc?: RpcSpec;
+}
+
+/** One HTTP server supervisord would serve XML-RPC on. */
+export type HttpServerSpec =
+  | { kind: 'unix'; section: string; file: string; chmod: number; chown: string | null; username: string | null; password: string | null; source: SourceRef }
+  | { kind: 'inet'; section: string; host: string; port: number; username: string | null; password: string | null; source: SourceRef };
+
+export interface RpcSpec {
+  /** In the order supervisord reads them: every [inet_http_server*], then every [unix_http_server*]. */
+  servers: HttpServerSpec[];
+  /** [supervisord] identifier (supervisor.getIdentification). */
+  identifier: string;
+  /** What programs get as SUPERVISOR_SERVER_URL: the first unix socket, else the first inet server; null when none. */
+  serverurl: string | null;
 }
 
 export interface ConfigWarning {

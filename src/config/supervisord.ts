@@ -3,10 +3,10 @@
  * `process_groups_from_parser`, `processes_from_section`), into procinit's model.
  *
  * Sections: [supervisord], [program:x], [group:x], [include] (one level: an included file's own [include] is
- * ignored), [procinit] (procinit's own: on_fatal, socket, tty). [unix_http_server], [inet_http_server],
- * [supervisorctl] and [rpcinterface:x] are accepted and ignored; [eventlistener:x] is read by
- * supervisord-listeners.ts into a program whose processes carry their pool; [fcgi-program:x] is skipped with
- * a warning; any other section is ignored with a warning.
+ * ignored), [procinit] (procinit's own: on_fatal, socket, tty), [unix_http_server] and [inet_http_server]
+ * (supervisord-http.ts: where XML-RPC is served). [supervisorctl] and [rpcinterface:x] are accepted and
+ * ignored; [eventlistener:x] is read by supervisord-listeners.ts into a program whose processes carry their
+ * pool; [fcgi-program:x] is skipped with a warning; any other section is ignored with a warning.
  *
  * Values, defaults, expansions and refusals are supervisord's, with these deliberate differences:
  * - a file without [supervisord] but with [program:x] sections (a conf.d fragment) is accepted, with a warning;
@@ -17,8 +17,8 @@
  *   that is missing, empty or not splittable (supervisord fails only when spawning it); an empty program name
  *   or a process name with a space, colon or slash after expansion; two processes with the same name in one
  *   group; two groups with the same name;
- * - [unix_http_server], [inet_http_server], [rpcinterface:x] and [fcgi-program:x] are not
- *   validated (procinit does not use them), so their errors (or unset %(ENV_X)s in them) do not stop procinit.
+ * - [rpcinterface:x] and [fcgi-program:x] are not validated (procinit does not use them), so their errors (or
+ *   unset %(ENV_X)s in them) do not stop procinit.
  *
  * Mapping: one ProgramSpec per [program:x] and group it belongs to (a program listed in two groups runs
  * twice, as under supervisord); programs in supervisord's start order (groups by priority then name, a group's
@@ -40,6 +40,7 @@ import { noHealth, type AutoRestart, type ConfigWarning, type LogTarget, type Pr
 import { selects, type LoadOptions } from './options.js';
 import { pyGlob } from './py-glob.js';
 import { LISTENER_ONLY_KEYS, readListenerPool } from './supervisord-listeners.js';
+import { readHttpServers, type HttpSectionSource } from './supervisord-http.js';
 import { ShlexError, shlexSplit } from './shlex.js';
 import {
   ValueError,
@@ -165,6 +166,32 @@ class SupervisordReader {
       environment: { ...this.fileEnv, ...sup.environment },
       umask: sup.umask,
       warnings: this.warnings,
+      rpc: this.readRpc(sup.identifier),
+    };
+  }
+
+  /** A conf.d fragment's http sections only add to the main config's: they are not read on their own. */
+  private readRpc(identifier: string): RunSpec['rpc'] {
+    if (!this.doc.hasSection('supervisord')) {
+      for (const name of this.doc.sectionNames().filter((n) => /^(unix|inet)_http_server(:|$)/.test(n))) {
+        const s = this.doc.sections.get(name)!;
+        this.warn(s.file, s.line, `[${name}] in a file without [supervisord]: not served (the main config's sections are)`);
+      }
+      return { servers: [], identifier, serverurl: null };
+    }
+    return readHttpServers(this.httpSource(), identifier);
+  }
+
+  private httpSource(): HttpSectionSource {
+    return {
+      sectionNames: () => this.doc.sectionNames(),
+      get: (section, key, here) => this.get(section, key, null, here ? { here: this.here } : {}),
+      at: (section) => {
+        const s = this.doc.sections.get(section);
+        return { file: s?.file ?? this.file, line: s?.line ?? 1 };
+      },
+      cwd: this.opts.cwd,
+      expandUser: (p) => this.expandUser(p),
     };
   }
 
@@ -240,6 +267,8 @@ class SupervisordReader {
         this.warn(s.file, s.line, `[${name}]: FastCGI programs are not supported by procinit; section ignored`);
       } else if (
         !IGNORED_SECTIONS.has(name) &&
+        !name.startsWith('unix_http_server:') &&
+        !name.startsWith('inet_http_server:') &&
         !name.startsWith('program:') &&
         !name.startsWith('group:') &&
         !name.startsWith('rpcinterface:')

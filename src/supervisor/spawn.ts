@@ -52,12 +52,15 @@ export function processEnv(run: RunSpec, spec: ProcessSpec, inherited: Record<st
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(inherited)) if (v !== undefined) env[k] = v;
   delete env.PROCINIT_SOCKET_FD;
-  Object.assign(env, run.environment, spec.environment);
+  Object.assign(env, run.environment);
+  // supervisord's order (process.py spawn): its markers over the inherited environment, the program's own last
   if (run.format === 'supervisord') {
     env.SUPERVISOR_ENABLED = '1';
+    if (run.rpc?.serverurl) env.SUPERVISOR_SERVER_URL = run.rpc.serverurl;
     env.SUPERVISOR_PROCESS_NAME = spec.name;
     env.SUPERVISOR_GROUP_NAME = spec.group;
   }
+  Object.assign(env, spec.environment);
   return env;
 }
 

@@ -1,0 +1,75 @@
+/**
+ * The seam between the running supervisor and supervisord's XML-RPC interface (src/rpc/): when the config has
+ * [unix_http_server] or [inet_http_server], bind them before any program starts (so SUPERVISOR_SERVER_URL
+ * works from the first spawn) and drive the supervisor through the same operations the control socket uses.
+ */
+import { loadRun } from '../config/load.js';
+import type { ControlService } from '../control/service.js';
+import { createDispatcher } from '../rpc/dispatch.js';
+import { createGroupChanges } from '../rpc/groups.js';
+import { lookup } from '../rpc/names.js';
+import { serveRpc, type RpcServers } from '../rpc/serve.js';
+import type { RpcContext } from '../rpc/supervisor-api.js';
+import type { Runtime } from './up.js';
+
+export interface RpcHooks {
+  /** Hand REMOTE_COMMUNICATION events to whoever listens (event listeners, when they exist). */
+  remoteComm?: (type: string, data: string) => void;
+  /** Identifier from the command line (supervisord -i), over the config's. */
+  identifier?: string;
+}
+
+export async function startRpc(runtime: Runtime, service: ControlService | null, hooks: RpcHooks = {}): Promise<RpcServers | null> {
+  const { run, supervisor, hub, log, options } = runtime;
+  const spec = run.rpc;
+  if (!spec || spec.servers.length === 0) return null;
+  const groups = createGroupChanges({
+    supervisor,
+    load: () => loadRun(options.load),
+    setNames: (names) => hub.formatter.setNames(names),
+  });
+  const ctx: RpcContext = {
+    supervisor,
+    identifier: hooks.identifier ?? spec.identifier,
+    mainLog: () => supervisor.run.logfile,
+    groups,
+    restarting: false,
+    restart: async () => {
+      log.info('restart requested over XML-RPC: stopping every process, reading the config again');
+      const levels = [...new Set(supervisor.instances.map((i) => i.spec.priority))].sort((a, b) => b - a);
+      for (const level of levels) await Promise.all(supervisor.instances.filter((i) => i.spec.priority === level).map((i) => i.stop()));
+      try {
+        await service?.reload();
+      } catch (err) {
+        log.error(`restart: the config did not load, starting the processes as they were: ${(err as Error).message}`);
+      }
+      ctx.restarting = false;
+      supervisor.start();
+    },
+    remoteCommEvent: (type, data) => hooks.remoteComm?.(type, data),
+    shutdown: () => {
+      log.info('shutdown requested over XML-RPC: stopping everything');
+      void supervisor.shutdown('supervisor.shutdown');
+    },
+  };
+  const onInternalError = (what: string, err: unknown): void => log.error(`xml-rpc: internal error in '${what}': ${(err as Error)?.stack ?? String(err)}`);
+  const dispatcher = createDispatcher(ctx, onInternalError);
+  const servers = await serveRpc(spec, {
+    dispatcher,
+    onInternalError,
+    mainLog: () => supervisor.run.logfile,
+    logFile: (name, channel) => {
+      try {
+        const { process } = lookup(supervisor, name);
+        if (!process || (channel !== 'stdout' && channel !== 'stderr')) return null;
+        if (channel === 'stderr' && process.spec.redirect_stderr) return null;
+        const t = channel === 'stdout' ? process.spec.stdoutLog : process.spec.stderrLog;
+        return t.kind === 'file' ? t.path : null;
+      } catch {
+        return null;
+      }
+    },
+  });
+  for (const a of servers.addresses) log.info(`XML-RPC interface (supervisord's) serving on ${a}`);
+  return servers;
+}

@@ -1,0 +1,78 @@
+/**
+ * supervisord's tail_f_producer: the last 1024 bytes of a log file, then whatever is appended, every 100 ms,
+ * reopening the file when it was rotated (a new inode) and saying so when it was truncated. One timer per
+ * follower, gone when the client goes; a slow client is not fed faster than it reads.
+ */
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const HEAD = 1024;
+const POLL_MS = 100;
+const CHUNK = 64 * 1024;
+
+export function followFile(path: string, req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('Not Found');
+    return;
+  }
+  let ino = fstatSync(fd).ino;
+  let pos = Math.max(0, fstatSync(fd).size - HEAD);
+  const mtime = statSync(path).mtime;
+  res.writeHead(200, {
+    'Content-Type': 'text/plain;charset=utf-8',
+    'Last-Modified': mtime.toUTCString(),
+    'X-Accel-Buffering': 'no',
+  });
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    clearInterval(timer);
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+  };
+  const buf = Buffer.alloc(CHUNK);
+  const tick = (): void => {
+    if (closed || res.writableNeedDrain) return;
+    try {
+      try {
+        const now = statSync(path).ino;
+        if (now !== ino) {
+          closeSync(fd);
+          fd = openSync(path, 'r');
+          ino = now;
+          pos = 0;
+        }
+      } catch {
+        /* unlinked: keep reading what we have open */
+      }
+      const size = fstatSync(fd).size;
+      if (size < pos) {
+        pos = 0;
+        res.write('==> File truncated <==\n');
+      }
+      while (pos < size && !res.writableNeedDrain) {
+        const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
+        if (n <= 0) break;
+        pos += n;
+        res.write(Buffer.from(buf.subarray(0, n)));
+      }
+    } catch (err) {
+      onError(err);
+      close();
+      res.destroy();
+    }
+  };
+  const timer = setInterval(tick, POLL_MS);
+  timer.unref();
+  tick();
+  req.on('close', close);
+  res.on('close', close);
+}
