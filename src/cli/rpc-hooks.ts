@@ -4,6 +4,7 @@
  * works from the first spawn) and drive the supervisor through the same operations the control socket uses.
  */
 import { loadRun } from '../config/load.js';
+import { remoteCommunicationEvent } from '../events/event.js';
 import type { ControlService } from '../control/service.js';
 import { createDispatcher } from '../rpc/dispatch.js';
 import { createGroupChanges } from '../rpc/groups.js';
@@ -13,8 +14,6 @@ import type { RpcContext } from '../rpc/supervisor-api.js';
 import type { Runtime } from './up.js';
 
 export interface RpcHooks {
-  /** Hand REMOTE_COMMUNICATION events to whoever listens (event listeners, when they exist). */
-  remoteComm?: (type: string, data: string) => void;
   /** Identifier from the command line (supervisord -i), over the config's. */
   identifier?: string;
 }
@@ -46,7 +45,7 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
       ctx.restarting = false;
       supervisor.start();
     },
-    remoteCommEvent: (type, data) => hooks.remoteComm?.(type, data),
+    remoteCommEvent: (type, data) => runtime.events.publish(remoteCommunicationEvent(type, data)),
     shutdown: () => {
       log.info('shutdown requested over XML-RPC: stopping everything');
       void supervisor.shutdown('supervisor.shutdown');
