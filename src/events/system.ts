@@ -41,11 +41,14 @@ export class EventSystem {
   private readonly lastTick = new Map<number, number>();
   private readonly log: PoolLog;
   private started = false;
+  /** loglevel=debug: only then are a listener's bytes rendered for the log (supervisord's repr of them). */
+  private readonly debugOn: boolean;
 
   constructor(
     private readonly run: RunSpec,
     private readonly logger: Logger,
   ) {
+    this.debugOn = ['debug', 'trace', 'blather'].includes((run.loglevel ?? '').toLowerCase());
     this.log = {
       debug: (m) => logger.debug?.(m),
       warn: (m) => logger.warn(m),
@@ -176,7 +179,7 @@ export class EventSystem {
     const tee = teePipe(
       child.stdout,
       (chunk) => {
-        this.log.debug(`'${spec.name}' stdout output:\n${pyBytesRepr(chunk)}`);
+        if (this.debugOn) this.log.debug(`'${spec.name}' stdout output:\n${pyBytesRepr(chunk)}`);
         listener.protocol.push(chunk);
         return chunk;
       },
