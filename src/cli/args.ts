@@ -31,6 +31,8 @@ export const RUN_OPTIONS = {
   'log-format': { type: 'string' },
   socket: { type: 'string', short: 's' },
   'no-color': { type: 'boolean' },
+  limits: { type: 'string' },
+  'stop-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -43,6 +45,10 @@ export interface RunOptions {
   color: boolean | null;
   /** supervisord personality: what its command line says about the XML-RPC side (-i identifier). */
   rpc?: RpcHooks;
+  /** How memory/cpu limits are enforced: cgroups where procinit can make them, else RSS sampling (auto); or always rss. */
+  limits: 'auto' | 'rss';
+  /** Seconds the container's stop gives (docker stop -t, stop_grace_period): a longer grace gets a warning at start. */
+  stopTimeout: number;
 }
 
 /** util.parseArgs, with its errors turned into one-line usage errors. */
@@ -113,5 +119,7 @@ export function toRunOptions(values: Values, positionals: string[], env = proces
     logFormat: oneOf(values['log-format'] as string | undefined, '--log-format', ['text', 'json'] as const, 'text'),
     socket: (values.socket as string | undefined) ?? null,
     color: values['no-color'] === true ? false : null,
+    limits: oneOf((values.limits as string | undefined) ?? env.PROCINIT_LIMITS, '--limits', ['auto', 'rss'] as const, 'auto'),
+    stopTimeout: seconds((values['stop-timeout'] as string | undefined) ?? env.PROCINIT_STOP_TIMEOUT, '--stop-timeout', 10),
   };
 }

@@ -25,10 +25,10 @@ export interface ControlHandle {
 }
 
 export async function startControl(runtime: Runtime): Promise<ControlHandle | null> {
-  const { supervisor, hub, log, options, run } = runtime;
+  const { supervisor, hub, log, options, run, limits } = runtime;
   const choice = serverSocketPath({ flag: options.socket, config: run.socketPath, env: process.env, cwd: process.cwd() });
   const hello = { hello: 'procinit' as const, v: PROTOCOL_VERSION, version: pkg.version, pid: process.pid };
-  const service = createControlService({ supervisor, hub, log, load: options.load }, hello);
+  const service = createControlService({ supervisor, hub, log, load: options.load, resources: limits }, hello);
   const reload = async (): Promise<void> => {
     log.info('SIGHUP received: reloading the config');
     try {

@@ -6,6 +6,7 @@ Usage:
   procinit [-t SECONDS] -- CMD ARGS   run one command under PID-1 care (tini mode)
   procinit check [-f|-c FILE] [--json]  validate a config, print its processes
   procinit status [NAME...] [--json]  processes and their states
+  procinit top [NAME...]              CPU % and memory against the limits
   procinit start|stop|restart NAME... act on processes (NAME, TYPE, group:*, all)
   procinit signal SIG NAME...         send a signal
   procinit logs [-f] [-n N] [NAME...] recent output (in-memory ring buffer)
@@ -45,6 +46,12 @@ Policy:
   -t, --timeout SECONDS   grace between the stop signal and SIGKILL (default 5)
       --stop-signal SPEC  stop signal per type: web=INT,worker=QUIT
       --tty NAMES|all     run these in a pseudo-terminal (for connect)
+      --stop-timeout S    seconds the container's stop allows (docker stop -t;
+                          default $PROCINIT_STOP_TIMEOUT or 10): warn at start
+                          when a grace does not fit
+      --limits auto|rss   enforce memory limits with cgroups where procinit can
+                          make them (auto), or by sampling RSS (also
+                          $PROCINIT_LIMITS)
 
 Output:
       --output text|json      programs' output: prefixed lines or JSON lines

@@ -51,7 +51,9 @@ export async function statusCommand(args: string[]): Promise<number> {
   return withControl(values, async (client) => {
     const result = await client.request<StatusResult>('status', { names: positionals });
     if (values.json) await json(result.processes);
-    else if (result.processes.length > 0) await out(statusTable(result.processes, process.stdout.isTTY ? process.stdout.columns || 80 : null));
+    else if (result.processes.length > 0) {
+      await out(statusTable(result.processes, process.stdout.isTTY ? process.stdout.columns || 80 : null) + (result.limits ? `${result.limits}\n` : ''));
+    }
     if (result.unknown.length > 0) {
       for (const u of result.unknown) process.stderr.write(`procinit: ${oneLine(u)}: no such process\n`);
       return EXIT_NO_SUCH_PROCESS;

@@ -18,6 +18,8 @@ import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { EventSystem } from '../events/system.js';
 import { ProcessLauncher } from '../supervisor/spawn.js';
+import { startLimits } from '../health/limits/wire.js';
+import type { LimitMonitor } from '../health/limits/monitor.js';
 import { parse, RUN_OPTIONS, toRunOptions, type RunOptions } from './args.js';
 import { startControl, type ControlHandle } from './control-hooks.js';
 import { startRpc } from './rpc-hooks.js';
@@ -33,6 +35,7 @@ export interface Runtime {
   options: RunOptions;
   /** supervisord's events: `events.publish(event)` raises one (XML-RPC's sendRemoteCommEvent). */
   events: EventSystem;
+  limits: LimitMonitor;
 }
 
 export async function upCommand(args: string[]): Promise<number> {
@@ -88,6 +91,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   const events = new EventSystem(run, log);
   const supervisor = new Supervisor(run, { hub, log, launcher: events.wrap(launcher) });
   events.watch(supervisor);
+  const limits = startLimits(supervisor, launcher, (level, msg) => log[level](msg), { forceRss: options.limits === 'rss' });
 
   // Signals first: from here on a SIGTERM is a graceful stop, even before any program runs.
   let control: ControlHandle | null = null;
@@ -124,7 +128,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   // reaper could not start: a SEA extracts it to a temporary directory, which programs should never see
   outputAddon();
 
-  const runtime: Runtime = { run, supervisor, hub, log, stdout, options, events };
+  const runtime: Runtime = { run, supervisor, hub, log, stdout, options, events, limits };
   try {
     control = await startControl(runtime);
     rpc = await startRpc(runtime, control?.service ?? null, options.rpc);
@@ -149,6 +153,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   // daemons that left their process group (setsid) were adopted by us: they do not outlive the run
   const leftovers = await killLeftoverChildren({ own: () => supervisor.ownPids(), reap: () => reaper.sweep() });
   if (leftovers > 0) log.warn(`killed ${leftovers} leftover process(es) that had left their process group`);
+  await limits.close();
   // the programs are gone; what they wrote last may still wait in their pipes
   if (!(await hub.pipesDrained(PIPE_DRAIN_MS))) log.warn(`output pipes still open ${PIPE_DRAIN_MS} ms after the last program ended: not waiting for them`);
   unlisten();

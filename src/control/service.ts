@@ -16,7 +16,7 @@ import { logsHandler } from './handlers/logs.js';
 import { scaleHandler } from './handlers/scale.js';
 import { signalHandler } from './handlers/signal.js';
 import { restartHandler, startHandler, stopHandler } from './handlers/start-stop.js';
-import { statusHandler } from './handlers/status.js';
+import { statusHandler, type ResourceSource } from './handlers/status.js';
 import { RequestError, type Hello } from './protocol.js';
 
 /** What the control side needs of the running procinit. */
@@ -26,6 +26,8 @@ export interface ControlRuntime {
   log: Logger;
   /** The options the run was loaded with: reload reads the config again with exactly these. */
   load: LoadOptions;
+  /** CPU, memory and limits per process (src/health/limits), when measured. */
+  resources?: ResourceSource;
 }
 
 export interface ControlService {
@@ -89,7 +91,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
 
   const commands = new Map<string, CommandEntry>([
     ['hello', { handler: helloHandler(supervisor, hello) }],
-    ['status', { handler: statusHandler(supervisor) }],
+    ['status', { handler: statusHandler(supervisor, rt.resources ?? null) }],
     ['start', { handler: startHandler(supervisor) }],
     ['stop', { handler: stopHandler(supervisor) }],
     ['restart', { handler: restartHandler(supervisor) }],

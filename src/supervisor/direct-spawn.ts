@@ -13,17 +13,28 @@ import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
 import { inputPipePair, outputPipes } from '../output/pipe.js';
 import { fromWaitStatus } from './exit-info.js';
 import { exitNotifier } from './exit-notifier.js';
-import type { LaunchedChild } from './spawn.js';
+import { LaunchError, type LaunchedChild } from './spawn.js';
+
+function errnoName(n: number): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { errno } = (require('node:os') as typeof import('node:os')).constants;
+  return Object.entries(errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
+}
 
 interface SpawnAddon {
-  spawn(file: string, argv: string[], env: string[], cwd: string, stdin: number, stdout: number, stderr: number): number;
+  spawn(file: string, argv: string[], env: string[], cwd: string, stdin: number, stdout: number, stderr: number, join?: number[]): number;
 }
+
+/** native/spawn.c: a result at or below minus this is minus (JOIN_FAILED + errno) of a failed cgroup join. */
+const JOIN_FAILED = 100000;
 
 export interface DirectPlan {
   file: string;
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /** Open cgroup.procs files the child joins before it execs (src/health/limits). */
+  join?: number[] | null;
 }
 
 export class DirectSpawner {
@@ -35,7 +46,7 @@ export class DirectSpawner {
   }
 
   /** The started child, or null when child_process should start it instead. */
-  launch({ file, args, env, cwd }: DirectPlan): LaunchedChild | null {
+  launch({ file, args, env, cwd, join }: DirectPlan): LaunchedChild | null {
     const path = findProgram(file, env.PATH, cwd);
     if (path === null) return null;
     const pipes = outputPipes();
@@ -51,13 +62,14 @@ export class DirectSpawner {
     const envList = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     let pid: number;
     try {
-      pid = this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1]);
+      pid = join?.length ? this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1], join) : this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1]);
     } finally {
       // the child has its own copies of its ends; ours must go (or the output pipes never reach end-of-file)
       [stdin[0], out[1], err[1]].forEach((fd) => closeSync(fd));
     }
     if (pid < 0) {
       [stdin[1], out[0], err[0]].forEach((fd) => closeSync(fd));
+      if (pid <= -JOIN_FAILED) throw new LaunchError(`cannot enter its cgroup: ${errnoName(-pid - JOIN_FAILED)}`);
       return null;
     }
     const { finish, onExit } = exitNotifier();
@@ -72,6 +84,7 @@ export class DirectSpawner {
       else closeSync(stdin[1]);
     });
     const child: LaunchedChild = { pid, stdin: null, stdout: { fd: out[0] }, stderr: { fd: err[0] }, pty: null, reapedByProcinit: true, onExit };
+    if (join?.length) child.joinedCgroups = true;
     Object.defineProperty(child, 'stdin', {
       enumerable: true,
       get(): Socket | null {

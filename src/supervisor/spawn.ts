@@ -23,6 +23,8 @@ export interface LaunchedChild {
   pty: PtyProcess | null;
   /** Set when procinit's reaper, not libuv or node-pty, collects the exit status (direct-spawn.ts). */
   reapedByProcinit?: true;
+  /** Set when the child joined its cgroups before it exec'd (ChildPlacement). */
+  joinedCgroups?: true;
   /** Called once when the process has ended; every registered callback is kept. */
   onExit(cb: (info: ExitInfo) => void): void;
 }
@@ -41,6 +43,26 @@ interface LaunchPlan {
   ids: { uid: number; gid: number } | undefined;
   /** The words of a Procfile line without shell syntax: run without the shell when possible (plainArgv). */
   plain: string[] | null;
+  /** cgroup.procs files the child joins before exec (posix_spawn's path only). */
+  join: number[] | null;
+}
+
+/**
+ * Where a child goes before it runs (src/health/limits: its cgroup). The launcher asks before each spawn;
+ * a child started by posix_spawn's path joins the cgroups itself before exec (joinFds), one started any
+ * other way (child_process, node-pty) is moved in at once after the spawn (started(pid, false)).
+ */
+export interface ChildPlacement {
+  prepare(spec: ProcessSpec): PlacementTicket | null;
+}
+
+export interface PlacementTicket {
+  /** Open `cgroup.procs` files the child writes itself into before it execs. */
+  joinFds: number[];
+  /** The child is running: joined says whether it joined before exec. */
+  started(pid: number, joined: boolean): void;
+  /** Close joinFds (always called, after the spawn or its failure). */
+  release(): void;
 }
 
 export class LaunchError extends Error {
@@ -72,6 +94,7 @@ export class ProcessLauncher implements Launcher {
   /** The inherited environment as a plain object, copied at the first launch (see launch). */
   private inheritedCopy: Record<string, string | undefined> | null = null;
   private direct: DirectSpawner | null = null;
+  private placement: ChildPlacement | null = null;
 
   constructor(
     private readonly run: RunSpec,
@@ -84,7 +107,23 @@ export class ProcessLauncher implements Launcher {
     this.direct = direct;
   }
 
+  /** Ask this where each child goes (cgroups for resource limits) before it is spawned. */
+  placeChildren(placement: ChildPlacement): void {
+    this.placement = placement;
+  }
+
   launch(spec: ProcessSpec): LaunchedChild {
+    const ticket = this.placement?.prepare(spec) ?? null;
+    try {
+      const child = this.launchPlaced(spec, ticket);
+      if (ticket && child.pid > 0) ticket.started(child.pid, child.joinedCgroups === true);
+      return child;
+    } finally {
+      ticket?.release();
+    }
+  }
+
+  private launchPlaced(spec: ProcessSpec, ticket: PlacementTicket | null): LaunchedChild {
     // Reading process.env goes through a C++ interceptor for every variable (about 0.2 ms per copy with 35
     // variables, every launch). procinit's own environment is settled before the first program starts
     // (up.ts sets PROCINIT_SOCKET before), so one plain copy serves every launch.
@@ -108,7 +147,7 @@ export class ProcessLauncher implements Launcher {
     const previous = umask !== null ? process.umask(umask) : null;
     try {
       const plain = !spec.argv?.length && spec.user === null && !spec.tty ? plainArgv(spec.command) : null;
-      const plan: LaunchPlan = { file, args, env, cwd, ids, plain };
+      const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null };
       return spec.tty ? this.launchPty(spec, plan) : this.launchPipes(plan);
     } finally {
       if (previous !== null) process.umask(previous);
@@ -155,13 +194,13 @@ export class ProcessLauncher implements Launcher {
    * it, after a millisecond of its own start-up), else through the shell. A program PATH does not find, or
    * that cannot be exec'd (a script without #!), goes the shell's way, so what it does and says is the shell's.
    */
-  private launchDirect(direct: DirectSpawner, { file, args, env, cwd, plain }: LaunchPlan): LaunchedChild | null {
+  private launchDirect(direct: DirectSpawner, { file, args, env, cwd, plain, join }: LaunchPlan): LaunchedChild | null {
     if (plain) {
       env.PWD = shellPwd(env.PWD, cwd);
-      const started = direct.launch({ file: plain[0], args: plain.slice(1), env, cwd });
+      const started = direct.launch({ file: plain[0], args: plain.slice(1), env, cwd, join });
       if (started) return started;
     }
-    return direct.launch({ file, args, env, cwd });
+    return direct.launch({ file, args, env, cwd, join });
   }
 
   private launchPty(spec: ProcessSpec, { file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {

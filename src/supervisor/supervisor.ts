@@ -94,6 +94,8 @@ export class Supervisor extends EventEmitter {
   }
 
   private onSpawn(inst: ProcessInstance, child: LaunchedChild): void {
+    // observers (src/health) first: what they register on the child's exit runs before the instance's own
+    this.emit('spawn', inst, child);
     if (!child.reapedByProcinit) this.spawned.add(child.pid);
     this.pgids.add(child.pid);
     child.onExit(() => this.spawned.delete(child.pid));

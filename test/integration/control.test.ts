@@ -106,7 +106,7 @@ describe('status', () => {
     const all = JSON.parse(st.stdout) as Array<Record<string, unknown>>;
     expect(all.map((p) => p.name)).toEqual(['web.1', 'web.2', 'worker.1']);
     expect(Object.keys(all[0]).sort()).toEqual(
-      ['name', 'group', 'program', 'instance', 'state', 'pid', 'wanted', 'healthy', 'started_at', 'uptime', 'restarts', 'exit', 'description'].sort(),
+      ['name', 'group', 'program', 'instance', 'state', 'pid', 'wanted', 'healthy', 'started_at', 'uptime', 'restarts', 'exit', 'description', 'resources'].sort(),
     );
     expect(all[1]).toMatchObject({ name: 'web.2', group: 'web', program: 'web', instance: 2, state: 'RUNNING', healthy: true, wanted: true, exit: null, restarts: 0 });
     const pick = async (...sel: string[]): Promise<string[]> => (JSON.parse((await r.ctl('status', '--json', ...sel)).stdout) as Array<{ name: string }>).map((p) => p.name);

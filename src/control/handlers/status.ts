@@ -5,6 +5,24 @@ import type { ProcessState } from '../../supervisor/states.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import { stringList } from './args.js';
 
+/** CPU and memory of each instance against its limits (src/health/limits), when procinit measures them. */
+export interface ResourceSource {
+  usage(inst: ProcessInstance): ResourceUsageJson;
+  /** How limits are enforced here, one line; null when no process has limits. */
+  describeMode(): string | null;
+  /** Someone is looking: keep sampling CPU and memory for a while. */
+  watch(): void;
+}
+
+export interface ResourceUsageJson {
+  limit_mode: 'cgroup-v2' | 'cgroup-v1' | 'rss' | null;
+  memory: number | null;
+  memory_limit: number | null;
+  cpu_percent: number | null;
+  cpu_limit: number | null;
+  memory_kills: number;
+}
+
 export interface ExitJson {
   code: number | null;
   signal: string | null;
@@ -33,11 +51,15 @@ export interface ProcessStatus {
   exit: ExitJson | null;
   /** Uptime or exit information as the table shows it. */
   description: string;
+  /** CPU and memory against the limits; null when procinit does not measure them (no limits module). */
+  resources: ResourceUsageJson | null;
 }
 
 export interface StatusResult {
   processes: ProcessStatus[];
   unknown: string[];
+  /** How memory and cpu limits are enforced ("limits: cgroup v1, ..."), or null when no process has any. */
+  limits?: string | null;
 }
 
 export function formatUptime(seconds: number): string {
@@ -83,7 +105,7 @@ function describe(inst: ProcessInstance, now: number, uptime: number | null): st
   }
 }
 
-export function processStatus(inst: ProcessInstance, now = Date.now()): ProcessStatus {
+export function processStatus(inst: ProcessInstance, now = Date.now(), resources: ResourceSource | null = null): ProcessStatus {
   const pid = inst.pid;
   const uptime = pid !== null && inst.startedAt !== null ? Math.max(0, Math.floor((now - inst.startedAt) / 1000)) : null;
   const wanted = inst.wanted;
@@ -101,14 +123,16 @@ export function processStatus(inst: ProcessInstance, now = Date.now()): ProcessS
     restarts: inst.restarts,
     exit: exitJson(inst.lastExit),
     description: describe(inst, now, uptime),
+    resources: resources ? resources.usage(inst) : null,
   };
 }
 
-export function statusHandler(supervisor: Supervisor) {
+export function statusHandler(supervisor: Supervisor, resources: ResourceSource | null = null) {
   return async (args: Record<string, unknown>): Promise<StatusResult> => {
     const names = stringList(args, 'names');
     const { found, unknown } = supervisor.select(names);
+    resources?.watch();
     const now = Date.now();
-    return { processes: found.map((i) => processStatus(i, now)), unknown };
+    return { processes: found.map((i) => processStatus(i, now, resources)), unknown, limits: resources?.describeMode() ?? null };
   };
 }
