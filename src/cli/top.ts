@@ -70,7 +70,7 @@ export async function topCommand(args: string[]): Promise<number> {
       // the first answer starts procinit's sampling: CPU % needs two samples, so the first table waits one interval
       await client.request<StatusResult>('status', { names: positionals });
       for (let i = 0; i < iterations && !stop; i++) {
-        await new Promise((r) => setTimeout(r, i === 0 ? Math.min(intervalMs, 1100) : intervalMs));
+        await new Promise((r) => setTimeout(r, i === 0 ? Math.max(intervalMs, 1100) : intervalMs));
         if (stop) break;
         const result = await client.request<StatusResult>('status', { names: positionals });
         if (result.unknown.length > 0) {

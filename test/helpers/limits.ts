@@ -34,7 +34,7 @@ export function runLimited(procfile: string, limits: Record<string, Partial<Reso
   const run = loadRun(defaultLoadOptions({ procfile: join(dir, 'Procfile'), cwd: dir, env: process.env, autoRestart: opts.autoRestart ? 'all' : [] }));
   for (const p of run.programs) {
     const l = limits[p.name];
-    if (l) (p as unknown as { health: { limits: ResourceLimits } }).health = { ...(p as unknown as { health?: object }).health, limits: { memoryBytes: l.memoryBytes ?? null, cpu: l.cpu ?? null } } as never;
+    if (l) p.health.limits = { memoryBytes: l.memoryBytes ?? null, cpu: l.cpu ?? null, source: null };
   }
   const logs: string[] = [];
   const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };

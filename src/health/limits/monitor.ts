@@ -172,7 +172,10 @@ export class LimitMonitor {
 
   /** Someone looks at CPU and memory: sample for the next minute even without limits. */
   watch(): void {
-    this.watchedUntil = this.deps.now() + 60_000;
+    const now = this.deps.now();
+    this.watchedUntil = now + 60_000;
+    // the first of the two samples a CPU % needs, for every instance without a recent one
+    for (const t of this.tracked.values()) if (t.lastCpu === null || now - t.lastAt > 2 * this.deps.periodMs) this.sampleOne(t, now);
     this.ensureTimer();
   }
 

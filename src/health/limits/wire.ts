@@ -13,10 +13,9 @@ import { LimitMonitor } from './monitor.js';
 
 /** The model's limits of an instance's program (ProgramSpec.health.limits), read when it starts. */
 export function modelLimits(supervisor: Supervisor, spec: ProcessSpec): ResourceLimits {
-  const program = supervisor.program(spec.program) as { health?: { limits?: Partial<ResourceLimits> } } | undefined;
-  const l = program?.health?.limits;
+  const l = supervisor.program(spec.program)?.health.limits;
   if (!l) return NO_LIMITS;
-  return { memoryBytes: l.memoryBytes ?? null, cpu: l.cpu ?? null };
+  return { memoryBytes: l.memoryBytes, cpu: l.cpu };
 }
 
 function readOr(path: string): string {
