@@ -13,6 +13,7 @@ import { Document } from 'yaml';
 import { UsageError } from '../config/errors.js';
 import type { RunSpec } from '../config/model.js';
 import { planContainers, type ContainerOptions, type ContainerPlan } from './container.js';
+import { CONDITIONS, composeLimits, healthcheck, type ComposeCondition, type ComposeHealthcheck } from './compose-health.js';
 import { headerLines } from './header.js';
 
 export interface ComposeOptions extends ContainerOptions {
@@ -32,7 +33,10 @@ export interface ComposeService {
   ports?: string[];
   expose?: string[];
   restart: 'no' | 'unless-stopped';
-  depends_on?: Record<string, { condition: 'service_completed_successfully' }>;
+  depends_on?: Record<string, { condition: ComposeCondition }>;
+  healthcheck?: ComposeHealthcheck;
+  mem_limit?: string;
+  cpus?: number;
   stop_grace_period: string;
   deploy: { replicas: number };
 }
@@ -57,13 +61,51 @@ export function composeFile(run: RunSpec, opts: ComposeOptions): ComposeFile {
   const names = plans.map((p) => serviceName(p.type));
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) throw new UsageError(`export compose: two process types would both be service '${twice}'`);
-  // Every service waits for the one-shot tasks that run at all (Heroku's release phase, a migration).
-  const tasks = plans.filter((p) => p.oneShot && p.replicas > 0).map((p) => serviceName(p.type));
-  const entries = plans.map((plan): [string, ComposeService] => [serviceName(plan.type), service(plan, opts, plan.oneShot ? [] : tasks)]);
+  const deps = dependencies(plans);
+  const awaited = new Set(Object.values(deps).flatMap((d) => Object.entries(d).filter(([, c]) => c.condition === 'service_healthy').map(([t]) => t)));
+  const entries = plans.map((plan): [string, ComposeService] => {
+    const name = serviceName(plan.type);
+    return [name, service(plan, opts, deps[name] ?? {}, awaited.has(name))];
+  });
   return { services: Object.fromEntries(entries) };
 }
 
-function service(plan: ContainerPlan, opts: ComposeOptions, waitFor: string[]): ComposeService {
+type Deps = Record<string, Record<string, { condition: ComposeCondition }>>;
+
+/**
+ * depends_on per service: the config's own (depends_on in procinit.toml: started, ready, completed_successfully),
+ * and every long-running service waits for the one-shot tasks that run at all (Heroku's release phase, a
+ * migration), unless that task itself waits for the service (a migration that needs the database ready).
+ */
+function dependencies(plans: ContainerPlan[]): Deps {
+  const byType = new Map(plans.map((p) => [p.type, p]));
+  const deps: Deps = {};
+  const explicit = new Map<string, string[]>();
+  for (const plan of plans) {
+    const own = plan.health.dependsOn.filter((d) => byType.has(d.program)); // a type left out of the export cannot be waited for
+    explicit.set(plan.type, own.map((d) => d.program));
+    for (const d of own) (deps[serviceName(plan.type)] ??= {})[serviceName(d.program)] = { condition: CONDITIONS[d.condition] };
+  }
+  const reaches = (from: string, to: string, seen = new Set<string>()): boolean => {
+    if (from === to) return true;
+    if (seen.has(from)) return false;
+    seen.add(from);
+    return (explicit.get(from) ?? []).some((next) => reaches(next, to, seen));
+  };
+  const tasks = plans.filter((p) => p.oneShot && p.replicas > 0);
+  for (const plan of plans) {
+    if (plan.oneShot) continue;
+    for (const task of tasks) {
+      if (reaches(task.type, plan.type)) continue;
+      const mine = (deps[serviceName(plan.type)] ??= {});
+      mine[serviceName(task.type)] ??= { condition: 'service_completed_successfully' };
+    }
+  }
+  return deps;
+}
+
+function service(plan: ContainerPlan, opts: ComposeOptions, waitFor: Record<string, { condition: ComposeCondition }>, awaited: boolean): ComposeService {
+  const check = plan.oneShot ? null : healthcheck(plan.health, awaited);
   const environment: Record<string, string> = plan.port !== null ? { PORT: String(plan.port) } : {};
   const published = plan.port !== null && plan.type === 'web';
   const envFiles = opts.envFiles ?? [];
@@ -76,9 +118,9 @@ function service(plan: ContainerPlan, opts: ComposeOptions, waitFor: string[]): 
     ...(published ? { ports: [plan.replicas <= 1 ? `${plan.port}:${plan.port}` : `${plan.port}`] } : {}),
     ...(plan.port !== null && !published ? { expose: [String(plan.port)] } : {}),
     restart: plan.oneShot ? 'no' : 'unless-stopped',
-    ...(waitFor.length > 0
-      ? { depends_on: Object.fromEntries(waitFor.map((t) => [t, { condition: 'service_completed_successfully' as const }])) }
-      : {}),
+    ...(Object.keys(waitFor).length > 0 ? { depends_on: waitFor } : {}),
+    ...(check ? { healthcheck: check } : {}),
+    ...composeLimits(plan.health),
     stop_grace_period: `${plan.terminationGraceSeconds}s`,
     deploy: { replicas: plan.replicas },
   };

@@ -8,7 +8,7 @@
  */
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { UsageError } from '../config/errors.js';
-import type { ProcessSpec, ProgramSpec, RunSpec } from '../config/model.js';
+import type { HealthSpec, ProbeSpec, ProcessSpec, ProgramSpec, RunSpec } from '../config/model.js';
 
 /** Seconds the platform waits beyond procinit's own grace (its SIGKILL step, then its exit). */
 export const GRACE_MARGIN_SECONDS = 5;
@@ -42,6 +42,8 @@ export interface ContainerPlan {
   terminationGraceSeconds: number;
   /** A task that runs to completion (release, migrate, autorestart=false, --can-die), not a service. */
   oneShot: boolean;
+  /** Checks, start order, limits and autoscaling from the config and procinit.toml. */
+  health: HealthSpec;
 }
 
 export function planContainers(run: RunSpec, opts: ContainerOptions): ContainerPlan[] {
@@ -53,7 +55,8 @@ function planContainer(run: RunSpec, program: ProgramSpec, opts: ContainerOption
   const sample = program.instances[0] ?? program.instantiate(program.firstInstance);
   const assigned = portNumber(sample.environment.PORT); // procinit's PORT arithmetic (Procfile-like formats)
   const oneShot = isOneShot(run, program, sample);
-  const uses = !oneShot && (program.name === 'web' || program.instances.concat(sample).some((p) => /\bPORT\b/.test(p.command)));
+  const probesPort = probes(program.health).some((p) => p.kind !== 'exec' && p.port === null);
+  const uses = !oneShot && (program.name === 'web' || probesPort || program.instances.concat(sample).some((p) => /\bPORT\b/.test(p.command)));
   const port = uses ? (assigned ?? portNumber(run.environment.PORT)) : null;
 
   const command = upCommand(run, opts, config, [program.name], assigned !== null && port !== null);
@@ -66,7 +69,19 @@ function planContainer(run: RunSpec, program: ProgramSpec, opts: ContainerOption
     port,
     terminationGraceSeconds: Math.ceil(grace) + GRACE_MARGIN_SECONDS,
     oneShot,
+    health: program.health,
   };
+}
+
+/** The probes a program has (liveness, readiness, startup; the ones set). */
+export function probes(health: HealthSpec): ProbeSpec[] {
+  const { liveness, readiness, startup } = health.checks;
+  return [liveness, readiness, startup].filter((p): p is ProbeSpec => p !== null);
+}
+
+/** The port a probe connects to: its own, else the instance's PORT; null when neither is known. */
+export function probePort(probe: ProbeSpec, plan: ContainerPlan): number | null {
+  return probe.port ?? plan.port;
 }
 
 /** `procinit up TYPE... <config>`: the types in one container, one instance each. */

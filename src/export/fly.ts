@@ -3,7 +3,8 @@
  * after shell-word splitting, without a shell: a raw Procfile command such as `i=0; while ...` or
  * `$PORT` would not run), so procinit in the machine applies the config's shell, environment, user,
  * directory and stop signals as it does everywhere. Around it: kill_signal/kill_timeout from procinit's
- * grace, `[http_service]` for web on its PORT, one-shot tasks as `[deploy] release_command`, and
+ * grace, `[http_service]` for web on its PORT, one-shot tasks as `[deploy] release_command`, checks and
+ * `[[vm]]` sizes per process group from the health model (fly-checks.ts), and
  * comments for what fly.toml cannot hold (instance counts: `fly scale count`; env files: `fly secrets
  * import`, never their values). Pure: RunSpec in, TOML out.
  */
@@ -11,6 +12,7 @@ import type * as Toml from 'smol-toml';
 import { UsageError } from '../config/errors.js';
 import type { RunSpec } from '../config/model.js';
 import { planContainers, tasksCommand, type ContainerOptions } from './container.js';
+import { flyHealth } from './fly-checks.js';
 import { headerLines } from './header.js';
 
 // required, not imported: the config reader (src/config/fly.ts) requires smol-toml too, and the bundle
@@ -57,8 +59,19 @@ export function exportFly(run: RunSpec, opts: FlyOptions): string {
   if (tasks.length > 0) {
     config.deploy = { release_command: shellWords(tasksCommand(run, opts, tasks.map((t) => t.type))) };
   }
-  const web = services.find((p) => p.type === 'web' && p.port !== null);
-  if (web) config.http_service = { internal_port: web.port, force_https: true, processes: [web.type] };
+  const web = services.find((p) => p.type === 'web' && p.port !== null) ?? null;
+  const health = flyHealth(services, web);
+  comments.push(...health.comments);
+  if (web) {
+    config.http_service = {
+      internal_port: web.port,
+      force_https: true,
+      processes: [web.type],
+      ...(health.httpServiceChecks.length > 0 ? { checks: health.httpServiceChecks } : {}),
+    };
+  }
+  if (Object.keys(health.checks).length > 0) config.checks = health.checks;
+  if (health.vms.length > 0) config.vm = health.vms;
 
   return `${comments.map((c) => `#${c}`).join('\n')}\n${stringify(config)}\n`;
 }

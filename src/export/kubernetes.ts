@@ -2,7 +2,8 @@
  * `procinit export kubernetes`: one Deployment per long-running process type (replicas = its instance
  * count, each container running `procinit up TYPE` from the given image), one Job per one-shot task
  * (release, migrate, autorestart=false, --can-die), PORT and a containerPort for types that use a port,
- * a Service for `web`, and terminationGracePeriodSeconds = procinit's grace + a margin.
+ * a Service for `web`, and terminationGracePeriodSeconds = procinit's grace + a margin; probes, resources
+ * and a HorizontalPodAutoscaler from the health model (kubernetes-health.ts).
  *
  * The env files (.env, -e) are a Secret every container takes with envFrom; the export never writes
  * their values: the header says the `kubectl create secret` command that makes it. The config's own
@@ -13,6 +14,7 @@ import { UsageError } from '../config/errors.js';
 import type { RunSpec } from '../config/model.js';
 import { planContainers, type ContainerOptions, type ContainerPlan } from './container.js';
 import { headerLines } from './header.js';
+import { containerHealth, horizontalPodAutoscaler } from './kubernetes-health.js';
 
 export interface KubernetesOptions extends ContainerOptions {
   /** The image every container runs (required: a placeholder would deploy nothing). */
@@ -40,6 +42,11 @@ export function exportKubernetes(run: RunSpec, opts: KubernetesOptions): string 
   // YAML 1.1 quoting (a value `no` or `on` stays a string for every YAML reader kubectl may use)
   const docs = kubernetesObjects(run, opts).map((obj) => new Document(obj, { version: '1.1' }));
   const header = headerLines('kubernetes', run.file);
+  for (const p of run.programs) {
+    if (p.health.autoscale !== null && p.health.limits.cpu === null) {
+      header.push(` ${p.name}: the HorizontalPodAutoscaler measures CPU against a request: set cpu for ${p.name} in procinit.toml`);
+    }
+  }
   const files = opts.envFiles ?? [];
   if (files.length > 0) {
     header.push(
@@ -68,6 +75,11 @@ export function kubernetesObjects(run: RunSpec, opts: KubernetesOptions): KubeOb
   for (const plan of plans) if (!plan.oneShot) objects.push(deployment(app, plan, opts.image, secret));
   const web = plans.find((p) => p.type === 'web' && p.port !== null && !p.oneShot);
   if (web) objects.push(service(app, web));
+  for (const plan of plans) {
+    if (plan.oneShot) continue;
+    const hpa = horizontalPodAutoscaler(plan, { name: objectName(app, plan.type), labels: labelsOf(app, plan.type) });
+    if (hpa) objects.push(hpa as KubeObject);
+  }
   return objects;
 }
 
@@ -78,7 +90,9 @@ function containerOf(plan: ContainerPlan, image: string, secret: string | null):
     container.env = [{ name: 'PORT', value: String(plan.port) }];
     container.ports = [{ name: PORT_NAME, containerPort: plan.port, protocol: 'TCP' }];
   }
-  return container;
+  const health = containerHealth(plan);
+  // a task's pod ends by itself: no probes, only its resources
+  return { ...container, ...(plan.oneShot ? (health.resources ? { resources: health.resources } : {}) : health) };
 }
 
 function deployment(app: string, plan: ContainerPlan, image: string, secret: string | null): KubeObject {
@@ -88,7 +102,8 @@ function deployment(app: string, plan: ContainerPlan, image: string, secret: str
     kind: 'Deployment',
     metadata: { name: objectName(app, plan.type), labels },
     spec: {
-      replicas: plan.replicas,
+      // with a HorizontalPodAutoscaler the count is its business: a replicas here would fight it on each apply
+      ...(plan.health.autoscale === null ? { replicas: plan.replicas } : {}),
       selector: { matchLabels: { ...labels } },
       template: {
         metadata: { labels: { ...labels } },
