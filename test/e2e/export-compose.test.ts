@@ -31,8 +31,12 @@ const PROCFILE = [
   'web: mkdir -p /tmp/www && echo "hello $GREETING from $PS" > /tmp/www/index.html && exec httpd -f -p $PORT -h /tmp/www',
   'worker: while true; do sleep 1; done',
   'migrate: echo "migrations applied"',
+  'db: exec httpd -f -p 5400 -h /tmp',
   '',
 ].join('\n');
+
+/** The health model (issue 15): web limited and waiting for db to be ready; db ready when its port answers. */
+const PROCINIT_TOML = ['[web]', 'memory = "64M"', 'cpu = 0.5', 'depends_on = { db = "ready" }', '[db]', 'readiness = "tcp-socket :5400 period=1s"', ''].join('\n');
 
 function run(cmd: string, args: string[], cwd: string, timeoutMs = 120_000): Result {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
@@ -81,6 +85,7 @@ describe.skipIf(skip !== null)('export compose, brought up by docker-compose', (
     mkdirSync(join(ctx, 'app'), { recursive: true });
     copyFileSync(binary, join(ctx, 'procinit'));
     writeFileSync(join(ctx, 'app', 'Procfile'), PROCFILE);
+    writeFileSync(join(ctx, 'app', 'procinit.toml'), PROCINIT_TOML);
     writeFileSync(join(ctx, 'Dockerfile'), 'ARG BASE\nFROM ${BASE}\nCOPY procinit /usr/local/bin/procinit\nCOPY app /app\nWORKDIR /app\nCMD ["procinit"]\n');
     await dockerOk(['build', '-q', '--label', 'procinit-e2e=1', '--build-arg', `BASE=${BASE_IMAGE}`, '-t', APP_IMAGE, ctx], 300_000);
   }, 400_000);
@@ -91,10 +96,11 @@ describe.skipIf(skip !== null)('export compose, brought up by docker-compose', (
     rmSync(work, { recursive: true, force: true });
   }, 120_000);
 
-  it('a Procfile app: the migration completes first, web answers on its PORT with the .env value, the worker runs', async () => {
+  it('a Procfile app: the migration completes first, web answers on its PORT with the .env value and runs within its limits', async () => {
     const appDir = join(work, 'app');
     mkdirSync(appDir, { recursive: true });
     writeFileSync(join(appDir, 'Procfile'), PROCFILE);
+    writeFileSync(join(appDir, 'procinit.toml'), PROCINIT_TOML);
     writeFileSync(join(appDir, '.env'), 'GREETING=hi-from-dotenv\n');
     const file = exportCompose(appDir, join(work, 'out-app'), ['--image', APP_IMAGE]);
     const dc = up(file, `procinit-e2e-app-${process.pid}`);
@@ -112,6 +118,11 @@ describe.skipIf(skip !== null)('export compose, brought up by docker-compose', (
 
     const worker = containerOf(dc, 'worker');
     expect((await dockerOk(['inspect', '-f', '{{.State.Running}}', worker])).trim()).toBe('true');
+
+    // the health model reached Docker: web's limits, and db healthy (its healthcheck asks procinit) before web started
+    expect((await dockerOk(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', web])).trim()).toBe(`${64 * 1024 ** 2} 500000000`);
+    const db = containerOf(dc, 'db');
+    expect((await dockerOk(['inspect', '-f', '{{.State.Health.Status}}', db])).trim()).toBe('healthy');
   });
 
   it('docker/supervisord exported from the repository root runs in its image (config found in the WORKDIR)', async () => {

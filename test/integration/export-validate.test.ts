@@ -49,7 +49,12 @@ function composeConfig(file: string, v2 = false): { code: number | null; out: st
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-type Resolved = { services: Record<string, { environment?: Record<string, string>; restart?: string; depends_on?: Record<string, { condition: string }> }> };
+type Resolved = {
+  services: Record<
+    string,
+    { environment?: Record<string, string>; restart?: string; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: string[] }; mem_limit?: unknown; cpus?: unknown }
+  >;
+};
 
 function check(file: string): Resolved[] {
   const views: Resolved[] = [];
@@ -95,5 +100,19 @@ describe.skipIf(!V1 && !V2)('exported compose files pass compose config', () => 
         'applications:\n- name: shop\n  env:\n    RAILS_ENV: production\n  processes:\n  - type: web\n    command: bundle exec puma -p $PORT\n    instances: 3\n  - type: worker\n    command: bundle exec sidekiq\n',
     });
     check(await exportTo(cwd, ['-c', 'manifest.yml', '--app', 'shop']));
+  });
+
+  it('the health model from procinit.toml: healthcheck, mem_limit/cpus, depends_on conditions', async () => {
+    const cwd = app({
+      Procfile: 'web: bin/web\ndb: bin/db\nmigrate: bin/migrate\n',
+      'procinit.toml':
+        '[web]\nreadiness = { type = "http", path = "/ready", period = "2s" }\nstartup = "tcp-socket :8000 period=1s #failure=30"\nmemory = "64M"\ncpu = 0.5\ndepends_on = { db = "ready" }\n[migrate]\ndepends_on = { db = "ready" }\n',
+    });
+    for (const view of check(await exportTo(cwd, []))) {
+      expect(view.services.web.healthcheck?.test).toEqual(['CMD', 'procinit', 'status']);
+      expect(view.services.web.depends_on).toEqual({ db: { condition: 'service_healthy' }, migrate: { condition: 'service_completed_successfully' } });
+      expect(view.services.migrate.depends_on).toEqual({ db: { condition: 'service_healthy' } });
+      expect(view.services.db.healthcheck?.test).toEqual(['CMD', 'procinit', 'status']);
+    }
   });
 });

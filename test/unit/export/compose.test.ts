@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { UsageError } from '../../../src/config/errors.js';
+import { loadRun } from '../../../src/config/load.js';
 import { readManifestRun } from '../../../src/config/manifest.js';
 import { defaultLoadOptions } from '../../../src/config/options.js';
 import { readProcfileRun } from '../../../src/config/procfile.js';
@@ -92,5 +93,45 @@ describe('export compose', () => {
   it('requires --image', () => {
     const file = write('Procfile.img', 'web: x\n');
     expect(() => composeFile(readProcfileRun(file, opts, {}), { ...COMPOSE, image: ' ' })).toThrow(UsageError);
+  });
+});
+
+describe('export compose: the health model (healthcheck, limits, depends_on conditions)', () => {
+  const load = (procfile: string, toml: string) => {
+    const d = mkdtempSync(join(dir, 'health-'));
+    writeFileSync(join(d, 'Procfile'), procfile);
+    writeFileSync(join(d, 'procinit.toml'), toml);
+    return loadRun(defaultLoadOptions({ env: {}, cwd: d, root: d }));
+  };
+
+  it('healthcheck asks procinit in the container, on the probe period; startup budget as start_period; limits as mem_limit/cpus', () => {
+    const run = load(
+      'web: bin/web\nworker: bin/worker\n',
+      '[web]\nreadiness = { type = "http", path = "/ready", period = "2s" }\nstartup = "tcp-socket :8000 period=1s #failure=30"\nmemory = "64M"\ncpu = 0.5\n[worker]\nmemory = "1536M"\n',
+    );
+    const { services } = composeFile(run, COMPOSE);
+    expect(services.web.healthcheck).toEqual({ test: ['CMD', 'procinit', 'status'], interval: '2s', timeout: '5s', retries: 1, start_period: '30s' });
+    expect([services.web.mem_limit, services.web.cpus]).toEqual(['64m', 0.5]);
+    expect([services.worker.healthcheck, services.worker.mem_limit, services.worker.cpus]).toEqual([undefined, '1536m', undefined]);
+  });
+
+  it('depends_on keeps the conditions; a type awaited as ready gets a healthcheck; no cycle with the tasks', () => {
+    const run = load(
+      'web: bin/web\ndb: bin/db\ncache: bin/cache\nmigrate: bin/migrate\n',
+      '[web]\ndepends_on = { db = "ready", cache = "started" }\n[migrate]\ndepends_on = { db = "ready" }\n',
+    );
+    const { services } = composeFile(run, COMPOSE);
+    expect(services.web.depends_on).toEqual({
+      db: { condition: 'service_healthy' },
+      cache: { condition: 'service_started' },
+      migrate: { condition: 'service_completed_successfully' },
+    });
+    // the migration waits for db, so db does not wait for the migration (that would be a cycle)
+    expect(services.migrate.depends_on).toEqual({ db: { condition: 'service_healthy' } });
+    expect(services.db.depends_on).toBeUndefined();
+    expect(services.cache.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
+    // compose needs a healthcheck on a service_healthy target: without probes, procinit status means running
+    expect(services.db.healthcheck?.test).toEqual(['CMD', 'procinit', 'status']);
+    expect(services.cache.healthcheck).toBeUndefined();
   });
 });

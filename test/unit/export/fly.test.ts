@@ -6,6 +6,7 @@ import { parse } from 'smol-toml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/config/errors.js';
 import { readFlyRun } from '../../../src/config/fly.js';
+import { loadRun } from '../../../src/config/load.js';
 import { readManifestRun } from '../../../src/config/manifest.js';
 import { defaultLoadOptions, type LoadOptions } from '../../../src/config/options.js';
 import { readProcfileRun } from '../../../src/config/procfile.js';
@@ -25,13 +26,15 @@ const opts = (o: Partial<LoadOptions> = {}) => defaultLoadOptions({ env: {}, cwd
 const FLY: FlyOptions = { name: 'shop', image: null, basePort: 5000, timeout: null, app: null };
 
 interface FlyToml {
+  checks?: Record<string, Record<string, unknown>>;
+  vm?: Array<Record<string, unknown>>;
   app: string;
   kill_signal: string;
   kill_timeout: number;
   build?: { image: string };
   processes: Record<string, string>;
   deploy?: { release_command: string };
-  http_service?: { internal_port: number; force_https: boolean; processes: string[] };
+  http_service?: { internal_port: number; force_https: boolean; processes: string[]; checks?: Array<Record<string, unknown>> };
 }
 const toml = (text: string) => parse(text) as unknown as FlyToml;
 
@@ -128,5 +131,59 @@ describe('export fly', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('export fly: the health model (checks, [[vm]] per group)', () => {
+  const load = (procfile: string, tomlText: string) => {
+    const d = mkdtempSync(join(dir, 'health-'));
+    writeFileSync(join(d, 'Procfile'), procfile);
+    writeFileSync(join(d, 'procinit.toml'), tomlText);
+    return loadRun(defaultLoadOptions({ env: {}, cwd: d, root: d }));
+  };
+
+  it("web's http readiness routes through [[http_service.checks]]; other probes are [checks.*] with processes; startup budget = grace_period", () => {
+    const run = load(
+      'web: bin/web\nworker: bin/worker\n',
+      [
+        '[web]',
+        'liveness = "http-get path=/healthz port=8000 delay=10s timeout=2s period=20s #failure=3"',
+        'readiness = { type = "http", path = "/ready", period = "500ms", headers = { "X-Probe" = "fly" } }',
+        'startup = "tcp-socket :8000 period=1s #failure=30"',
+        '[worker]',
+        'liveness = { type = "tcp", port = 9000 }',
+        'readiness = "exec [true]"',
+        '',
+      ].join('\n'),
+    );
+    const text = exportFly(run, FLY);
+    const fly = toml(text);
+    expect(fly.http_service?.checks).toEqual([
+      { grace_period: '30s', interval: '500ms', timeout: '1s', method: 'GET', path: '/ready', headers: { 'X-Probe': 'fly' } },
+    ]);
+    expect(fly.checks).toEqual({
+      web_liveness: { type: 'http', port: 8000, grace_period: '30s', interval: '20s', timeout: '2s', method: 'GET', path: '/healthz', processes: ['web'] },
+      worker_liveness: { type: 'tcp', port: 9000, grace_period: '0s', interval: '10s', timeout: '1s', processes: ['worker'] },
+    });
+    expect(text).toContain("# worker's readiness probe runs a command: fly has no command checks, procinit in the machine runs it\n");
+  });
+
+  it('[[vm]] per process group; fly floors (256 MB, whole CPUs) are said in comments', () => {
+    const run = load('web: bin/web\nworker: bin/worker\n', '[web]\nmemory = "64M"\ncpu = 0.5\n[worker]\nmemory = "2G"\ncpu = 2\n');
+    const text = exportFly(run, FLY);
+    expect(toml(text).vm).toEqual([
+      { memory: '256mb', cpu_kind: 'shared', cpus: 1, processes: ['web'] },
+      { memory: '2048mb', cpu_kind: 'shared', cpus: 2, processes: ['worker'] },
+    ]);
+    expect(text).toContain("# web: memory 64 MB is below fly's smallest machine: [[vm]] asks for 256 MB\n");
+    expect(text).toContain('# web: fly machines have whole CPUs: cpu 0.5 becomes 1\n');
+  });
+
+  it('the exported fly.toml reads back (src/config/fly-health.ts) with the same readiness checks and memory per group', () => {
+    const run = load('web: bin/web\n', '[web]\nreadiness = { type = "http", path = "/ready", period = "2s" }\nmemory = "512M"\n');
+    const back = readFlyRun(write('fly.toml', exportFly(run, FLY)), opts(), {});
+    const health = back.programs[0].health;
+    expect(health.checks.readiness).toMatchObject({ kind: 'http', path: '/ready', periodMs: 2000, port: 5000 });
+    expect(health.limits.memoryBytes).toBe(512 * 1024 ** 2);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { UsageError } from '../../../src/config/errors.js';
 import { readFlyRun } from '../../../src/config/fly.js';
+import { loadRun } from '../../../src/config/load.js';
 import { readManifestRun } from '../../../src/config/manifest.js';
 import { defaultLoadOptions, type LoadOptions } from '../../../src/config/options.js';
 import { readProcfileRun } from '../../../src/config/procfile.js';
@@ -216,5 +217,88 @@ describe('export kubernetes', () => {
     const r = run();
     r.programs[1].instances = [];
     expect(deployments(kubernetesObjects(r, K8S))[1].spec.replicas).toBe(0);
+  });
+});
+
+describe('export kubernetes: the health model (probes, resources, autoscaling)', () => {
+  const HEALTH_TOML = `[web]
+liveness = "http-get path=/healthz port=8000 delay=10s timeout=2s period=20s #success=1 #failure=3"
+readiness = { type = "http", path = "/ready", period = "500ms", headers = { "X-Probe" = "k8s" } }
+startup = "tcp-socket :8000 period=1s #failure=30"
+memory = "64M"
+cpu = 0.5
+autoscale = { min = 3, max = 8, cpu_percent = 75 }
+[worker]
+liveness = "exec [sh -c 'test -f /tmp/alive'] timeout=2s"
+memory = "1536M"
+cpu = 2
+`;
+  const healthRun = () => {
+    const d = mkdtempSync(join(dir, 'health-'));
+    writeFileSync(join(d, 'Procfile'), 'web: bin/web\nworker: bin/worker\nmigrate: bin/migrate\n');
+    writeFileSync(join(d, 'procinit.toml'), HEALTH_TOML);
+    return loadRun(opts({ cwd: d, root: d }));
+  };
+
+  it('probes and resources on the container, a HorizontalPodAutoscaler (autoscaling/v2): all valid for the API', () => {
+    const objs = kubernetesObjects(healthRun(), K8S);
+    for (const o of objs) expect(kubernetesProblems(o)).toEqual([]);
+    expect(objs.map((o) => `${o.apiVersion} ${o.kind}/${o.metadata.name}`)).toEqual([
+      'batch/v1 Job/shop-migrate',
+      'apps/v1 Deployment/shop-web',
+      'apps/v1 Deployment/shop-worker',
+      'v1 Service/shop-web',
+      'autoscaling/v2 HorizontalPodAutoscaler/shop-web',
+    ]);
+    const [web, worker] = deployments(objs);
+    const c = web.spec.template.spec.containers[0] as unknown as Record<string, unknown>;
+    expect(c.livenessProbe).toEqual({
+      httpGet: { path: '/healthz', port: 8000, scheme: 'HTTP' },
+      initialDelaySeconds: 10,
+      periodSeconds: 20,
+      timeoutSeconds: 2,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
+    // no port given: the type's PORT; 500 ms rounds up to Kubernetes' whole second
+    expect(c.readinessProbe).toEqual({
+      httpGet: { path: '/ready', port: 5000, scheme: 'HTTP', httpHeaders: [{ name: 'X-Probe', value: 'k8s' }] },
+      initialDelaySeconds: 0,
+      periodSeconds: 1,
+      timeoutSeconds: 1,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
+    expect(c.startupProbe).toMatchObject({ tcpSocket: { port: 8000 }, periodSeconds: 1, failureThreshold: 30 });
+    expect(c.resources).toEqual({ requests: { cpu: '500m', memory: '64Mi' }, limits: { cpu: '500m', memory: '64Mi' } });
+    // the autoscaler owns the count
+    expect(web.spec.replicas).toBeUndefined();
+    const w = worker.spec.template.spec.containers[0] as unknown as Record<string, unknown>;
+    expect(w.livenessProbe).toMatchObject({ exec: { command: ['sh', '-c', 'test -f /tmp/alive'] }, timeoutSeconds: 2 });
+    expect(w.resources).toEqual({ requests: { cpu: '2', memory: '1536Mi' }, limits: { cpu: '2', memory: '1536Mi' } });
+    expect(worker.spec.replicas).toBe(1);
+    const hpa = objs[4] as KubeObject & { spec: unknown };
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop-web' },
+      minReplicas: 3,
+      maxReplicas: 8,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 75 } } }],
+    });
+  });
+
+  it('autoscale without a cpu request: the header says the autoscaler has nothing to measure', () => {
+    const d = mkdtempSync(join(dir, 'hpa-'));
+    writeFileSync(join(d, 'Procfile'), 'web: bin/web\n');
+    writeFileSync(join(d, 'procinit.toml'), '[web]\nautoscale = { min = 2, max = 4, cpu_percent = 60 }\n');
+    const text = exportKubernetes(loadRun(opts({ cwd: d, root: d })), K8S);
+    expect(text).toContain('# web: the HorizontalPodAutoscaler measures CPU against a request: set cpu for web in procinit.toml\n');
+  });
+
+  it('a probe with no port on a type without PORT is a usage error naming the fix', () => {
+    const d = mkdtempSync(join(dir, 'noport-'));
+    writeFileSync(join(d, 'supervisord.conf'), '[supervisord]\n[program:api]\ncommand=/app/api\n');
+    writeFileSync(join(d, 'procinit.toml'), '[api]\nreadiness = { type = "tcp" }\n');
+    const run = loadRun(opts({ cwd: d, root: d }));
+    expect(() => kubernetesObjects(run, K8S)).toThrow(/api's readiness probe has no port .*set port in procinit.toml/);
   });
 });
