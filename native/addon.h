@@ -5,7 +5,7 @@
 /* Each part of the addon defines its functions on the exports object (native/addon.c calls them all). */
 void reaper_define(napi_env env, napi_value exports); /* reaper.c: subreaper, reaping, execvp, spawn */
 void output_define(napi_env env, napi_value exports); /* output.c: pipes, prefixLines, isatty */
-void listen_define(napi_env env, napi_value exports); /* listen.c: the control socket's bind + listen */
+void listen_define(napi_env env, napi_value exports); /* listen.c: the control socket: bind + listen, lock, peer credentials */
 
 /* spawn(file, argv, env, cwd, stdin, stdout, stderr) -> pid, or minus errno: see spawn.c. */
 napi_value spawn_direct(napi_env env, napi_callback_info info);

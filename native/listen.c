@@ -6,10 +6,23 @@
  *       first instant: no window in which another user could connect), listen(backlog). The fd goes to a
  *       net.Server (server.listen({ fd })) once the programs have started: Node's net module and its
  *       streams take about 4 ms to load, and connections that come meanwhile wait in the backlog.
+ *       A path starting with '@' names an abstract socket (Linux): no file, no permissions, gone when closed.
  *       Throws an Error whose code is the errno name (EADDRINUSE, EACCES, ENOENT, ...).
+ *
+ *   lockFile(path) -> [fd, uid]
+ *       open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600) and flock(LOCK_EX | LOCK_NB): the lock
+ *       beside the socket, held (fd open) for procinit's life, so that two procinits started together on a
+ *       stale socket cannot both decide it is stale. uid is the file's owner (fstat), so the caller refuses a
+ *       lock file another user planted. Throws EWOULDBLOCK when another process holds the lock.
+ *
+ *   peerCred(fd) -> [pid, uid, gid]
+ *       getsockopt(SO_PEERCRED) of a connected socket: who is at the other end, as the kernel saw it at
+ *       connect(). Throws on a descriptor that is not a Unix socket.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +45,10 @@ static const char *errno_code(int e) {
     case EMFILE: return "EMFILE";
     case ENFILE: return "ENFILE";
     case EINVAL: return "EINVAL";
+    case EWOULDBLOCK: return "EWOULDBLOCK";
+    case EBADF: return "EBADF";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EISDIR: return "EISDIR";
     default: return "EIO";
   }
 }
@@ -61,6 +78,10 @@ static napi_value listen_unix(napi_env env, napi_callback_info info) {
   memset(&addr, 0, sizeof addr);
   addr.sun_family = AF_UNIX;
   memcpy(addr.sun_path, path, len + 1);
+  /* "@name": an abstract name, sun_path = NUL + name padded with NULs to its full size, the address Node's
+   * net.connect('\0name') uses (libuv passes the whole sockaddr_un) */
+  int abstract = path[0] == '@';
+  if (abstract) addr.sun_path[0] = '\0';
 
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_code(env, errno, "socket");
@@ -75,7 +96,7 @@ static napi_value listen_unix(napi_env env, napi_callback_info info) {
   if (listen(fd, backlog) != 0) {
     int e = errno;
     close(fd);
-    unlink(path);
+    if (!abstract) unlink(path);
     return throw_code(env, e, "listen");
   }
   napi_value result;
@@ -83,9 +104,71 @@ static napi_value listen_unix(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value lock_file(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[4096];
+  size_t len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len == 0) {
+    napi_throw_error(env, NULL, "lockFile(path)");
+    return NULL;
+  }
+  int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+  if (fd < 0) return throw_code(env, errno, "open");
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return throw_code(env, e, "fstat");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return throw_code(env, EISDIR, "lock file is not a regular file");
+  }
+  while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    int e = errno;
+    close(fd);
+    return throw_code(env, e, "flock");
+  }
+  napi_value result, v;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, fd, &v);
+  napi_set_element(env, result, 0, v);
+  napi_create_uint32(env, (uint32_t)st.st_uid, &v);
+  napi_set_element(env, result, 1, v);
+  return result;
+}
+
+static napi_value peer_cred(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_error(env, NULL, "peerCred(fd)");
+    return NULL;
+  }
+  struct ucred cred;
+  socklen_t size = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0) return throw_code(env, errno, "getsockopt");
+  napi_value result, v;
+  napi_create_array_with_length(env, 3, &result);
+  napi_create_int32(env, cred.pid, &v);
+  napi_set_element(env, result, 0, v);
+  napi_create_uint32(env, cred.uid, &v);
+  napi_set_element(env, result, 1, v);
+  napi_create_uint32(env, cred.gid, &v);
+  napi_set_element(env, result, 2, v);
+  return result;
+}
+
 void listen_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"listenUnix", NULL, listen_unix, NULL, NULL, NULL, napi_default, NULL},
+      {"lockFile", NULL, lock_file, NULL, NULL, NULL, napi_default, NULL},
+      {"peerCred", NULL, peer_cred, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

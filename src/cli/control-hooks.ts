@@ -5,13 +5,17 @@
  *
  * A live socket at the path is always fatal (one line, exit 1). A socket that cannot be created is fatal
  * when the path was asked for (--socket, $PROCINIT_SOCKET, [procinit] socket); at the default path procinit
- * warns and runs without one. Programs get PROCINIT_SOCKET in their environment, so a `procinit restart
- * worker` run by one of them reaches this procinit (supervisord sets SUPERVISOR_SERVER_URL the same way).
+ * tries the abstract socket @procinit-<pid namespace> instead (a read-only root), and warns and runs without
+ * one only when that fails too. As PID 1 at the default, procinit listens on the abstract socket as well,
+ * so `docker exec -u ANY` finds it whatever uid either side runs as (socket-path.ts). Programs get
+ * PROCINIT_SOCKET in their environment, so a `procinit restart worker` run by one of them reaches this
+ * procinit (supervisord sets SUPERVISOR_SERVER_URL the same way).
  */
 import pkg from '../../package.json';
-import { ControlServer } from '../control/server.js';
+import { ConnectionPool } from '../control/pool.js';
+import { ControlServer, type ServerOptions } from '../control/server.js';
 import { createControlService, type ControlService } from '../control/service.js';
-import { ControlSocketError, serverSocketPath } from '../control/socket-path.js';
+import { abstractSocketName, ControlSocketError, serverSocketPath } from '../control/socket-path.js';
 import { PROTOCOL_VERSION, RequestError } from '../control/protocol.js';
 import type { Runtime } from './up.js';
 
@@ -38,22 +42,47 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
       if (!(err instanceof RequestError)) log.error(`reload failed: ${(err as Error)?.message ?? String(err)}`);
     }
   };
-  let server: ControlServer;
-  try {
-    server = await ControlServer.listen({
-      path: choice.path,
+  const pool = new ConnectionPool();
+  const listen = (path: string): Promise<ControlServer> =>
+    ControlServer.listen({
+      path,
       hello,
       commands: service.commands,
       deferAccept: true,
+      pool,
       onInternalError: (cmd, err) => log.error(`control: internal error in '${cmd}': ${(err as Error)?.stack ?? String(err)}`),
-    });
+    } satisfies ServerOptions);
+  const servers: ControlServer[] = [];
+  let fileProblem: ControlSocketError | null = null;
+  try {
+    servers.push(await listen(choice.path));
   } catch (err) {
-    if (err instanceof ControlSocketError && err.kind === 'unusable' && choice.source === 'default') {
-      log.warn(`control socket disabled: ${err.message}`);
-      return { serve: () => {}, close: async () => {}, reload, service };
-    }
-    throw err;
+    if (!(err instanceof ControlSocketError && err.kind === 'unusable' && choice.source === 'default')) throw err;
+    fileProblem = err;
   }
-  process.env.PROCINIT_SOCKET = server.path;
-  return { serve: () => server.serve(), close: () => server.close(), reload, service };
+  if (choice.source === 'default' && (fileProblem !== null || process.pid === 1)) {
+    const abstract = abstractSocketName();
+    try {
+      if (abstract === null) throw new ControlSocketError('no /proc to name the abstract socket after');
+      servers.push(await listen(abstract));
+    } catch (err) {
+      // as PID 1 with a file socket, the abstract one is a convenience: only say something when it is all
+      if (fileProblem !== null) {
+        const why = err instanceof ControlSocketError ? err.message : String(err);
+        log.warn(`control socket disabled: ${fileProblem.message}; ${why}`);
+      } else if (!(err instanceof ControlSocketError && err.kind === 'in_use')) {
+        log.warn(`no abstract control socket (${choice.path} works): ${(err as Error).message}`);
+      }
+    }
+  }
+  if (servers.length === 0) return { serve: () => {}, close: async () => {}, reload, service };
+  process.env.PROCINIT_SOCKET = servers[0].path;
+  return {
+    serve: () => servers.forEach((s) => s.serve()),
+    close: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+    reload,
+    service,
+  };
 }

@@ -14,6 +14,7 @@ import {
   type Hello,
   type RequestId,
 } from './protocol.js';
+import { netAddress } from './socket-path.js';
 
 /** Answers can be large (a status of many processes, a long log line); bound them all the same. */
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -88,7 +89,7 @@ export class ControlClient {
   /** Connect and wait for the hello (timeoutMs for both). */
   static connect(path: string, timeoutMs = 5000): Promise<ControlClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ path, allowHalfOpen: false });
+      const socket = connect({ path: netAddress(path), allowHalfOpen: false });
       let client: ControlClient | null = null;
       let settled = false;
       const fail = (err: Error): void => {
@@ -109,6 +110,8 @@ export class ControlClient {
             return;
           }
           if (client) return client.route(msg);
+          const refused = msg.error as Partial<ErrorBody> | undefined;
+          if (refused && typeof refused.message === 'string') return fail(new ControlUnavailable(`procinit on ${path} refused the connection: ${refused.message}`));
           const problem = helloProblem(msg, path);
           if (problem) return fail(problem.versionMismatch ? new RemoteError('unsupported_version', problem.message) : new ControlUnavailable(problem.message));
           settled = true;

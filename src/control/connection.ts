@@ -2,8 +2,10 @@
  * One client connection to the control socket: reads request lines (capped), dispatches each to its
  * command, writes answers and streams. Whatever a client sends or does, it costs only its own connection:
  * bad lines get an error answer, an oversized line gets `too_large` and the connection is closed, a client
- * that stops reading is dropped once MAX_WRITE_BACKLOG bytes wait for it, and a client that vanishes only
- * ends its own streams.
+ * that stops reading gets no further request read while REPLY_HIGH_WATER bytes of answers wait for it (so
+ * pipelining without reading costs at most MAX_IN_FLIGHT answers more), is dropped once MAX_WRITE_BACKLOG
+ * bytes wait, or once the answers waiting over all connections exceed the pool's bound (pool.ts), and a
+ * client that vanishes only ends its own streams.
  */
 import type { Socket } from 'node:net';
 import {
@@ -18,6 +20,7 @@ import {
   type RequestId,
 } from './protocol.js';
 import { MAX_LINE_BYTES } from './protocol.js';
+import type { ConnectionPool } from './pool.js';
 
 const MAX_LINE_LIMIT_TEXT = `${MAX_LINE_BYTES / 1024 / 1024} MiB`;
 
@@ -25,6 +28,8 @@ const MAX_LINE_LIMIT_TEXT = `${MAX_LINE_BYTES / 1024 / 1024} MiB`;
 export const MAX_WRITE_BACKLOG = 8 * 1024 * 1024;
 /** Requests of one connection being worked on at once; reading pauses beyond it. */
 export const MAX_IN_FLIGHT = 32;
+/** Answers waiting for the client beyond this: no further request is read until they are read. */
+export const REPLY_HIGH_WATER = 64 * 1024;
 /** Bad lines in a row before the connection is closed (random bytes are not a client). */
 export const MAX_BAD_LINES = 10;
 /** A connection with nothing in flight and no stream is closed after this long. */
@@ -33,6 +38,8 @@ export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 export interface Stream {
   /** Send one event; false when the stream is over (client gone or too slow). */
   event(e: unknown): boolean;
+  /** Send events already encoded as JSON (one write for all); false when the stream is over. */
+  eventsJson(json: readonly string[]): boolean;
   /** End the stream (with an error when it ended abnormally). */
   end(error?: ErrorBody): void;
   readonly ended: boolean;
@@ -46,8 +53,11 @@ export interface Stream {
 
 /** A stream that can wait (a backlog) waits beyond this; one that cannot (following) is dropped at twice... */
 export const STREAM_PAUSE_BYTES = 1024 * 1024;
-/** ...at this many bytes behind, with `too_slow`. */
-export const STREAM_DROP_BYTES = MAX_WRITE_BACKLOG / 2;
+/**
+ * ...at this many bytes behind, with `too_slow`: a follower that stops reading costs at most this, and is
+ * dropped within a fraction of a second of a flood, before it costs the container's own output.
+ */
+export const STREAM_DROP_BYTES = 2 * STREAM_PAUSE_BYTES;
 
 export interface RequestContext {
   readonly request: Request;
@@ -78,6 +88,8 @@ export interface ConnectionEvents {
   commands: ReadonlyMap<string, CommandEntry>;
   /** An unexpected handler failure (a bug): logged, answered `internal`. */
   onInternalError(cmd: string, err: unknown): void;
+  /** Limits shared with the other connections (pool.ts). */
+  pool?: ConnectionPool;
 }
 
 export class Connection {
@@ -93,6 +105,8 @@ export class Connection {
   private heldBytes: Buffer[] = [];
   private readonly streams = new Set<StreamImpl>();
   private closeWaiters: Array<() => void> = [];
+  /** Date.now() of the last byte read or written. */
+  lastActive = Date.now();
 
   constructor(
     readonly socket: Socket,
@@ -108,6 +122,10 @@ export class Connection {
       /* ECONNRESET / EPIPE: the client is gone; 'close' follows */
     });
     socket.once('close', () => this.onClose());
+    socket.on('drain', () => {
+      this.ev.pool?.note(this, 0);
+      if (!this.upgraded && !this.closedFlag) this.unblock();
+    });
     socket.setTimeout(IDLE_TIMEOUT_MS, () => {
       if (this.inFlight === 0 && this.streams.size === 0) socket.destroy();
     });
@@ -118,15 +136,30 @@ export class Connection {
     return this.closedFlag;
   }
 
+  /** Nothing being worked on, streamed, waiting to be read or sent: the first to go when room is needed. */
+  get idle(): boolean {
+    return this.inFlight === 0 && this.streams.size === 0 && !this.upgraded && this.heldBytes.length === 0 && this.socket.writableLength === 0;
+  }
+
+  /** Bytes of answers waiting for the client. */
+  get waitingBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Closed to make room for a new connection (pool.ts). */
+  evict(): void {
+    this.socket.destroy();
+  }
+
   /** Resolves once the socket is closed. */
   whenClosed(): Promise<void> {
     if (this.closedFlag) return Promise.resolve();
     return new Promise((r) => this.closeWaiters.push(r));
   }
 
-  /** No further request is read now: an exclusive one is in hand, or MAX_IN_FLIGHT are. */
+  /** No further request is read now: an exclusive one is in hand, MAX_IN_FLIGHT are, or answers wait. */
   private get blocked(): boolean {
-    return this.held || this.inFlight >= MAX_IN_FLIGHT;
+    return this.held || this.inFlight >= MAX_IN_FLIGHT || this.socket.writableLength > REPLY_HIGH_WATER;
   }
 
   /** Set once fail() has answered: the connection is closing. */
@@ -134,6 +167,7 @@ export class Connection {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.failed) return; // answered and closing: whatever else comes is dropped
+    this.lastActive = Date.now();
     if (this.blocked) {
       this.heldBytes.push(chunk);
       this.socket.pause();
@@ -187,9 +221,18 @@ export class Connection {
   }
 
   write(message: object): boolean {
+    return this.writeBytes(encode(message));
+  }
+
+  /** Write encoded lines; false (and the connection closed) when the client is too far behind. */
+  writeBytes(bytes: Buffer | string): boolean {
     if (this.closedFlag || this.upgraded || this.socket.destroyed || !this.socket.writable) return false;
-    this.socket.write(encode(message));
-    if (this.socket.writableLength > MAX_WRITE_BACKLOG) {
+    this.socket.write(bytes);
+    const waiting = this.socket.writableLength;
+    if (waiting === 0) return true;
+    this.lastActive = Date.now();
+    const withinPool = this.ev.pool?.note(this, waiting) ?? true;
+    if (waiting > MAX_WRITE_BACKLOG || !withinPool) {
       // the client does not read: drop it rather than buffer without bound
       this.socket.destroy();
       return false;
@@ -343,12 +386,20 @@ class StreamImpl implements Stream {
   }
 
   event(e: unknown): boolean {
+    return this.eventsJson([JSON.stringify(e) ?? 'null']);
+  }
+
+  eventsJson(json: readonly string[]): boolean {
     if (this.over) return false;
     if (this.conn.socket.writableLength > STREAM_DROP_BYTES) {
       this.end({ code: 'too_slow', message: 'the stream fell too far behind its reader and was dropped' });
       return false;
     }
-    if (!this.conn.write({ id: this.id, event: e })) {
+    if (json.length === 0) return true;
+    const head = `{"id":${JSON.stringify(this.id)},"event":`;
+    let text = '';
+    for (const j of json) text += `${head}${j}}\n`;
+    if (!this.conn.writeBytes(text)) {
       this.drop();
       return false;
     }

@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'unsupported', // known command this procinit cannot do here
   'too_slow', // a stream's reader fell too far behind; the stream is dropped
   'internal', // a bug: procinit kept running
+  'forbidden', // before the hello: the client's uid is neither procinit's nor root (the connection is closed)
+  'busy', // before the hello: every connection slot is busy working (the connection is closed)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,21 +1,26 @@
 /**
- * The control socket server: claims the socket path (a stale socket is replaced, a live one refused),
- * listens with mode 0600 from the first instant (umask around bind), hands each connection to a
- * Connection, and on close ends every stream and removes the socket file, if it is still ours.
+ * The control socket server: checks the socket's folder (socket-dir.ts), takes the lock beside the socket
+ * (PATH.lock, flock, held for procinit's life) and only then claims the path (a stale socket is replaced,
+ * a live one refused), listens with mode 0600 from the first instant (umask around bind; nothing is chmod-ed
+ * or stat-ed through a path that could be a symlink afterwards), checks each client's credentials
+ * (SO_PEERCRED: procinit's own uid or root, else one error line and the connection closed), hands each
+ * connection to a Connection under the shared limits of a ConnectionPool, and on close ends every stream
+ * and removes the socket file, if it is still ours. An abstract socket ("@name") has no file, no lock and
+ * no stale state: the kernel refuses a second bind.
  *
  * Bound and listening are one step, accepting another: procinit binds (native/listen.c) before its first
  * program starts and makes the net.Server only after (serve), because Node's net module and its streams
  * take about 4 ms to load. A client that connects in between waits in the kernel's backlog.
  */
-import { chmodSync, closeSync, lstatSync, statSync, unlinkSync } from 'node:fs';
-import type { Server } from 'node:net';
-import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
+import { closeSync, fstatSync, lstatSync, unlinkSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
 import { Connection, type CommandEntry } from './connection.js';
-import { LineReader, type Hello } from './protocol.js';
-import { checkSocketPath, ControlSocketError } from './socket-path.js';
+import { socketAddon } from './native-socket.js';
+import { ConnectionPool, MAX_CONNECTIONS } from './pool.js';
+import { encode, LineReader, type Hello } from './protocol.js';
+import { checkSocketPath, ControlSocketError, isAbstract, netAddress } from './socket-path.js';
 
-/** Connections beyond this are closed by the kernel-facing accept loop at once. */
-export const MAX_CONNECTIONS = 1024;
+export { MAX_CONNECTIONS };
 
 export interface ServerOptions {
   path: string;
@@ -24,26 +29,16 @@ export interface ServerOptions {
   onInternalError(cmd: string, err: unknown): void;
   /** Bind and listen, but accept only from serve() on (default: accept at once). */
   deferAccept?: boolean;
+  /** Limits shared with procinit's other control sockets (default: a pool of this server's own). */
+  pool?: ConnectionPool;
+  /** Check the socket's folder (socket-dir.ts); default true. */
+  checkDir?: boolean;
 }
 
 /** Node's net module, loaded when first needed (about 4 ms with its streams). */
 function net(): typeof import('node:net') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('node:net') as typeof import('node:net');
-}
-
-interface ListenAddon {
-  listenUnix(path: string, backlog: number): number;
-}
-
-/** procinit's addon, or null where it cannot load (then net binds, as it always could). */
-function listenAddon(): ListenAddon | null {
-  try {
-    const addon = loadAddon(PROCINIT_ADDON) as Partial<ListenAddon>;
-    return typeof addon.listenUnix === 'function' ? (addon as ListenAddon) : null;
-  } catch {
-    return null;
-  }
 }
 
 const BACKLOG = 511;
@@ -61,7 +56,7 @@ export type Probe = { state: 'absent' } | { state: 'stale' } | { state: 'live'; 
 /** Is something listening on this socket file? Reads the hello for the pid when it is a procinit. */
 export function probeSocket(path: string, timeoutMs = 2000): Promise<Probe> {
   return new Promise((resolve, reject) => {
-    const sock = net().connect(path);
+    const sock = net().connect(netAddress(path));
     let connected = false;
     const finish = (p: Probe): void => {
       clearTimeout(timer);
@@ -100,9 +95,39 @@ export function probeSocket(path: string, timeoutMs = 2000): Promise<Probe> {
   });
 }
 
-/** Make the path free for us, or say why it is not. */
+/** Lock PATH.lock (held until closed), or say who holds it. Null without the addon. */
+async function lock(path: string): Promise<number | null> {
+  const addon = socketAddon();
+  if (!addon) return null;
+  const lockPath = `${path}.lock`;
+  let fd: number;
+  let owner: number;
+  try {
+    [fd, owner] = addon.lockFile(lockPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EWOULDBLOCK') {
+      // another procinit is starting or running here: say which, when it already answers
+      const probe = await probeSocket(path).catch(() => null);
+      if (probe?.state === 'live') {
+        const who = probe.pid !== null ? `another procinit (pid ${probe.pid})` : 'another process';
+        throw new ControlSocketError(`${who} is already listening on ${path}: stop it or choose another --socket`, 'in_use');
+      }
+      throw new ControlSocketError(`another procinit is starting on ${path} (it holds ${lockPath}): stop it or choose another --socket`, 'in_use');
+    }
+    if (code === 'ELOOP') throw new ControlSocketError(`cannot use the control socket ${path}: ${lockPath} is a symlink: remove it`);
+    throw new ControlSocketError(`cannot lock the control socket ${path} (${lockPath}): ${code ?? (err as Error).message}`);
+  }
+  const me = process.getuid?.() ?? 0;
+  if (owner !== me) {
+    closeSync(fd);
+    throw new ControlSocketError(`cannot use the control socket ${path}: ${lockPath} belongs to uid ${owner}, not to procinit's uid ${me}: remove it`);
+  }
+  return fd;
+}
+
+/** Make the path free for us, or say why it is not. Called with the lock held. */
 async function claim(path: string): Promise<void> {
-  checkSocketPath(path);
   let st;
   try {
     st = lstatSync(path);
@@ -127,9 +152,28 @@ async function claim(path: string): Promise<void> {
   }
 }
 
+/** Who may use the socket: procinit's own uid and root. */
+function refusal(socket: Socket): string | null {
+  const addon = socketAddon();
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (!addon || typeof fd !== 'number' || fd < 0) return null;
+  let uid: number;
+  let pid: number;
+  try {
+    [pid, uid] = addon.peerCred(fd);
+  } catch {
+    return 'cannot tell who is connecting (SO_PEERCRED failed)';
+  }
+  const me = process.getuid?.() ?? 0;
+  if (uid === me || uid === 0) return null;
+  return `uid ${uid} (pid ${pid}) may not use this procinit: it runs as uid ${me}, and only that uid and root may`;
+}
+
 export class ControlServer {
+  private readonly pool: ConnectionPool;
   private readonly connections = new Set<Connection>();
   private ino: number | null = null;
+  private lockFd: number | null = null;
   private closing: Promise<void> | null = null;
   private server: Server | null = null;
   private readonly exitHook = (): void => this.unlinkIfOurs();
@@ -139,24 +183,52 @@ export class ControlServer {
     readonly path: string,
     /** The listening socket bound natively, until serve() hands it to a net.Server. */
     private boundFd: number | null,
-  ) {}
+  ) {
+    this.pool = opts.pool ?? new ConnectionPool();
+  }
 
   /** Claim the path and listen (mode 0600). Throws ControlSocketError with one readable line. */
   static async listen(opts: ServerOptions): Promise<ControlServer> {
-    await claim(opts.path);
-    const addon = listenAddon();
+    const abstract = isAbstract(opts.path);
+    checkSocketPath(opts.path, opts.checkDir ?? true);
+    const addon = socketAddon();
+    if (abstract && !addon) {
+      throw new ControlSocketError(`cannot offer the abstract socket ${opts.path}: it needs procinit's native addon to check who connects`);
+    }
+    const lockFd = abstract ? null : await lock(opts.path);
     let fd: number | null = null;
-    if (addon) {
-      try {
-        fd = addon.listenUnix(opts.path, BACKLOG);
-      } catch (err) {
-        throw bindError(opts.path, err as NodeJS.ErrnoException);
+    try {
+      if (!abstract) await claim(opts.path);
+      if (addon) {
+        try {
+          fd = addon.listenUnix(opts.path, BACKLOG);
+        } catch (err) {
+          throw bindError(opts.path, err as NodeJS.ErrnoException);
+        }
       }
+    } catch (err) {
+      if (lockFd !== null) closeSync(lockFd);
+      throw err;
     }
     const control = new ControlServer(opts, opts.path, fd);
-    if (fd === null) await control.listenWithNet();
-    chmodSync(opts.path, 0o600);
-    control.ino = statSync(opts.path).ino;
+    control.lockFd = lockFd;
+    if (fd === null) {
+      try {
+        await control.listenWithNet();
+      } catch (err) {
+        control.releaseLock();
+        throw err;
+      }
+    }
+    // the file's identity, without following a symlink: the folder is checked, so nobody else could have
+    // replaced it since bind (a sticky folder keeps others from renaming or removing our files)
+    if (!abstract) {
+      try {
+        control.ino = lstatSync(opts.path).ino;
+      } catch {
+        control.ino = null;
+      }
+    }
     process.on('exit', control.exitHook);
     if (!opts.deferAccept) control.serve();
     return control;
@@ -172,9 +244,14 @@ export class ControlServer {
 
   private makeServer(): Server {
     const server = net().createServer({ allowHalfOpen: true });
-    server.maxConnections = MAX_CONNECTIONS;
     server.on('connection', (socket) => {
-      const conn = new Connection(socket, { hello: this.opts.hello, commands: this.opts.commands, onInternalError: this.opts.onInternalError });
+      const refused = refusal(socket);
+      if (refused !== null) return void refuse(socket, 'forbidden', refused);
+      if (!this.pool.makeRoom()) {
+        return void refuse(socket, 'busy', `${this.pool.size} connections are busy (at most ${this.pool.max}): try again`);
+      }
+      const conn = new Connection(socket, { hello: this.opts.hello, commands: this.opts.commands, onInternalError: this.opts.onInternalError, pool: this.pool });
+      this.pool.add(conn);
       this.connections.add(conn);
       void conn.whenClosed().then(() => this.connections.delete(conn));
     });
@@ -197,7 +274,7 @@ export class ControlServer {
       });
       const previous = process.umask(0o177);
       try {
-        server.listen(this.path);
+        server.listen(netAddress(this.path));
       } finally {
         process.umask(previous);
       }
@@ -219,6 +296,7 @@ export class ControlServer {
         this.boundFd = null;
       }
       this.unlinkIfOurs();
+      this.releaseLock();
       const conns = [...this.connections];
       for (const c of conns) c.shutdown();
       await Promise.all([closed, ...conns.map((c) => c.whenClosed())]);
@@ -231,10 +309,31 @@ export class ControlServer {
   private unlinkIfOurs(): void {
     if (this.ino === null) return;
     try {
-      if (statSync(this.path).ino === this.ino) unlinkSync(this.path);
+      if (lstatSync(this.path).ino === this.ino) unlinkSync(this.path);
     } catch {
       /* already gone */
     }
     this.ino = null;
   }
+
+  /** The lock file stays (removing it would let two procinits lock two different files); the lock goes. */
+  private releaseLock(): void {
+    if (this.lockFd === null) return;
+    try {
+      fstatSync(this.lockFd); // still ours: closing it releases the flock
+      closeSync(this.lockFd);
+    } catch {
+      /* closed already */
+    }
+    this.lockFd = null;
+  }
+}
+
+/** Say no in one line the client prints, then close. */
+function refuse(socket: Socket, code: 'forbidden' | 'busy', message: string): void {
+  socket.on('error', () => {});
+  socket.end(encode({ id: null, error: { code, message } }));
+  const t = setTimeout(() => socket.destroy(), 1000);
+  t.unref();
+  socket.once('close', () => clearTimeout(t));
 }

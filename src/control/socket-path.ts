@@ -1,16 +1,23 @@
 /**
  * Where the control socket lives. The server and the client follow the same rules, so
- * `docker exec ctr procinit status` finds the socket from any folder:
+ * `docker exec ctr procinit status` finds the socket from any folder and as any user procinit lets in:
  *
  *   --socket PATH  >  $PROCINIT_SOCKET  >  the config's `[procinit] socket`  >
- *   /run/procinit.sock (when /run is writable)  >  ${XDG_RUNTIME_DIR:-/tmp}/procinit-<uid>.sock
+ *   /run/procinit.sock (when /run is writable and safe)  >  ${XDG_RUNTIME_DIR:-/tmp}/procinit-<uid>.sock
+ *
+ * and, when procinit is PID 1 or no file socket could be made (`docker run --read-only`), the abstract
+ * socket @procinit-<pid namespace inode>: no file, so it works on a read-only root, and named after the
+ * PID namespace, so that `docker exec` (which joins it) finds it whatever its uid and whatever the
+ * server's. "@name" anywhere a socket path is given means an abstract socket.
  *
  * A client without --socket or $PROCINIT_SOCKET reads `[procinit] socket` from -c CONFIG or
- * $PROCINIT_CONFIG when given, and takes /run/procinit.sock whenever that file exists (a client that may
- * not write /run, e.g. `docker exec -u app`, still finds a root procinit's socket there).
+ * $PROCINIT_CONFIG when given; else it takes /run/procinit.sock when that socket exists, else its own
+ * uid's fallback file when it exists, else the abstract socket when one is listening
+ * (`docker exec -u 0` into a `--user 1000` container, whose procinit is at /tmp/procinit-1000.sock).
  */
-import { accessSync, constants, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { socketDirProblem } from './socket-dir.js';
 
 export const RUN_SOCKET = '/run/procinit.sock';
 
@@ -55,35 +62,112 @@ function writable(dir: string): boolean {
   }
 }
 
+/** A usable default folder: writable by us, and safe (socket-dir.ts). */
+function usableDir(dir: string): boolean {
+  return writable(dir) && socketDirProblem(dir) === null;
+}
+
+/** "@name": an abstract socket (Linux), no file. */
+export function isAbstract(path: string): boolean {
+  return path.startsWith('@');
+}
+
+/** The address for Node's net: an abstract name is NUL + name. */
+export function netAddress(path: string): string {
+  return isAbstract(path) ? `\0${path.slice(1)}` : path;
+}
+
+/** @procinit-<inode of this PID namespace>, or null without /proc. */
+export function abstractSocketName(readLink: (p: string) => string = readlinkSync): string | null {
+  try {
+    const m = /^pid:\[(\d+)\]$/.exec(readLink('/proc/self/ns/pid'));
+    return m ? `@procinit-${m[1]}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Is something listening on this abstract name in our network namespace? (/proc/net/unix lists it.) */
+export function abstractListening(name: string, read: () => string = () => readFileSync('/proc/net/unix', 'latin1')): boolean {
+  let table: string;
+  try {
+    table = read();
+  } catch {
+    return false;
+  }
+  // listening sockets: flags 00010000 (__SO_ACCEPTCON); Node pads the name with NULs, shown as '@'
+  const re = new RegExp(`^\\S+: \\S+ \\S+ 00010000 \\S+ \\S+ \\S+ ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@*$`, 'm');
+  return re.test(table);
+}
+
+function isSocketFile(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
 /** ${XDG_RUNTIME_DIR:-/tmp}/procinit-<uid>.sock */
 export function fallbackSocketPath(env: Record<string, string | undefined>, uid = process.getuid?.() ?? 0): string {
   const dir = env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR.trim() !== '' ? env.XDG_RUNTIME_DIR : '/tmp';
   return join(dir, `procinit-${uid}.sock`);
 }
 
+function given(cwd: string, path: string): string {
+  return isAbstract(path) ? path : resolve(cwd, path);
+}
+
 function explicit(inputs: SocketInputs): SocketChoice | null {
-  if (inputs.flag !== null && inputs.flag !== '') return { path: resolve(inputs.cwd, inputs.flag), source: '--socket' };
+  if (inputs.flag !== null && inputs.flag !== '') return { path: given(inputs.cwd, inputs.flag), source: '--socket' };
   const env = inputs.env.PROCINIT_SOCKET;
-  if (env !== undefined && env !== '') return { path: resolve(inputs.cwd, env), source: '$PROCINIT_SOCKET' };
-  if (inputs.config !== null && inputs.config !== '') return { path: resolve(inputs.cwd, inputs.config), source: 'config' };
+  if (env !== undefined && env !== '') return { path: given(inputs.cwd, env), source: '$PROCINIT_SOCKET' };
+  if (inputs.config !== null && inputs.config !== '') return { path: given(inputs.cwd, inputs.config), source: 'config' };
   return null;
 }
 
-/** The path the running procinit listens on. */
-export function serverSocketPath(inputs: SocketInputs, runWritable = writable('/run')): SocketChoice {
+/** The path the running procinit listens on (its file socket; see also abstractSocketName). */
+export function serverSocketPath(inputs: SocketInputs, runWritable = usableDir('/run')): SocketChoice {
   return explicit(inputs) ?? { path: runWritable ? RUN_SOCKET : fallbackSocketPath(inputs.env, inputs.uid), source: 'default' };
 }
 
-/** The path a client command connects to. */
-export function clientSocketPath(inputs: SocketInputs, runWritable = writable('/run'), runExists = existsSync(RUN_SOCKET)): SocketChoice {
-  const chosen = explicit(inputs);
-  if (chosen) return chosen;
-  if (runExists) return { path: RUN_SOCKET, source: 'default' };
-  return serverSocketPath(inputs, runWritable);
+/** How a client looks around (replaceable in tests). */
+export interface ClientLookup {
+  isSocket(path: string): boolean;
+  abstractName(): string | null;
+  abstractListening(name: string): boolean;
 }
 
-/** A path the kernel can bind, or a ControlSocketError saying why not. */
-export function checkSocketPath(path: string): void {
+const realLookup: ClientLookup = { isSocket: isSocketFile, abstractName: () => abstractSocketName(), abstractListening: (n) => abstractListening(n) };
+
+/** The path a client command connects to. */
+export function clientSocketPath(
+  inputs: SocketInputs,
+  runWritable = usableDir('/run'),
+  runExists?: boolean,
+  lookup: ClientLookup = realLookup,
+): SocketChoice {
+  const chosen = explicit(inputs);
+  if (chosen) return chosen;
+  if (runExists ?? lookup.isSocket(RUN_SOCKET)) return { path: RUN_SOCKET, source: 'default' };
+  const own = serverSocketPath(inputs, runWritable);
+  const mine = fallbackSocketPath(inputs.env, inputs.uid);
+  if (lookup.isSocket(mine)) return { path: mine, source: 'default' };
+  const abstract = lookup.abstractName();
+  if (abstract !== null && lookup.abstractListening(abstract)) return { path: abstract, source: 'default' };
+  return own;
+}
+
+/** A path the kernel can bind in a folder that is safe, or a ControlSocketError saying why not. */
+export function checkSocketPath(path: string, checkDir = true): void {
+  if (isAbstract(path)) {
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new ControlSocketError(`abstract socket name is too long (${Buffer.byteLength(path)} bytes, at most ${MAX_SOCKET_PATH_BYTES}): ${path}`);
+    return;
+  }
+  if (checkDir) {
+    const problem = socketDirProblem(dirname(path));
+    if (problem) throw new ControlSocketError(`cannot use the control socket ${path}: ${problem}`);
+  }
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
     throw new ControlSocketError(`control socket path is too long (${Buffer.byteLength(path)} bytes, at most ${MAX_SOCKET_PATH_BYTES}): ${path}`);
   }

@@ -338,11 +338,11 @@ describe('claiming the socket path', () => {
     expect(statSync(path).size).toBe(8);
   });
 
-  it('names the path and the errno when the socket cannot be made there', async () => {
+  it('names the path and the reason when the socket cannot be made there', async () => {
     const missing = join(dir, 'no-such-dir', 'ctl.sock');
     const err = await ControlServer.listen({ path: missing, hello, commands: commands(), onInternalError: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ControlSocketError);
-    expect((err as ControlSocketError).message).toBe(`cannot create the control socket ${missing}: ENOENT`);
+    expect((err as ControlSocketError).message).toBe(`cannot use the control socket ${missing}: its folder ${join(dir, 'no-such-dir')} does not exist`);
     expect((err as ControlSocketError).kind).toBe('unusable');
   });
 });

@@ -1,0 +1,76 @@
+/**
+ * Limits shared by every connection to procinit's control sockets, so that no number of clients can
+ * take procinit's memory or lock out a HEALTHCHECK:
+ *
+ * - at most MAX_CONNECTIONS at once; when a new one comes at the limit, the connection idle longest is
+ *   closed to make room (then the one most behind in reading its answers); only when every connection is
+ *   busy working is the newcomer refused (`busy`, one line);
+ * - at most MAX_BUFFERED_REPLIES bytes of answers and stream events waiting, over all connections: a
+ *   connection that adds to the backlog beyond it is closed (each connection also stops reading requests
+ *   while its own answers wait, connection.ts).
+ *
+ * The backlog is counted incrementally (O(1) per write): what each connection had waiting at its last
+ * write, reset when it drains. A connection that has flushed part of its backlog since counts high until
+ * its next write or drain, which errs on the side of less memory.
+ */
+import type { Connection } from './connection.js';
+
+export const MAX_CONNECTIONS = 1024;
+/** Answers and events waiting for their clients, over all connections. */
+export const MAX_BUFFERED_REPLIES = 64 * 1024 * 1024;
+
+export class ConnectionPool {
+  private readonly members = new Set<Connection>();
+  private readonly backlog = new Map<Connection, number>();
+  private total = 0;
+
+  constructor(
+    readonly max = MAX_CONNECTIONS,
+    readonly maxBuffered = MAX_BUFFERED_REPLIES,
+  ) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** Bytes waiting, over all connections (as last seen). */
+  get buffered(): number {
+    return this.total;
+  }
+
+  add(conn: Connection): void {
+    this.members.add(conn);
+    void conn.whenClosed().then(() => {
+      this.members.delete(conn);
+      this.note(conn, 0);
+    });
+  }
+
+  /** A connection's backlog is now this many bytes; true while the total is within the bound. */
+  note(conn: Connection, bytes: number): boolean {
+    const before = this.backlog.get(conn) ?? 0;
+    if (bytes === before) return this.total <= this.maxBuffered;
+    this.total += bytes - before;
+    if (bytes === 0) this.backlog.delete(conn);
+    else this.backlog.set(conn, bytes);
+    return this.total <= this.maxBuffered;
+  }
+
+  /** Room for one more connection, closing the least useful one if needed; false when all are busy. */
+  makeRoom(): boolean {
+    if (this.members.size < this.max) return true;
+    let idlest: Connection | null = null;
+    let slowest: Connection | null = null;
+    for (const c of this.members) {
+      if (c.closed) continue;
+      if (c.idle) {
+        if (idlest === null || c.lastActive < idlest.lastActive) idlest = c;
+      } else if (c.waitingBytes > 0 && (slowest === null || c.waitingBytes > slowest.waitingBytes)) slowest = c;
+    }
+    const victim = idlest ?? slowest;
+    if (victim === null) return false;
+    victim.evict();
+    this.members.delete(victim); // its 'close' comes later; the room is needed now
+    return true;
+  }
+}
