@@ -40,6 +40,10 @@ export interface Stream {
   event(e: unknown): boolean;
   /** Send events already encoded as JSON (one write for all); false when the stream is over. */
   eventsJson(json: readonly string[]): boolean;
+  /** The request's id, for encodeEvents. */
+  readonly id: RequestId;
+  /** Send lines made by encodeEvents(this.id, ...): one buffer may be shared by many streams. */
+  sendEncoded(lines: Buffer): boolean;
   /** End the stream (with an error when it ended abnormally). */
   end(error?: ErrorBody): void;
   readonly ended: boolean;
@@ -370,6 +374,16 @@ class ContextImpl implements RequestContext {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** Event lines of one stream id, from events already encoded as JSON. */
+export function encodeEvents(id: RequestId, json: readonly string[]): Buffer {
+  const head = `{"id":${JSON.stringify(id)},"event":`;
+  let text = '';
+  for (const j of json) text += `${head}${j}}\n`;
+  return Buffer.from(text);
+}
+
 class StreamImpl implements Stream {
   /** Its handler has returned: from now on only events from subscriptions arrive. */
   settled = false;
@@ -378,7 +392,7 @@ class StreamImpl implements Stream {
 
   constructor(
     private readonly conn: Connection,
-    private readonly id: RequestId,
+    readonly id: RequestId,
   ) {}
 
   get ended(): boolean {
@@ -390,16 +404,17 @@ class StreamImpl implements Stream {
   }
 
   eventsJson(json: readonly string[]): boolean {
+    return this.sendEncoded(json.length === 0 ? EMPTY : encodeEvents(this.id, json));
+  }
+
+  sendEncoded(lines: Buffer): boolean {
     if (this.over) return false;
     if (this.conn.socket.writableLength > STREAM_DROP_BYTES) {
       this.end({ code: 'too_slow', message: 'the stream fell too far behind its reader and was dropped' });
       return false;
     }
-    if (json.length === 0) return true;
-    const head = `{"id":${JSON.stringify(this.id)},"event":`;
-    let text = '';
-    for (const j of json) text += `${head}${j}}\n`;
-    if (!this.conn.writeBytes(text)) {
+    if (lines.length === 0) return true;
+    if (!this.conn.writeBytes(lines)) {
       this.drop();
       return false;
     }

@@ -24,6 +24,24 @@ export const MAX_ATTACH_BACKLOG = 4 * 1024 * 1024;
 export const PIPE_REPLAY_LINES = 50;
 /** A pipe program's unfinished input line is capped (the line editor is server-side). */
 const MAX_INPUT_LINE = 64 * 1024;
+/**
+ * Input waiting for a program that does not read its stdin, per program (every session shares its stdin):
+ * beyond this, typed input is dropped and the client told so, once each time the queue fills.
+ */
+export const MAX_STDIN_QUEUE = 1024 * 1024;
+/** A pty's input queue (node-pty keeps one while the terminal's own buffer is full), in chunks. */
+const MAX_PTY_QUEUE_CHUNKS = 4096;
+
+/** Bytes queued for a pipe program's stdin. */
+function stdinQueued(stdin: NodeJS.WritableStream): number {
+  return (stdin as { writableLength?: number }).writableLength ?? 0;
+}
+
+/** Chunks node-pty holds for a terminal whose program does not read (its internal queue; 0 if unknown). */
+function ptyQueued(pty: PtyProcess): number {
+  const q = (pty as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
+  return Array.isArray(q) ? q.length : 0;
+}
 
 export interface AttachResult {
   name: string;
@@ -99,6 +117,8 @@ class Session {
   private over = false;
   /** Pipe programs: the line being typed. */
   private line = '';
+  /** Input was dropped and the client told: not again until the program reads. */
+  private toldDropped = false;
 
   constructor(
     private readonly socket: Socket,
@@ -181,8 +201,22 @@ class Session {
     }
   }
 
+  /** Tell the client once that input is being dropped; again only once the program has read some. */
+  private dropped(): string {
+    if (this.toldDropped) return '';
+    this.toldDropped = true;
+    return `\r\n[procinit: ${this.name} is not reading its input: typed input is dropped until it does]\r\n`;
+  }
+
   private input(data: Buffer): void {
     if (this.pty) {
+      const queued = ptyQueued(this.pty);
+      if (queued <= MAX_PTY_QUEUE_CHUNKS / 2) this.toldDropped = false;
+      if (queued > MAX_PTY_QUEUE_CHUNKS) {
+        const notice = this.dropped();
+        if (notice) this.send(FrameType.Data, Buffer.from(notice));
+        return;
+      }
       try {
         this.pty.write(data);
       } catch {
@@ -191,11 +225,13 @@ class Session {
       return;
     }
     // a pipe program: a minimal line editor here, since its stdin is not a terminal
+    if (this.stdin && stdinQueued(this.stdin) <= MAX_STDIN_QUEUE / 2) this.toldDropped = false;
     let echo = '';
     for (const ch of data.toString('utf8')) {
       if (ch === '\r' || ch === '\n') {
         echo += '\r\n';
-        this.stdin?.write(this.line + '\n');
+        if (this.stdin && stdinQueued(this.stdin) > MAX_STDIN_QUEUE) echo += this.dropped();
+        else this.stdin?.write(this.line + '\n');
         this.line = '';
       } else if (ch === '\x7f' || ch === '\b') {
         if (this.line.length > 0) {

@@ -5,7 +5,8 @@
 import type { OutputHub } from '../../output/hub.js';
 import type { OutputRecord } from '../../output/record.js';
 import { matchesSelector, type Supervisor } from '../../supervisor/supervisor.js';
-import type { RequestContext, Stream } from '../connection.js';
+import { encodeEvents, type RequestContext, type Stream } from '../connection.js';
+import type { RequestId } from '../protocol.js';
 import { optionalBool, optionalInt, selectOrThrow, stringList } from './args.js';
 
 export const DEFAULT_LOG_LINES = 100;
@@ -29,6 +30,32 @@ export interface LogsOpen {
 
 function toEvent(r: OutputRecord): LogEvent {
   return { time: new Date(r.time).toISOString(), name: r.name, stream: r.stream, line: r.line.toString('utf8') };
+}
+
+/**
+ * A record's event as JSON, made once however many followers send it (the hub hands every follower the
+ * same records): 100 followers cost 100 string copies of a line, not 100 encodings.
+ */
+const encoded = new WeakMap<OutputRecord, string>();
+function eventJson(r: OutputRecord): string {
+  let j = encoded.get(r);
+  if (j === undefined) encoded.set(r, (j = JSON.stringify(toEvent(r))));
+  return j;
+}
+
+/**
+ * A whole batch as event lines for one stream id, made once for every follower of everything with that id
+ * (clients number their requests alike, so most followers share it): the followers' sockets then queue
+ * the same Buffer, and a follower that stops reading costs a reference, not a copy.
+ */
+const batchLines = new WeakMap<readonly OutputRecord[], Map<string, Buffer>>();
+function allLines(records: readonly OutputRecord[], id: RequestId): Buffer {
+  let byId = batchLines.get(records);
+  if (!byId) batchLines.set(records, (byId = new Map()));
+  const key = JSON.stringify(id);
+  let b = byId.get(key);
+  if (!b) byId.set(key, (b = encodeEvents(id, records.map(eventJson))));
+  return b;
 }
 
 export function logsHandler(supervisor: Supervisor, hub: OutputHub) {
@@ -57,11 +84,17 @@ export function logsHandler(supervisor: Supervisor, hub: OutputHub) {
     const queued: OutputRecord[] = [];
     const unfollow = follow
       ? hub.follow(null, (records) => {
+          if (live) {
+            // one write per batch: a follower that stops reading is dropped at STREAM_DROP_BYTES
+            if (all) return void stream.sendEncoded(allLines(records, stream.id));
+            const json: string[] = [];
+            for (const r of records) if (wanted(r.name)) json.push(eventJson(r));
+            stream.eventsJson(json);
+            return;
+          }
           for (const r of records) {
             if (!wanted(r.name)) continue;
-            if (live) {
-              if (!stream.event(toEvent(r))) return;
-            } else if (queued.push(r) > MAX_QUEUED) {
+            if (queued.push(r) > MAX_QUEUED) {
               stream.end({ code: 'too_slow', message: 'output came faster than the stream could be read' });
               return;
             }
@@ -80,7 +113,7 @@ export function logsHandler(supervisor: Supervisor, hub: OutputHub) {
 /** Send records, waiting whenever the client is behind; false when the stream is over. */
 async function send(stream: Stream, records: OutputRecord[]): Promise<boolean> {
   for (const r of records) {
-    if (!stream.event(toEvent(r))) return false;
+    if (!stream.eventsJson([eventJson(r)])) return false;
     if (stream.congested) await stream.drained();
     if (stream.ended) return false;
   }
