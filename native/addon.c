@@ -5,6 +5,7 @@
  *   reaper.c + spawn.c   PID 1: subreaper, reaping orphans, execvp for the user= shim, posix_spawn
  *   output.c             children's output: pipes, the line-prefixing loop, isatty
  *   listen.c             the control socket, bound and listening before the first program starts
+ *   memory.cc            giving memory back to the kernel after a burst (V8 + malloc)
  */
 #include "addon.h"
 
@@ -12,6 +13,7 @@ static napi_value init(napi_env env, napi_value exports) {
   reaper_define(env, exports);
   output_define(env, exports);
   listen_define(env, exports);
+  memory_define(env, exports);
   return exports;
 }
 

@@ -5,6 +5,13 @@
 /* Each part of the addon defines its functions on the exports object (native/addon.c calls them all). */
 void reaper_define(napi_env env, napi_value exports); /* reaper.c: subreaper, reaping, execvp, spawn */
 void output_define(napi_env env, napi_value exports); /* output.c: pipes, prefixLines, isatty */
+#ifdef __cplusplus
+extern "C" {
+#endif
+void memory_define(napi_env env, napi_value exports); /* memory.cc: trimMemory after a burst */
+#ifdef __cplusplus
+}
+#endif
 void listen_define(napi_env env, napi_value exports); /* listen.c: the control socket: bind + listen, lock, peer credentials */
 
 /* spawn(file, argv, env, cwd, stdin, stdout, stderr) -> pid, or minus errno: see spawn.c. */

@@ -12,6 +12,8 @@ export interface SocketAddon {
   lockFile(path: string): [number, number];
   /** SO_PEERCRED of a connected socket: [pid, uid, gid]. */
   peerCred(fd: number): [number, number, number];
+  /** A compacting GC, then malloc_trim(0) (native/memory.cc). */
+  trimMemory(): boolean;
 }
 
 let cached: SocketAddon | null | undefined;
@@ -20,7 +22,7 @@ export function socketAddon(): SocketAddon | null {
   if (cached === undefined) {
     try {
       const addon = loadAddon(PROCINIT_ADDON) as Partial<SocketAddon>;
-      cached = typeof addon.listenUnix === 'function' && typeof addon.lockFile === 'function' && typeof addon.peerCred === 'function' ? (addon as SocketAddon) : null;
+      cached = typeof addon.listenUnix === 'function' && typeof addon.lockFile === 'function' && typeof addon.peerCred === 'function' && typeof addon.trimMemory === 'function' ? (addon as SocketAddon) : null;
     } catch {
       cached = null;
     }

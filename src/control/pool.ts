@@ -9,24 +9,63 @@
  *   connection that adds to the backlog beyond it is closed (each connection also stops reading requests
  *   while its own answers wait, connection.ts).
  *
+ * - after a burst (more than BURST_BYTES waiting at once, or more than BURST_CONNECTIONS open), once
+ *   things are quiet again for RECLAIM_DELAY_MS, memory is given back to the kernel (a compacting GC and
+ *   malloc_trim, native/memory.cc): without it RSS stays at the burst's peak for good.
+ *
  * The backlog is counted incrementally (O(1) per write): what each connection had waiting at its last
  * write, reset when it drains. A connection that has flushed part of its backlog since counts high until
  * its next write or drain, which errs on the side of less memory.
  */
 import type { Connection } from './connection.js';
+import { socketAddon } from './native-socket.js';
 
 export const MAX_CONNECTIONS = 1024;
 /** Answers and events waiting for their clients, over all connections. */
 export const MAX_BUFFERED_REPLIES = 64 * 1024 * 1024;
+/** What counts as a burst worth giving memory back after. */
+export const BURST_BYTES = 4 * 1024 * 1024;
+export const BURST_CONNECTIONS = 128;
+/** Quiet time after a burst before memory is given back. */
+export const RECLAIM_DELAY_MS = 3000;
+
+/** Gives memory back once, RECLAIM_DELAY_MS after the last call to soon() (debounced). */
+export class Reclaimer {
+  private timer: NodeJS.Timeout | null = null;
+  /** Times memory was given back (for tests and figures). */
+  count = 0;
+
+  constructor(
+    private readonly delayMs = RECLAIM_DELAY_MS,
+    private readonly trim: () => void = () => socketAddon()?.trimMemory(),
+  ) {}
+
+  soon(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.count++;
+      try {
+        this.trim();
+      } catch {
+        /* best effort */
+      }
+    }, this.delayMs);
+    this.timer.unref();
+  }
+}
 
 export class ConnectionPool {
   private readonly members = new Set<Connection>();
   private readonly backlog = new Map<Connection, number>();
   private total = 0;
+  /** A burst happened since memory was last given back. */
+  private burst = false;
 
   constructor(
     readonly max = MAX_CONNECTIONS,
     readonly maxBuffered = MAX_BUFFERED_REPLIES,
+    readonly reclaimer = new Reclaimer(),
   ) {}
 
   get size(): number {
@@ -40,10 +79,18 @@ export class ConnectionPool {
 
   add(conn: Connection): void {
     this.members.add(conn);
+    if (this.members.size > BURST_CONNECTIONS) this.burst = true;
     void conn.whenClosed().then(() => {
       this.members.delete(conn);
       this.note(conn, 0);
+      this.settle();
     });
+  }
+
+  /** Things got quieter: after a burst, give memory back once they stay so. */
+  private settle(): void {
+    if (this.burst) this.reclaimer.soon();
+    if (this.members.size <= BURST_CONNECTIONS / 2 && this.total === 0) this.burst = false;
   }
 
   /** A connection's backlog is now this many bytes; true while the total is within the bound. */
@@ -53,6 +100,8 @@ export class ConnectionPool {
     this.total += bytes - before;
     if (bytes === 0) this.backlog.delete(conn);
     else this.backlog.set(conn, bytes);
+    if (this.total > BURST_BYTES) this.burst = true;
+    else if (bytes < before) this.settle();
     return this.total <= this.maxBuffered;
   }
 
