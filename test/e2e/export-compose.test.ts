@@ -79,7 +79,7 @@ async function get(id: string, port: number): Promise<Result> {
 describe.skipIf(skip !== null)('export compose, brought up by docker-compose', () => {
   beforeAll(async () => {
     binary = ensureSeaBinary();
-    await buildScenarioImages(binary, ['supervisord']);
+    await buildScenarioImages(binary, ['supervisord', 'procfile']);
     // an app image as a user builds one: the app's folder is the WORKDIR; .env stays out of the image
     const ctx = join(work, 'ctx');
     mkdirSync(join(ctx, 'app'), { recursive: true });
@@ -128,6 +128,16 @@ describe.skipIf(skip !== null)('export compose, brought up by docker-compose', (
   it('docker/supervisord exported from the repository root runs in its image (config found in the WORKDIR)', async () => {
     const file = exportCompose(REPO, join(work, 'out-supervisord'), ['--image', imageName('supervisord'), '-c', 'docker/supervisord/supervisord.conf']);
     const dc = up(file, `procinit-e2e-sv-${process.pid}`);
+    for (const [service, port, body] of [['foo', 8080, 'Hello Foo'], ['bar', 8081, 'Hello Bar']] as const) {
+      const id = containerOf(dc, service);
+      const r = await eventually(() => get(id, port), (res) => res.code === 0, `${service} to answer on ${port}`);
+      expect(r.stdout).toBe(`${body}\n`);
+    }
+  });
+
+  it('docker/procfile exported from the repository root: each server answers in its own container', async () => {
+    const file = exportCompose(REPO, join(work, 'out-procfile'), ['--image', imageName('procfile'), '-f', 'docker/procfile/Procfile']);
+    const dc = up(file, `procinit-e2e-pf-${process.pid}`);
     for (const [service, port, body] of [['foo', 8080, 'Hello Foo'], ['bar', 8081, 'Hello Bar']] as const) {
       const id = containerOf(dc, service);
       const r = await eventually(() => get(id, port), (res) => res.code === 0, `${service} to answer on ${port}`);
