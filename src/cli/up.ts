@@ -3,7 +3,7 @@
  * load config -> open output -> start reaper -> handle signals -> start programs -> wait -> exit code.
  */
 import { loadRun } from '../config/load.js';
-import type { RunSpec } from '../config/model.js';
+import { allProcesses, type RunSpec } from '../config/model.js';
 import { FdWriter } from '../output/writer.js';
 import { RecordFormatter, shouldColor } from '../output/format.js';
 import { OutputHub } from '../output/hub.js';
@@ -18,6 +18,7 @@ import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { EventSystem } from '../events/system.js';
 import { ProcessLauncher } from '../supervisor/spawn.js';
+import { stopTimeoutWarning } from '../supervisor/stop-budget.js';
 import { startLimits } from '../health/limits/wire.js';
 import type { LimitMonitor } from '../health/limits/monitor.js';
 import { parse, RUN_OPTIONS, toRunOptions, type RunOptions } from './args.js';
@@ -84,6 +85,8 @@ const PIPE_DRAIN_MS = 2000;
 
 async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr, hub, log, ownLog }: Outputs): Promise<number> {
   for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+  const tooSlow = stopTimeoutWarning(allProcesses(run), options.stopTimeout);
+  if (tooSlow) log.warn(tooSlow);
 
   const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   const launcher = new ProcessLauncher(run, process.env, termSize);
