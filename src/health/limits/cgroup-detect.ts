@@ -16,8 +16,17 @@ export interface CgroupMount {
   controllers: string[];
 }
 
-/** Mounts of type cgroup/cgroup2 in a mountinfo text. */
+/**
+ * Mounts of type cgroup/cgroup2 in a mountinfo text, without those hidden by a later mount on the same
+ * place (`docker run -v /sys/fs/cgroup/memory:/sys/fs/cgroup/memory` stacks the host's hierarchy over the
+ * container's own: only the top one is reachable at that path).
+ */
 export function cgroupMounts(mountinfo: string): CgroupMount[] {
+  const all = allCgroupMounts(mountinfo);
+  return all.filter((m, i) => !all.slice(i + 1).some((later) => later.mountPoint === m.mountPoint));
+}
+
+function allCgroupMounts(mountinfo: string): CgroupMount[] {
   const out: CgroupMount[] = [];
   for (const line of mountinfo.split('\n')) {
     // id parent major:minor root mountpoint options [optional fields...] - fstype source superoptions

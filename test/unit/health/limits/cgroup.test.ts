@@ -42,6 +42,10 @@ describe('cgroup detection from mountinfo and /proc/self/cgroup', () => {
     expect(v1Dir(mi, self, 'cpu')).toBe('/sys/fs/cgroup/cpu,cpuacct');
     const mi2 = '60 50 0:40 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n';
     expect(v2Dir(mi2, '0::/\n')).toBe('/sys/fs/cgroup');
+    // the host's hierarchy bind-mounted over the container's (docker run -v /sys/fs/cgroup/memory:...:rw):
+    // the top mount is the one reachable, and procinit's cgroup is found in it by its full path
+    const stacked = `${mi}176 162 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n`;
+    expect(v1Dir(stacked, self, 'memory')).toBe('/sys/fs/cgroup/memory/docker/abc');
     // a cgroup outside what the mount shows is not reachable
     expect(v1Dir('50 40 0:32 /docker/abc /m rw - cgroup cgroup rw,memory\n', '4:memory:/other\n', 'memory')).toBeNull();
   });
