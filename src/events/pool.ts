@@ -148,7 +148,7 @@ export class EventListenerPool implements EventSubscriber {
   }
 
   private ready(): PoolListener[] {
-    const names = this.order.length > 0 ? this.order : [...this.listeners.keys()];
+    const names = [...this.order, ...[...this.listeners.keys()].filter((n) => !this.order.includes(n))];
     return names.map((n) => this.listeners.get(n)).filter((l): l is PoolListener => !!l && l.running && l.state === 'READY');
   }
 

@@ -6,7 +6,7 @@
  * stdout to its pool; timers raise TICK_5/60/3600. `bus.publish(event)` is the API for everything else
  * (XML-RPC's sendRemoteCommEvent publishes a REMOTE_COMMUNICATION event).
  */
-import type { ProcessSpec, RunSpec } from '../config/model.js';
+import type { EventListenerSpec, ProcessSpec, RunSpec } from '../config/model.js';
 import type { Logger } from '../output/log.js';
 import type { LaunchedChild, Launcher } from '../supervisor/spawn.js';
 import type { ProcessInstance } from '../supervisor/instance.js';
@@ -92,21 +92,7 @@ export class EventSystem {
     const seen = new Set<string>();
     for (const program of this.run.programs) {
       const listener = program.instances[0]?.eventListener;
-      if (listener && !this.pools.has(listener.pool)) {
-        const pool = new EventListenerPool(
-          {
-            name: listener.pool,
-            events: listener.events.filter(isEventTypeName),
-            bufferSize: listener.bufferSize,
-            identifier: this.run.identifier ?? 'supervisor',
-          },
-          this.bus,
-          this.log,
-        );
-        pool.setOrder(program.instances.map((i) => i.name));
-        this.pools.set(listener.pool, pool);
-        this.unsubscribe.push(this.bus.subscribe(pool));
-      }
+      if (listener) this.ensurePool(listener, program.instances.map((i) => i.name));
       if (!seen.has(program.group)) {
         seen.add(program.group);
         this.bus.publish(processGroupEvent('ADDED', program.group));
@@ -114,6 +100,27 @@ export class EventSystem {
     }
     this.bus.publish(supervisorStateEvent('RUNNING'));
     if (TICKS.some((t) => this.bus.wants(t.name))) this.startTicks();
+  }
+
+  /** The pool of a listener, made (and subscribed) the first time; a reload may bring new ones. */
+  private ensurePool(listener: EventListenerSpec, names: string[]): EventListenerPool {
+    let pool = this.pools.get(listener.pool);
+    if (!pool) {
+      pool = new EventListenerPool(
+        {
+          name: listener.pool,
+          events: listener.events.filter(isEventTypeName),
+          bufferSize: listener.bufferSize,
+          identifier: this.run.identifier ?? 'supervisor',
+        },
+        this.bus,
+        this.log,
+      );
+      pool.setOrder(names);
+      this.pools.set(listener.pool, pool);
+      this.unsubscribe.push(this.bus.subscribe(pool));
+    }
+    return pool;
   }
 
   /** Stop the timers and the pools (the run is over). */
@@ -168,8 +175,8 @@ export class EventSystem {
   }
 
   private connectListener(spec: ProcessSpec, child: LaunchedChild): void {
-    const pool = this.pools.get(spec.eventListener!.pool);
-    if (!pool || !child.stdout) return;
+    if (!child.stdout) return;
+    const pool = this.ensurePool(spec.eventListener!, [spec.name]);
     const listener = pool.attach(spec.name, {
       write: (data) => {
         const stdin = child.stdin;
