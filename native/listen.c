@@ -18,11 +18,18 @@
  *   peerCred(fd) -> [pid, uid, gid]
  *       getsockopt(SO_PEERCRED) of a connected socket: who is at the other end, as the kernel saw it at
  *       connect(). Throws on a descriptor that is not a Unix socket.
+ *
+ *   listenTcp(host, port, backlog) -> fd
+ *       An [fcgi-program:x]'s tcp:// socket, as supervisord makes it: socket(AF_INET, SOCK_STREAM |
+ *       SOCK_CLOEXEC), SO_REUSEADDR, bind to host (an IPv4 literal or a name getaddrinfo resolves to IPv4),
+ *       listen(backlog). Blocking, as the FastCGI programs that get it as their fd 0 expect.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -164,8 +171,52 @@ static napi_value peer_cred(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value listen_tcp(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  char host[256];
+  size_t len = 0;
+  int32_t port = 0;
+  int32_t backlog = 128;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_string_utf8(env, argv[0], host, sizeof host, &len) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &port) != napi_ok || port < 0 || port > 65535) {
+    napi_throw_error(env, NULL, "listenTcp(host, port, backlog)");
+    return NULL;
+  }
+  if (argc >= 3) napi_get_value_int32(env, argv[2], &backlog);
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  int gai = getaddrinfo(host, NULL, &hints, &res);
+  if (gai != 0 || res == NULL) {
+    char msg[400];
+    snprintf(msg, sizeof msg, "cannot resolve %s: %s", host, gai_strerror(gai));
+    napi_throw_error(env, "ENOTFOUND", msg);
+    return NULL;
+  }
+  struct sockaddr_in addr;
+  memcpy(&addr, res->ai_addr, sizeof addr);
+  freeaddrinfo(res);
+  addr.sin_port = htons((uint16_t)port);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_code(env, errno, "socket");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, backlog) != 0) {
+    int e = errno;
+    close(fd);
+    return throw_code(env, e, "bind");
+  }
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
 void listen_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+      {"listenTcp", NULL, listen_tcp, NULL, NULL, NULL, napi_default, NULL},
       {"listenUnix", NULL, listen_unix, NULL, NULL, NULL, napi_default, NULL},
       {"lockFile", NULL, lock_file, NULL, NULL, NULL, napi_default, NULL},
       {"peerCred", NULL, peer_cred, NULL, NULL, NULL, napi_default, NULL},

@@ -67,7 +67,14 @@ export interface ProcessSpec {
   eventListener?: EventListenerSpec;
   /** supervisord's *_events_enabled and *_capture_maxbytes (PROCESS_LOG / PROCESS_COMMUNICATION events). */
   outputEvents?: OutputEventOptions;
+  /** An [fcgi-program:x] process: the group's listening socket is its fd 0. */
+  fcgiSocket?: FcgiSocketSpec;
 }
+
+/** [fcgi-program:x] socket=, socket_owner, socket_mode, socket_backlog (supervisord's socket config). */
+export type FcgiSocketSpec =
+  | { kind: 'unix'; path: string; owner: { user: string; group: string | null } | null; mode: number; backlog: number | null; group: string }
+  | { kind: 'tcp'; host: string; port: number; backlog: number | null; group: string };
 
 /** The pool an [eventlistener:x] makes (supervisord's EventListenerPoolConfig). */
 export interface EventListenerSpec {

@@ -6,7 +6,8 @@
  * ignored), [procinit] (procinit's own: on_fatal, socket, tty), [unix_http_server] and [inet_http_server]
  * (supervisord-http.ts: where XML-RPC is served). [supervisorctl] and [rpcinterface:x] are accepted and
  * ignored; [eventlistener:x] is read by supervisord-listeners.ts into a program whose processes carry their
- * pool; [fcgi-program:x] is skipped with a warning; any other section is ignored with a warning.
+ * pool; [fcgi-program:x] is a program whose processes carry their group's socket (supervisord-fcgi.ts); any
+ * other section is ignored with a warning.
  *
  * Values, defaults, expansions and refusals are supervisord's, with these deliberate differences:
  * - a file without [supervisord] but with [program:x] sections (a conf.d fragment) is accepted, with a warning;
@@ -17,8 +18,8 @@
  *   that is missing, empty or not splittable (supervisord fails only when spawning it); an empty program name
  *   or a process name with a space, colon or slash after expansion; two processes with the same name in one
  *   group; two groups with the same name;
- * - [rpcinterface:x] and [fcgi-program:x] are not validated (procinit does not use them), so their errors (or
- *   unset %(ENV_X)s in them) do not stop procinit.
+ * - [rpcinterface:x] is not validated (procinit does not use it), so its errors (or unset %(ENV_X)s in it)
+ *   do not stop procinit.
  *
  * Mapping: one ProgramSpec per [program:x] and group it belongs to (a program listed in two groups runs
  * twice, as under supervisord); programs in supervisord's start order (groups by priority then name, a group's
@@ -40,6 +41,7 @@ import { noHealth, type AutoRestart, type ConfigWarning, type LogTarget, type Pr
 import { selects, type LoadOptions } from './options.js';
 import { pyGlob } from './py-glob.js';
 import { LISTENER_ONLY_KEYS, readListenerPool } from './supervisord-listeners.js';
+import { FCGI_ONLY_KEYS, readFcgiSocket, withFcgiSocket } from './supervisord-fcgi.js';
 import { readHttpServers, type HttpSectionSource } from './supervisord-http.js';
 import { ShlexError, shlexSplit } from './shlex.js';
 import {
@@ -70,6 +72,7 @@ const PROGRAM_KEYS = new Set([
   ),
 ]);
 const LISTENER_KEYS = new Set([...PROGRAM_KEYS, ...LISTENER_ONLY_KEYS]);
+const FCGI_KEYS = new Set([...PROGRAM_KEYS, ...FCGI_ONLY_KEYS]);
 const SUPERVISORD_KEYS = new Set([
   'logfile', 'logfile_maxbytes', 'logfile_backups', 'loglevel', 'pidfile', 'umask', 'nodaemon', 'silent', 'minfds',
   'minprocs', 'nocleanup', 'childlogdir', 'user', 'directory', 'strip_ansi', 'environment', 'identifier',
@@ -264,7 +267,7 @@ class SupervisordReader {
       if (name.startsWith('eventlistener:')) {
         continue;
       } else if (name.startsWith('fcgi-program:')) {
-        this.warn(s.file, s.line, `[${name}]: FastCGI programs are not supported by procinit; section ignored`);
+        continue;
       } else if (
         !IGNORED_SECTIONS.has(name) &&
         !name.startsWith('unix_http_server:') &&
@@ -467,6 +470,7 @@ class SupervisordReader {
         }
         if (isFcgi) {
           inGroup.add(`fcgi-program:${program}`);
+          group.programs.push(this.readFcgi(`fcgi-program:${program}`, name, sup, ttyAll));
           continue;
         }
         if (group.programs.some((p) => p.name === program)) {
@@ -485,6 +489,16 @@ class SupervisordReader {
       const name = this.name(section, section.slice('program:'.length), header);
       const priority = this.conv(section, 'priority', this.get(section, 'priority', '999', ex), integer);
       const group: Group = { name, priority, programs: [this.readProgram(section, name, sup, ttyAll)] };
+      this.checkUniqueProcessNames(group, section);
+      groups.push(group);
+    }
+
+    for (const section of sections) {
+      if (!section.startsWith('fcgi-program:') || inGroup.has(section)) continue;
+      const header = this.doc.sections.get(section) as { file: string; line: number };
+      const name = this.name(section, section.slice('fcgi-program:'.length), header);
+      const priority = this.conv(section, 'priority', this.get(section, 'priority', '999', ex), integer);
+      const group: Group = { name, priority, programs: [this.readFcgi(section, name, sup, ttyAll)] };
       this.checkUniqueProcessNames(group, section);
       groups.push(group);
     }
@@ -509,6 +523,19 @@ class SupervisordReader {
     }
     // Python's stable sort by (priority, name).
     return groups.sort((a, b) => a.priority - b.priority || compareStrings(a.name, b.name));
+  }
+
+  /** One [fcgi-program:x] in one group: its socket (one per group), then its processes as a [program:x]'s. */
+  private readFcgi(section: string, groupName: string, sup: SupervisordSettings, ttyAll: boolean): ProgramSpec {
+    const header = this.doc.sections.get(section) as { file: string; line: number };
+    const programName = this.name(section, section.slice(section.indexOf(':') + 1), header);
+    const socket = readFcgiSocket(section, programName, groupName, {
+      get: (key, extra) => this.get(section, key, null, { here: this.here, ...(extra ?? {}) }),
+      header,
+      userExists: (name) => this.host.userExists(name),
+      warn: (file, line, message) => this.warn(file, line, message),
+    });
+    return withFcgiSocket(this.readProgram(section, groupName, sup, ttyAll), socket);
   }
 
   private checkUniqueProcessNames(group: Group, section: string): void {
@@ -542,7 +569,8 @@ class SupervisordReader {
     const header = this.doc.sections.get(section) as { file: string; line: number };
     const source: SourceRef = { file: header.file, line: header.line };
     const programName = this.name(section, section.slice(section.indexOf(':') + 1), header);
-    this.warnUnknownKeys(section, section.startsWith('eventlistener:') ? LISTENER_KEYS : PROGRAM_KEYS, 'supervisord ignores it');
+    const known = section.startsWith('eventlistener:') ? LISTENER_KEYS : section.startsWith('fcgi-program:') ? FCGI_KEYS : PROGRAM_KEYS;
+    this.warnUnknownKeys(section, known, 'supervisord ignores it');
     const common: Record<string, string | number> = {
       here: this.here,
       program_name: programName,

@@ -100,10 +100,10 @@ def dump(path):
     logs = []
     for group in options.process_group_configs:
         listener = type(group) is sopts.EventListenerPoolConfig
-        if type(group) is not sopts.ProcessGroupConfig and not listener:
+        if type(group) not in (sopts.ProcessGroupConfig, sopts.FastCGIGroupConfig) and not listener:
             continue
         for p in group.process_configs:
-            if type(p) is not (sopts.EventListenerConfig if listener else sopts.ProcessConfig):
+            if type(p) not in ((sopts.EventListenerConfig,) if listener else (sopts.ProcessConfig, sopts.FastCGIProcessConfig)):
                 continue
             processes.append({
                 'group': group.name,

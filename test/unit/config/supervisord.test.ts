@@ -335,16 +335,15 @@ describe('groups, ordering, fragments and other sections', () => {
     });
   });
 
-  it('ignores server sections silently, reads event listeners, warns once per FastCGI program and unknown section', () => {
+  it('ignores server sections silently, reads event listeners and FastCGI programs, warns once per unknown section', () => {
     const run = read(
       `${HEAD}[unix_http_server]\nfile=/tmp/s.sock\n[inet_http_server]\nport=9001\n[supervisorctl]\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = x\n` +
         `[eventlistener:quit]\ncommand=/bin/q\nevents=PROCESS_STATE_FATAL\n[fcgi-program:php]\ncommand=/bin/php\nsocket=tcp://localhost:9000\n[programs:typo]\ncommand=/x\n[program:x]\ncommand=/bin/true\n`,
     );
     expect(run.warnings.map((w) => [w.line, w.message])).toEqual([
-      [13, '[fcgi-program:php]: FastCGI programs are not supported by procinit; section ignored'],
       [16, 'unknown section [programs:typo] ignored (supervisord ignores it too)'],
     ]);
-    expect(allProcesses(run).map((p) => p.name)).toEqual(['quit', 'x']);
+    expect(allProcesses(run).map((p) => p.name)).toEqual(['quit', 'php', 'x']);
   });
 
   it('refuses two groups with the same name and a program listed twice in a group (supervisord silently drops one)', () => {
