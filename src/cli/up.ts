@@ -17,6 +17,7 @@ import { isTerminal, outputAddon } from '../output/native.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { EventSystem } from '../events/system.js';
+import { FcgiSockets } from '../fcgi/sockets.js';
 import { ProcessLauncher } from '../supervisor/spawn.js';
 import { stopTimeoutWarning } from '../supervisor/stop-budget.js';
 import { startLimits } from '../health/limits/wire.js';
@@ -92,6 +93,9 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   const launcher = new ProcessLauncher(run, process.env, termSize);
   // event listeners: the supervisor's state events drive them; a wrapping launcher connects their pipes
   const events = new EventSystem(run, log);
+  // [fcgi-program:x]: each group's listening socket is its processes' fd 0
+  const fcgi = run.programs.some((p) => p.instances.some((i) => i.fcgiSocket)) ? new FcgiSockets(log) : null;
+  if (fcgi) launcher.stdinFrom(fcgi);
   const supervisor = new Supervisor(run, { hub, log, launcher: events.wrap(launcher) });
   events.watch(supervisor);
   const limits = startLimits(supervisor, launcher, (level, msg) => log[level](msg), { forceRss: options.limits === 'rss' });
@@ -162,6 +166,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   unlisten();
   reaper.stop();
   events.close();
+  fcgi?.close();
   await control?.close();
   await rpc?.close();
   log.info(`exiting with code ${result.code} (${result.reason})`);

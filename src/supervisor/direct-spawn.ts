@@ -35,6 +35,8 @@ export interface DirectPlan {
   cwd: string;
   /** Open cgroup.procs files the child joins before it execs (src/health/limits). */
   join?: number[] | null;
+  /** The child's fd 0 instead of a new pipe (an fcgi-program's socket); the caller keeps it open. */
+  stdinFd?: number | null;
 }
 
 export class DirectSpawner {
@@ -46,15 +48,17 @@ export class DirectSpawner {
   }
 
   /** The started child, or null when child_process should start it instead. */
-  launch({ file, args, env, cwd, join }: DirectPlan): LaunchedChild | null {
+  launch({ file, args, env, cwd, join, stdinFd }: DirectPlan): LaunchedChild | null {
     const path = findProgram(file, env.PATH, cwd);
     if (path === null) return null;
     const pipes = outputPipes();
     if (!pipes) return null;
     const [out, err] = pipes;
+    // an fcgi-program's fd 0 is its group's listening socket, which stays procinit's: only a pipe is ours to close
+    const own = stdinFd === undefined || stdinFd === null;
     let stdin: [number, number];
     try {
-      stdin = inputPipePair()!;
+      stdin = own ? inputPipePair()! : [stdinFd, -1];
     } catch (e) {
       [...out, ...err].forEach((fd) => closeSync(fd));
       throw e;
@@ -65,10 +69,10 @@ export class DirectSpawner {
       pid = join?.length ? this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1], join) : this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1]);
     } finally {
       // the child has its own copies of its ends; ours must go (or the output pipes never reach end-of-file)
-      [stdin[0], out[1], err[1]].forEach((fd) => closeSync(fd));
+      [own ? stdin[0] : -1, out[1], err[1]].forEach((fd) => fd >= 0 && closeSync(fd));
     }
     if (pid < 0) {
-      [stdin[1], out[0], err[0]].forEach((fd) => closeSync(fd));
+      [stdin[1], out[0], err[0]].forEach((fd) => fd >= 0 && closeSync(fd));
       if (pid <= -JOIN_FAILED) throw new LaunchError(`cannot enter its cgroup: ${errnoName(-pid - JOIN_FAILED)}`);
       return null;
     }
@@ -81,14 +85,14 @@ export class DirectSpawner {
       exited = true;
       // as child_process does: nobody can write to it any more
       if (input) input.destroy();
-      else closeSync(stdin[1]);
+      else if (stdin[1] >= 0) closeSync(stdin[1]);
     });
     const child: LaunchedChild = { pid, stdin: null, stdout: { fd: out[0] }, stderr: { fd: err[0] }, pty: null, reapedByProcinit: true, onExit };
     if (join?.length) child.joinedCgroups = true;
     Object.defineProperty(child, 'stdin', {
       enumerable: true,
       get(): Socket | null {
-        if (!input && !exited) {
+        if (!input && !exited && stdin[1] >= 0) {
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           input = new (require('node:net') as typeof import('node:net')).Socket({ fd: stdin[1], readable: false, writable: true });
           input.on('error', () => {}); // EPIPE when the program closed its stdin

@@ -45,6 +45,14 @@ interface LaunchPlan {
   plain: string[] | null;
   /** cgroup.procs files the child joins before exec (posix_spawn's path only). */
   join: number[] | null;
+  /** An fd to give the child as its stdin instead of a pipe (an fcgi-program's socket); stays the caller's. */
+  stdinFd: number | null;
+}
+
+/** What a child gets as its fd 0 when not a pipe (src/fcgi: an [fcgi-program:x]'s listening socket). */
+export interface StdinSource {
+  /** The fd for this process, or null for the usual pipe. Throws LaunchError when it cannot be had. */
+  fdFor(spec: ProcessSpec): number | null;
 }
 
 /**
@@ -95,6 +103,7 @@ export class ProcessLauncher implements Launcher {
   private inheritedCopy: Record<string, string | undefined> | null = null;
   private direct: DirectSpawner | null = null;
   private placement: ChildPlacement | null = null;
+  private stdinSource: StdinSource | null = null;
 
   constructor(
     private readonly run: RunSpec,
@@ -105,6 +114,11 @@ export class ProcessLauncher implements Launcher {
   /** Start pipe programs with posix_spawn from now on (only while procinit's reaper runs: it reaps them). */
   spawnDirectly(direct: DirectSpawner): void {
     this.direct = direct;
+  }
+
+  /** Ask this for a child's fd 0 before it is spawned (fcgi-program sockets). */
+  stdinFrom(source: StdinSource): void {
+    this.stdinSource = source;
   }
 
   /** Ask this where each child goes (cgroups for resource limits) before it is spawned. */
@@ -147,7 +161,8 @@ export class ProcessLauncher implements Launcher {
     const previous = umask !== null ? process.umask(umask) : null;
     try {
       const plain = !spec.argv?.length && spec.user === null && !spec.tty ? plainArgv(spec.command) : null;
-      const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null };
+      const stdinFd = this.stdinSource?.fdFor(spec) ?? null;
+      const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null, stdinFd };
       return spec.tty ? this.launchPty(spec, plan) : this.launchPipes(plan);
     } finally {
       if (previous !== null) process.umask(previous);
@@ -157,14 +172,14 @@ export class ProcessLauncher implements Launcher {
   private launchPipes(plan: LaunchPlan): LaunchedChild {
     const direct = this.direct && !plan.ids ? this.launchDirect(this.direct, plan) : null;
     if (direct) return direct;
-    const { file, args, env, cwd, ids } = plan;
+    const { file, args, env, cwd, ids, stdinFd } = plan;
     const [out, err] = outputPipes() ?? [null, null];
     let child;
     try {
       // child_process is loaded only when a program needs it (user=, PATH misses, no addon): about 1 ms
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { spawn: spawnChild } = require('node:child_process') as typeof import('node:child_process');
-      child = spawnChild(file, args, { cwd, env, detached: true, stdio: ['pipe', out?.[1] ?? 'pipe', err?.[1] ?? 'pipe'], ...ids });
+      child = spawnChild(file, args, { cwd, env, detached: true, stdio: [stdinFd ?? 'pipe', out?.[1] ?? 'pipe', err?.[1] ?? 'pipe'], ...ids });
     } catch (e) {
       if (out && err) [out[0], err[0]].forEach((fd) => closeSync(fd));
       throw e;
@@ -194,13 +209,13 @@ export class ProcessLauncher implements Launcher {
    * it, after a millisecond of its own start-up), else through the shell. A program PATH does not find, or
    * that cannot be exec'd (a script without #!), goes the shell's way, so what it does and says is the shell's.
    */
-  private launchDirect(direct: DirectSpawner, { file, args, env, cwd, plain, join }: LaunchPlan): LaunchedChild | null {
+  private launchDirect(direct: DirectSpawner, { file, args, env, cwd, plain, join, stdinFd }: LaunchPlan): LaunchedChild | null {
     if (plain) {
       env.PWD = shellPwd(env.PWD, cwd);
-      const started = direct.launch({ file: plain[0], args: plain.slice(1), env, cwd, join });
+      const started = direct.launch({ file: plain[0], args: plain.slice(1), env, cwd, join, stdinFd });
       if (started) return started;
     }
-    return direct.launch({ file, args, env, cwd, join });
+    return direct.launch({ file, args, env, cwd, join, stdinFd });
   }
 
   private launchPty(spec: ProcessSpec, { file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {

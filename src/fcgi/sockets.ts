@@ -1,0 +1,120 @@
+/**
+ * [fcgi-program:x] sockets: one listening socket per group, made when its first process starts (as
+ * supervisord's SocketManager does) and given to every process of the group as its fd 0. unix:// sockets
+ * are made as supervisord makes them: a stale file at the path is removed, the socket is bound (mode 0600
+ * from its first instant), chowned to socket_owner (or to the program's user=), chmodded to socket_mode
+ * (default 0700); tcp:// ones are IPv4 with SO_REUSEADDR. Backlog: socket_backlog, else SOMAXCONN (4096).
+ *
+ * Unlike supervisord, which closes a socket when the last process using it has ended and makes it again at
+ * the next start, procinit keeps it open until the run ends, then closes it and removes a unix socket's file:
+ * connections that arrive while a FastCGI program restarts wait in the backlog instead of being refused.
+ */
+import { chmodSync, chownSync, closeSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import type { FcgiSocketSpec, ProcessSpec } from '../config/model.js';
+import type { Logger } from '../output/log.js';
+import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
+import { LaunchError, type StdinSource } from '../supervisor/spawn.js';
+import { resolveUser } from '../supervisor/user.js';
+
+interface ListenAddon {
+  listenUnix(path: string, backlog: number): number;
+  listenTcp(host: string, port: number, backlog: number): number;
+}
+
+const SOMAXCONN = 4096;
+
+export class FcgiSockets implements StdinSource {
+  private readonly open = new Map<string, { fd: number; spec: FcgiSocketSpec }>();
+
+  constructor(private readonly log: Logger) {}
+
+  fdFor(spec: ProcessSpec): number | null {
+    const s = spec.fcgiSocket;
+    if (!s) return null;
+    const known = this.open.get(s.group);
+    if (known) return known.fd;
+    const fd = this.make(s, spec);
+    this.open.set(s.group, { fd, spec: s });
+    return fd;
+  }
+
+  /** The run is over: close every socket, remove unix sockets' files. */
+  close(): void {
+    for (const { fd, spec } of this.open.values()) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+      if (spec.kind === 'unix') removeSocketFile(spec.path);
+    }
+    this.open.clear();
+  }
+
+  private make(s: FcgiSocketSpec, process: ProcessSpec): number {
+    const addon = loadAddon(PROCINIT_ADDON) as Partial<ListenAddon>;
+    if (typeof addon.listenUnix !== 'function' || typeof addon.listenTcp !== 'function') {
+      throw new LaunchError(`${process.name}: cannot make its FastCGI socket: procinit's native addon is not loaded`);
+    }
+    const backlog = s.backlog ?? SOMAXCONN;
+    const url = s.kind === 'unix' ? `unix://${s.path}` : `tcp://${s.host}:${s.port}`;
+    this.log.info(`Creating socket ${url}`);
+    if (s.kind === 'tcp') {
+      try {
+        return addon.listenTcp(s.host.toLowerCase(), s.port, backlog);
+      } catch (err) {
+        throw new LaunchError(`${process.name}: cannot listen on ${url}: ${(err as Error).message}`);
+      }
+    }
+    removeSocketFile(s.path);
+    let fd: number;
+    try {
+      fd = addon.listenUnix(s.path, backlog);
+    } catch (err) {
+      throw new LaunchError(`${process.name}: cannot listen on ${url}: ${(err as Error).message}`);
+    }
+    try {
+      // supervisord: socket_owner, else the program's user when it is not procinit's own
+      let owner = s.owner ? ownerIds(s.owner) : process.user !== null ? userIds(process.user) : null;
+      if (!s.owner && owner && owner.uid === globalThis.process.getuid?.()) owner = null;
+      if (owner) chownSync(s.path, owner.uid, owner.gid);
+      chmodSync(s.path, s.mode);
+    } catch (err) {
+      closeSync(fd);
+      removeSocketFile(s.path);
+      throw new LaunchError(`${process.name}: cannot set the owner or mode of ${s.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return fd;
+  }
+}
+
+function userIds(user: string): { uid: number; gid: number } {
+  const u = resolveUser(user);
+  return { uid: u.uid, gid: u.gid };
+}
+
+/** socket_owner `user[:group]`: the user's uid, the group's gid (or -1: unchanged). */
+function ownerIds(owner: { user: string; group: string | null }): { uid: number; gid: number } {
+  const uid = resolveUser(owner.user).uid;
+  if (owner.group === null) return { uid, gid: -1 };
+  return { uid, gid: groupId(owner.group) };
+}
+
+function groupId(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === group && f[2] !== undefined) return Number(f[2]);
+  }
+  throw new Error(`no group ${JSON.stringify(group)}`);
+}
+
+/** supervisord removes whatever is at a unix socket's path before binding it (a stale socket). */
+function removeSocketFile(path: string): void {
+  try {
+    lstatSync(path);
+    unlinkSync(path);
+  } catch {
+    // nothing there
+  }
+}
