@@ -6,6 +6,7 @@
  *   output.c             children's output: pipes, the line-prefixing loop, isatty
  *   listen.c             the control socket, bound and listening before the first program starts
  *   memory.cc            giving memory back to the kernel after a burst (V8 + malloc)
+ *   notify.c             sd_notify: datagram sockets for NOTIFY_SOCKET, watched with uv_poll
  */
 #include "addon.h"
 
@@ -14,6 +15,7 @@ static napi_value init(napi_env env, napi_value exports) {
   output_define(env, exports);
   listen_define(env, exports);
   memory_define(env, exports);
+  notify_define(env, exports);
   return exports;
 }
 

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "procinit",
-      "sources": ["addon.c", "reaper.c", "spawn.c", "output.c", "listen.c", "memory.cc"],
+      "sources": ["addon.c", "reaper.c", "spawn.c", "output.c", "listen.c", "memory.cc", "notify.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]

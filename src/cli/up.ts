@@ -22,6 +22,7 @@ import { ProcessLauncher } from '../supervisor/spawn.js';
 import { stopTimeoutWarning } from '../supervisor/stop-budget.js';
 import { startLimits } from '../health/limits/wire.js';
 import type { LimitMonitor } from '../health/limits/monitor.js';
+import { HealthMonitor } from '../health/monitor.js';
 import { parse, RUN_OPTIONS, toRunOptions, type RunOptions } from './args.js';
 import { startControl, type ControlHandle } from './control-hooks.js';
 import { startRpc } from './rpc-hooks.js';
@@ -99,6 +100,9 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   const supervisor = new Supervisor(run, { hub, log, launcher: events.wrap(launcher) });
   events.watch(supervisor);
   const limits = startLimits(supervisor, launcher, (level, msg) => log[level](msg), { forceRss: options.limits === 'rss' });
+  // probes, readiness notification and depends_on: it watches the supervisor's events and acts through it
+  const health = new HealthMonitor(supervisor, run, log);
+  launcher.setExtras((spec) => health.launchExtras(spec));
 
   // Signals first: from here on a SIGTERM is a graceful stop, even before any program runs.
   let control: ControlHandle | null = null;
@@ -157,6 +161,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   void process.stdout.fd;
   stdout.uncork();
   const result = await supervisor.done;
+  health.dispose();
   // daemons that left their process group (setsid) were adopted by us: they do not outlive the run
   const leftovers = await killLeftoverChildren({ own: () => supervisor.ownPids(), reap: () => reaper.sweep() });
   if (leftovers > 0) log.warn(`killed ${leftovers} leftover process(es) that had left their process group`);

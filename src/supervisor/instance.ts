@@ -61,6 +61,17 @@ export class ProcessInstance {
   restarts = 0;
   /** The last stop needed SIGKILL. */
   killed = false;
+  /**
+   * READY is a flag of RUNNING (as in Kubernetes), never a state: src/health/ clears it at each start of a
+   * program with readiness checks or notification and sets it when they pass. Without them it stays true.
+   */
+  readyFlag = true;
+  /** Restarts asked for by health (a failed liveness or startup probe, a missed watchdog ping). */
+  healthRestarts = 0;
+  /** The program's last STATUS= (sd_notify), or the last failed probe's error. */
+  healthNote: string | null = null;
+  /** Others wait for it to complete (depends_on completed_successfully): a successful exit does not end the run. */
+  completesForOthers = false;
   private restartDelayMs = 0;
   private timer: Timer | null = null;
   private stopWaiters: Array<() => void> = [];
@@ -82,6 +93,11 @@ export class ProcessInstance {
     return this.child && this.child.pid > 0 && (this.state === 'STARTING' || this.state === 'RUNNING' || this.state === 'STOPPING')
       ? this.child.pid
       : null;
+  }
+
+  /** RUNNING and ready (its readiness probe passed or it said READY=1; always, when it has neither). */
+  get ready(): boolean {
+    return this.state === 'RUNNING' && this.readyFlag;
   }
 
   /** An auto-restart is scheduled (EXITED with a delay running). */

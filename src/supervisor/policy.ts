@@ -14,6 +14,8 @@ const CONTINUE: RunDecision = { end: false };
 
 export function decideOnExit(inst: ProcessInstance, info: ExitInfo, willRestart: boolean): RunDecision {
   if (willRestart || !inst.spec.exitEndsRun) return CONTINUE;
+  // a one-shot task others wait on (a migration): its success is its job done, not the end of the run
+  if (inst.completesForOthers && info.code === 0) return CONTINUE;
   return { end: true, code: exitStatus(info), reason: `${inst.name} ended` };
 }
 

@@ -3,7 +3,7 @@
  * or in a pseudo-terminal (node-pty). The only place that creates processes.
  */
 import { closeSync } from 'node:fs';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ProcessSpec, RunSpec } from '../config/model.js';
 import type { ExitInfo } from './exit-info.js';
 import { resolveUser, supplementaryGroups } from './user.js';
@@ -16,6 +16,8 @@ import { commandLine, plainArgv, shellPwd } from './command-line.js';
 
 export interface LaunchedChild {
   pid: number;
+  /** s6's notification-fd: the read side of the fd the program writes its readiness newline to. */
+  notifyPipe?: Readable | null;
   stdin: Writable | null;
   stdout: OutputPipe | null;
   stderr: OutputPipe | null;
@@ -47,6 +49,8 @@ interface LaunchPlan {
   join: number[] | null;
   /** An fd to give the child as its stdin instead of a pipe (an fcgi-program's socket); stays the caller's. */
   stdinFd: number | null;
+  /** s6 notification-fd to open in the program (child_process only: posix_spawn here passes 0-2). */
+  notifyFd: number | null;
 }
 
 /** What a child gets as its fd 0 when not a pipe (src/fcgi: an [fcgi-program:x]'s listening socket). */
@@ -98,12 +102,27 @@ function signalName(sig: NodeJS.Signals | null): string | null {
   return sig ? sig.replace(/^SIG/, '') : null;
 }
 
+/**
+ * What src/health/ adds to a launch: variables (NOTIFY_SOCKET, WATCHDOG_USEC) and s6's notification-fd
+ * (a pipe at that fd in the program, read by procinit).
+ */
+export interface LaunchExtras {
+  env: Record<string, string>;
+  notifyFd: number | null;
+}
+
 export class ProcessLauncher implements Launcher {
   /** The inherited environment as a plain object, copied at the first launch (see launch). */
   private inheritedCopy: Record<string, string | undefined> | null = null;
   private direct: DirectSpawner | null = null;
   private placement: ChildPlacement | null = null;
   private stdinSource: StdinSource | null = null;
+  private extras: ((spec: ProcessSpec) => LaunchExtras | null) | null = null;
+
+  /** Ask fn for each launch's extra variables and notification fd. */
+  setExtras(fn: (spec: ProcessSpec) => LaunchExtras | null): void {
+    this.extras = fn;
+  }
 
   constructor(
     private readonly run: RunSpec,
@@ -143,6 +162,8 @@ export class ProcessLauncher implements Launcher {
     // (up.ts sets PROCINIT_SOCKET before), so one plain copy serves every launch.
     this.inheritedCopy ??= { ...this.inherited };
     const env = processEnv(this.run, spec, this.inheritedCopy);
+    const extras = this.extras?.(spec) ?? null;
+    if (extras) Object.assign(env, extras.env);
     const cwd = spec.directory ?? this.run.root;
     let { file, args } = commandLine(spec);
     let ids: { uid: number; gid: number } | undefined;
@@ -162,7 +183,7 @@ export class ProcessLauncher implements Launcher {
     try {
       const plain = !spec.argv?.length && spec.user === null && !spec.tty ? plainArgv(spec.command) : null;
       const stdinFd = this.stdinSource?.fdFor(spec) ?? null;
-      const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null, stdinFd };
+      const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null, stdinFd, notifyFd: spec.tty ? null : (extras?.notifyFd ?? null) };
       return spec.tty ? this.launchPty(spec, plan) : this.launchPipes(plan);
     } finally {
       if (previous !== null) process.umask(previous);
@@ -170,16 +191,21 @@ export class ProcessLauncher implements Launcher {
   }
 
   private launchPipes(plan: LaunchPlan): LaunchedChild {
-    const direct = this.direct && !plan.ids ? this.launchDirect(this.direct, plan) : null;
+    const direct = this.direct && !plan.ids && plan.notifyFd === null ? this.launchDirect(this.direct, plan) : null;
     if (direct) return direct;
-    const { file, args, env, cwd, ids, stdinFd } = plan;
+    const { file, args, env, cwd, ids, stdinFd, notifyFd } = plan;
     const [out, err] = outputPipes() ?? [null, null];
     let child;
     try {
       // child_process is loaded only when a program needs it (user=, PATH misses, no addon): about 1 ms
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { spawn: spawnChild } = require('node:child_process') as typeof import('node:child_process');
-      child = spawnChild(file, args, { cwd, env, detached: true, stdio: [stdinFd ?? 'pipe', out?.[1] ?? 'pipe', err?.[1] ?? 'pipe'], ...ids });
+      const stdio: Array<'pipe' | 'ignore' | number> = [stdinFd ?? 'pipe', out?.[1] ?? 'pipe', err?.[1] ?? 'pipe'];
+      if (notifyFd !== null) {
+        while (stdio.length < notifyFd) stdio.push('ignore');
+        stdio[notifyFd] = 'pipe';
+      }
+      child = spawnChild(file, args, { cwd, env, detached: true, stdio, ...ids });
     } catch (e) {
       if (out && err) [out[0], err[0]].forEach((fd) => closeSync(fd));
       throw e;
@@ -200,6 +226,7 @@ export class ProcessLauncher implements Launcher {
       stdout: out ? { fd: out[0] } : child.stdout && { readable: child.stdout },
       stderr: err ? { fd: err[0] } : child.stderr && { readable: child.stderr },
       pty: null,
+      notifyPipe: notifyFd !== null ? ((child.stdio[notifyFd] as Readable | null) ?? null) : null,
       onExit,
     };
   }

@@ -22,6 +22,17 @@ export interface SupervisorDeps {
   signal?: SendSignal;
 }
 
+/**
+ * Start order beyond priority (src/health/ gives one for depends_on): which instances must wait before
+ * starting, and in which order to stop.
+ */
+export interface StartGate {
+  /** null when inst may start now, else what it waits for (e.g. "db ready"). */
+  waitingFor(inst: ProcessInstance): string | null;
+  /** Higher ranks stop first (dependents before what they depend on); ties fall back to priority. */
+  stopRank(inst: ProcessInstance): number;
+}
+
 export interface RunResult {
   code: number;
   reason: string;
@@ -37,6 +48,9 @@ export class Supervisor extends EventEmitter {
   private readonly spawned = new Set<number>();
   private readonly pgids = new Set<number>();
   private shuttingDown = false;
+  private gate: StartGate | null = null;
+  /** Autostart instances held back by the start gate, with what they wait for. */
+  private readonly waiting = new Map<ProcessInstance, string>();
   private ending: RunResult | null = null;
   private resolveDone!: (r: RunResult) => void;
   /** Resolves once the run is over and every process is stopped. */
@@ -71,6 +85,7 @@ export class Supervisor extends EventEmitter {
       onState: (inst, from, to) => {
         if (to === 'STOPPED' || to === 'EXITED' || to === 'BACKOFF') this.cleanupGroup(inst);
         this.emit('state', inst, from, to);
+        if (this.waiting.size > 0) this.startWaiting();
       },
       onSpawn: (inst, child) => this.onSpawn(inst, child),
       onExit: (inst, info, _expected, willRestart) => {
@@ -100,6 +115,7 @@ export class Supervisor extends EventEmitter {
     this.pgids.add(child.pid);
     child.onExit(() => this.spawned.delete(child.pid));
     this.log.info(`${inst.name} started (pid ${child.pid}): ${inst.spec.command}`);
+    this.emit('spawn', inst, child);
     if (!this.hub) return;
     const spec = inst.spec;
     if (child.pty) {
@@ -130,13 +146,68 @@ export class Supervisor extends EventEmitter {
     if (inst.spec.stopasgroup || inst.spec.killasgroup) this.signal(pgid, 'KILL', true);
   }
 
-  /** Start every autostart instance in the run's order (the config readers sort by priority, as supervisord). */
+  /** Order starts and stops beyond priority (set before start()). */
+  setStartGate(gate: StartGate): void {
+    this.gate = gate;
+  }
+
+  /**
+   * Start every autostart instance in the run's order (the config readers sort by priority, as supervisord);
+   * those the start gate holds back start as soon as what they wait for holds (startWaiting).
+   */
   start(): void {
     for (const inst of [...this.instances]) {
-      if (inst.spec.autostart && !this.shuttingDown) inst.start();
+      if (!inst.spec.autostart || this.shuttingDown) continue;
+      const reason = this.gate?.waitingFor(inst) ?? null;
+      if (reason === null) inst.start();
+      else {
+        this.waiting.set(inst, reason);
+        this.log.info(`${inst.name} waits for ${reason}`);
+      }
     }
     if (this.instances.filter((i) => i.spec.autostart).length === 0) {
       this.log.warn('no process to start');
+    }
+  }
+
+  /** Start the held-back instances whose dependencies now hold (called on every state or readiness change). */
+  startWaiting(): void {
+    if (this.shuttingDown || !this.gate) return;
+    for (const [inst, was] of [...this.waiting]) {
+      if (!this.instances.includes(inst)) {
+        this.waiting.delete(inst);
+        continue;
+      }
+      const reason = this.gate.waitingFor(inst);
+      if (reason === null) {
+        this.waiting.delete(inst);
+        this.log.info(`${inst.name}: ${was} holds, starting`);
+        inst.start();
+      } else if (reason !== was) {
+        this.waiting.set(inst, reason);
+        this.log.info(`${inst.name} waits for ${reason}`);
+      }
+    }
+  }
+
+  /** What a held-back instance waits for, or null. */
+  waitingFor(inst: ProcessInstance): string | null {
+    return this.waiting.get(inst) ?? null;
+  }
+
+  /**
+   * Restart an instance for health's sake (failed liveness/startup probe, missed watchdog): logged with the
+   * reason, counted, and done through the state machine (stop, then start), unless the run is ending.
+   */
+  async restart(inst: ProcessInstance, reason: string): Promise<void> {
+    if (this.shuttingDown || (inst.state !== 'RUNNING' && inst.state !== 'STARTING')) return;
+    inst.healthRestarts += 1;
+    this.log.warn(`${inst.name} restarting: ${reason}`);
+    this.emit('health-restart', inst, reason);
+    await inst.stop();
+    if (!this.shuttingDown && this.instances.includes(inst)) {
+      inst.restarts += 1;
+      inst.start();
     }
   }
 
@@ -164,11 +235,18 @@ export class Supervisor extends EventEmitter {
     return result;
   }
 
-  /** Stop in reverse priority order: each priority level stops together, the next waits for it. */
+  /**
+   * Stop in reverse start order: dependents before what they depend on (the gate's rank), then reverse
+   * priority; each level stops together, the next waits for it.
+   */
   private async stopEach(): Promise<void> {
-    const levels = [...new Set(this.instances.map((i) => i.spec.priority))].sort((a, b) => b - a);
+    this.waiting.clear();
+    const key = (i: ProcessInstance): string => `${this.gate?.stopRank(i) ?? 0}/${i.spec.priority}`;
+    const levels = [...new Map(this.instances.map((i) => [key(i), [this.gate?.stopRank(i) ?? 0, i.spec.priority]])).entries()]
+      .sort(([, a], [, b]) => b[0] - a[0] || b[1] - a[1])
+      .map(([k]) => k);
     for (const level of levels) {
-      await Promise.all(this.instances.filter((i) => i.spec.priority === level).map((i) => i.stop()));
+      await Promise.all(this.instances.filter((i) => key(i) === level).map((i) => i.stop()));
     }
   }
 

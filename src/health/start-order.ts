@@ -1,0 +1,63 @@
+/**
+ * depends_on at run time, with compose's conditions: an autostart instance is held back until every
+ * instance of each program it depends on is RUNNING (`started`), RUNNING and READY (`ready`), or has exited
+ * with code 0 (`completed_successfully`). Only the first start waits; restarts do not. Stops go the other
+ * way: dependents first (a higher rank stops earlier), then priority as before.
+ */
+import type { ProgramSpec, RunSpec } from '../config/model.js';
+import type { ProcessInstance } from '../supervisor/instance.js';
+import type { StartGate } from '../supervisor/supervisor.js';
+
+export class DependencyGate implements StartGate {
+  private readonly programs: Map<string, ProgramSpec>;
+  private readonly ranks = new Map<string, number>();
+
+  constructor(
+    run: RunSpec,
+    private readonly instances: () => readonly ProcessInstance[],
+  ) {
+    this.programs = new Map(run.programs.map((p) => [p.name, p]));
+    for (const p of run.programs) this.rank(p.name, new Set());
+  }
+
+  /** Whether any program of the run has dependencies (no gate is needed otherwise). */
+  get active(): boolean {
+    return [...this.programs.values()].some((p) => p.health.dependsOn.length > 0);
+  }
+
+  /** Programs others wait on to complete: their successful exit is their job, not the end of the run. */
+  isOneShotDependency(program: string): boolean {
+    return [...this.programs.values()].some((p) => p.health.dependsOn.some((d) => d.program === program && d.condition === 'completed_successfully'));
+  }
+
+  waitingFor(inst: ProcessInstance): string | null {
+    const program = this.programs.get(inst.spec.program);
+    if (!program) return null;
+    for (const dep of program.health.dependsOn) {
+      const others = this.instances().filter((i) => i.spec.program === dep.program);
+      const holds = others.every((i) =>
+        dep.condition === 'started' ? i.state === 'RUNNING' || (i.state === 'EXITED' && i.startedAt !== null)
+        : dep.condition === 'ready' ? i.ready
+        : i.state === 'EXITED' && i.lastExit?.code === 0,
+      );
+      if (!holds) return `${dep.program} ${dep.condition === 'completed_successfully' ? 'to complete successfully' : `to be ${dep.condition}`}`;
+    }
+    return null;
+  }
+
+  stopRank(inst: ProcessInstance): number {
+    return this.ranks.get(inst.spec.program) ?? 0;
+  }
+
+  /** Length of the longest depends_on chain below a program (the config has checked there is no cycle). */
+  private rank(name: string, seen: Set<string>): number {
+    const known = this.ranks.get(name);
+    if (known !== undefined) return known;
+    if (seen.has(name)) return 0;
+    seen.add(name);
+    const deps = this.programs.get(name)?.health.dependsOn ?? [];
+    const r = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => (this.programs.has(d.program) ? this.rank(d.program, seen) : 0)));
+    this.ranks.set(name, r);
+    return r;
+  }
+}
