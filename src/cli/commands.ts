@@ -7,6 +7,7 @@ export type Command = (args: string[]) => Promise<number>;
 export const COMMANDS: Record<string, Command> = {
   status: (args) => import('./status.js').then((m) => m.statusCommand(args)),
   top: (args) => import('./top.js').then((m) => m.topCommand(args)),
+  describe: (args) => import('./describe.js').then((m) => m.describeCommand(args)),
   start: (args) => import('./start-stop.js').then((m) => m.startCommand(args)),
   stop: (args) => import('./start-stop.js').then((m) => m.stopCommand(args)),
   restart: (args) => import('./start-stop.js').then((m) => m.restartCommand(args)),

@@ -5,7 +5,8 @@ Usage:
   procinit [up] [TYPE...] [options]   run every process (or only these types)
   procinit [-t SECONDS] -- CMD ARGS   run one command under PID-1 care (tini mode)
   procinit check [-f|-c FILE] [--json]  validate a config, print its processes
-  procinit status [NAME...] [--json]  processes and their states
+  procinit status [NAME...] [--json]  processes, their states and READY flags
+  procinit describe TYPE [--json]     a type's command, limits, checks, instances
   procinit top [NAME...]              CPU % and memory against the limits
   procinit start|stop|restart NAME... act on processes (NAME, TYPE, group:*, all)
   procinit signal SIG NAME...         send a signal
@@ -19,7 +20,8 @@ Usage:
 Run 'procinit COMMAND --help' for a command's options.
 
 Exit codes: 0 clean stop; 1 a stop needed SIGKILL, internal error, or no procinit
-answering; 2 usage or config error; 3 status: some process not running; 4 status:
+answering; 2 usage or config error; 3 status: some process not running or not
+ready; 4 status:
 no such process; 126/127 tini mode: not executable/not found; otherwise the
 code of the process that ended the run (128+n for signal n).
 `;

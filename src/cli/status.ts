@@ -1,6 +1,6 @@
 /**
  * `procinit status [NAME|TYPE|group:*...] [--json]`: the processes and their states, as a table in 80
- * columns or (--json) an array. Exit code: 0 every selected process that should run is RUNNING, 3 some
+ * columns or (--json) an array. Exit code: 0 every selected process that should run is RUNNING and ready, 3 some
  * is not, 4 an unknown name, 2 usage, 1 no procinit answering. A Docker HEALTHCHECK as it is.
  */
 import type { ProcessStatus, StatusResult } from '../control/handlers/status.js';
@@ -11,13 +11,15 @@ import { oneLine } from '../config/errors.js';
 export const STATUS_HELP = `Usage: procinit status [NAME|TYPE|group:*...] [--json] [-s SOCKET]
 
 Shows each process of the running procinit (or only those named: web.1, a
-type or program such as web, group:*, all): its state, pid, restarts, and its
-uptime or how it last ended.
+type or program such as web, group:*, all): its state, whether it is READY
+(its readiness probe passed, or it said so), pid, restarts, and its uptime or
+how it last ended; then per type how many are ready (web 2/3 ready).
 
       --json          an array of objects (keys in docs/protocol.md)
 ${SOCKET_HELP}
-Exit codes: 0 every selected process that should run is RUNNING; 3 some is
-not (STARTING, BACKOFF, EXITED unexpectedly, FATAL, STOPPING); 4 no such
+Exit codes: 0 every selected process that should run is RUNNING and ready; 3
+some is not (not ready yet, waiting for depends_on, STARTING, BACKOFF, EXITED
+unexpectedly, FATAL, STOPPING); 4 no such
 process; 2 usage error; 1 no procinit answering. Use it as a HEALTHCHECK:
   HEALTHCHECK CMD ["procinit", "status"]
 `;
@@ -28,18 +30,39 @@ function cut(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-/** The table: NAME STATE PID RESTARTS INFO, aligned; INFO cut to the terminal's width on a TTY. */
+/** READY column: yes, no (should run and is not ready), - (not meant to run). */
+function readyCell(p: ProcessStatus): string {
+  if (p.ready) return 'yes';
+  return p.wanted || p.waiting_for !== null ? 'no' : '-';
+}
+
+/** The table: NAME STATE READY PID RESTARTS INFO, aligned; INFO cut to the terminal's width on a TTY. */
 export function statusTable(processes: ProcessStatus[], columns: number | null): string {
   // as supervisorctl: a program in a [group:x] shows as x:name
-  const rows = processes.map((p) => [p.group !== p.program ? `${p.group}:${p.name}` : p.name, p.state, p.pid === null ? '-' : String(p.pid), String(p.restarts), p.description]);
-  const header = ['NAME', 'STATE', 'PID', 'RESTARTS', 'INFO'];
-  const widths = header.slice(0, 4).map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const rows = processes.map((p) => [
+    p.group !== p.program ? `${p.group}:${p.name}` : p.name, p.state, readyCell(p), p.pid === null ? '-' : String(p.pid), String(p.restarts), p.description,
+  ]);
+  const header = ['NAME', 'STATE', 'READY', 'PID', 'RESTARTS', 'INFO'];
+  const fixed = header.length - 1;
+  const widths = header.slice(0, fixed).map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (r: string[]): string => {
-    const left = r.slice(0, 4).map((cell, c) => cell.padEnd(widths[c])).join('  ') + '  ';
-    const info = columns === null ? r[4] : cut(r[4], Math.max(10, columns - left.length));
+    const left = r.slice(0, fixed).map((cell, c) => cell.padEnd(widths[c])).join('  ') + '  ';
+    const info = columns === null ? r[fixed] : cut(r[fixed], Math.max(10, columns - left.length));
     return (left + info).trimEnd() + '\n';
   };
   return [header, ...rows].map(line).join('');
+}
+
+/** Per type, as `drycc pts`: `web 2/3 ready` (ready instances / instances that should run). */
+export function readySummary(processes: ProcessStatus[]): string {
+  const types = new Map<string, { ready: number; total: number }>();
+  for (const p of processes) {
+    const t = types.get(p.program) ?? { ready: 0, total: 0 };
+    if (p.ready) t.ready += 1;
+    if (p.ready || p.wanted || p.waiting_for !== null) t.total += 1;
+    types.set(p.program, t);
+  }
+  return [...types].map(([name, t]) => `${name} ${t.ready}/${t.total} ready\n`).join('');
 }
 
 export async function statusCommand(args: string[]): Promise<number> {
@@ -52,7 +75,7 @@ export async function statusCommand(args: string[]): Promise<number> {
     const result = await client.request<StatusResult>('status', { names: positionals });
     if (values.json) await json(result.processes);
     else if (result.processes.length > 0) {
-      await out(statusTable(result.processes, process.stdout.isTTY ? process.stdout.columns || 80 : null) + (result.limits ? `${result.limits}\n` : ''));
+      await out(statusTable(result.processes, process.stdout.isTTY ? process.stdout.columns || 80 : null) + '\n' + readySummary(result.processes) + (result.limits ? `${result.limits}\n` : ''));
     }
     if (result.unknown.length > 0) {
       for (const u of result.unknown) process.stderr.write(`procinit: ${oneLine(u)}: no such process\n`);

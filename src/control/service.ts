@@ -17,6 +17,7 @@ import { scaleHandler } from './handlers/scale.js';
 import { signalHandler } from './handlers/signal.js';
 import { restartHandler, startHandler, stopHandler } from './handlers/start-stop.js';
 import { statusHandler, type ResourceSource } from './handlers/status.js';
+import { describeHandler } from './handlers/describe.js';
 import { RequestError, type Hello } from './protocol.js';
 
 /** What the control side needs of the running procinit. */
@@ -92,6 +93,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
   const commands = new Map<string, CommandEntry>([
     ['hello', { handler: helloHandler(supervisor, hello) }],
     ['status', { handler: statusHandler(supervisor, rt.resources ?? null) }],
+    ['describe', { handler: describeHandler(supervisor, rt.resources ?? null) }],
     ['start', { handler: startHandler(supervisor) }],
     ['stop', { handler: stopHandler(supervisor) }],
     ['restart', { handler: restartHandler(supervisor) }],

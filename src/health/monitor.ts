@@ -123,7 +123,6 @@ export class HealthMonitor {
     };
     this.watches.set(inst, w);
     inst.readyFlag = false;
-    inst.healthNote = null;
     if (h.notify?.kind === 'sd_notify') {
       try {
         w.socket = this.sockets.open((messages) => this.onNotify(w, messages));
@@ -182,6 +181,7 @@ export class HealthMonitor {
       this.prober(w, readiness, {
         passed: () => {
           w.probeReady = true;
+          if (w.inst.healthNote === w.lastError) w.inst.healthNote = null;
           this.update(w);
         },
         failed: (error) => {

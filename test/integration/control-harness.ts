@@ -52,10 +52,12 @@ export async function startRun(files: Record<string, string>, args: string[], en
 }
 
 /** Lines of the status table, as {name: [state, pid, restarts, info]}. */
+/** `status`'s table by name: [state, pid, restarts, info, ready] (the per-type summary after the blank line is left out). */
 export function parseTable(stdout: string): Record<string, string[]> {
-  const rows = stdout.trimEnd().split('\n').slice(1);
+  const table = stdout.split('\n\n')[0];
+  const rows = table.trimEnd().split('\n').slice(1);
   return Object.fromEntries(rows.map((r) => {
-    const [name, state, pid, restarts, ...info] = r.split(/\s+/);
-    return [name, [state, pid, restarts, info.join(' ')]];
+    const [name, state, ready, pid, restarts, ...info] = r.split(/\s+/);
+    return [name, [state, pid, restarts, info.join(' '), ready]];
   }));
 }

@@ -90,8 +90,9 @@ describe('status', () => {
     const st = await r.ctl('status');
     expect(st.code).toBe(0);
     const lines = st.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+STATE\s+PID\s+RESTARTS\s+INFO$/);
+    expect(lines[0]).toMatch(/^NAME\s+STATE\s+READY\s+PID\s+RESTARTS\s+INFO$/);
     expect(lines.every((l) => l.length <= 80)).toBe(true);
+    expect(st.stdout).toMatch(/\n\nweb 1\/1 ready\nworker 1\/1 ready\n$/);
     const t = parseTable(st.stdout);
     expect(t['web.1'][0]).toBe('RUNNING');
     expect(Number(t['web.1'][1])).toBeGreaterThan(1);

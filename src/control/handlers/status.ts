@@ -1,4 +1,4 @@
-/** `status`: each selected process's state, pid, uptime or last exit, restarts, and whether it is healthy. */
+/** `status`: each selected process's state, READY flag, pid, uptime or last exit, restarts, and whether it is healthy. */
 import { describeExit, exitStatus, type ExitInfo } from '../../supervisor/exit-info.js';
 import type { ProcessInstance } from '../../supervisor/instance.js';
 import type { ProcessState } from '../../supervisor/states.js';
@@ -42,8 +42,16 @@ export interface ProcessStatus {
   pid: number | null;
   /** Should be running now (false: stopped on purpose, or exited with an expected code). */
   wanted: boolean;
-  /** Counts as well for the exit code: not wanted, or RUNNING. */
+  /** RUNNING and ready: its readiness probe passed or it said so (READY=1, notification-fd); always, without those. */
+  ready: boolean;
+  /** Counts as well for the exit code: not wanted, or RUNNING and ready; never while held back by depends_on. */
   healthy: boolean;
+  /** Held back by depends_on: what it waits for (e.g. "db to be ready"), else null. */
+  waiting_for: string | null;
+  /** Restarts asked for by a failed liveness/startup probe or a missed watchdog ping (also in restarts). */
+  health_restarts: number;
+  /** The last failed probe's error, the program's STATUS= text, or why health restarted it; else null. */
+  health: string | null;
   started_at: string | null;
   /** Whole seconds since the start, while it has a pid. */
   uptime: number | null;
@@ -84,12 +92,13 @@ function exitJson(info: ExitInfo | null): ExitJson | null {
   return { code: info.code, signal: info.signal, error: info.error, status: exitStatus(info), at: new Date(info.at).toISOString() };
 }
 
-function describe(inst: ProcessInstance, now: number, uptime: number | null): string {
+function describe(inst: ProcessInstance, now: number, uptime: number | null, waitingFor: string | null): string {
   const last = inst.lastExit;
   const ago = last ? `, ${formatAgo(now - last.at)}` : '';
+  if (waitingFor !== null) return `waiting for ${waitingFor}`;
   switch (inst.state) {
     case 'RUNNING':
-      return `uptime ${formatUptime(uptime ?? 0)}`;
+      return `uptime ${formatUptime(uptime ?? 0)}${inst.readyFlag ? '' : `, not ready${inst.healthNote ? `: ${inst.healthNote}` : ''}`}`;
     case 'STARTING':
       return `starting, ${formatUptime(uptime ?? 0)}`;
     case 'STOPPING':
@@ -105,10 +114,11 @@ function describe(inst: ProcessInstance, now: number, uptime: number | null): st
   }
 }
 
-export function processStatus(inst: ProcessInstance, now = Date.now(), resources: ResourceSource | null = null): ProcessStatus {
+export function processStatus(inst: ProcessInstance, now = Date.now(), resources: ResourceSource | null = null, waitingFor: string | null = null): ProcessStatus {
   const pid = inst.pid;
   const uptime = pid !== null && inst.startedAt !== null ? Math.max(0, Math.floor((now - inst.startedAt) / 1000)) : null;
   const wanted = inst.wanted;
+  const ready = inst.ready;
   return {
     name: inst.name,
     group: inst.spec.group,
@@ -117,12 +127,16 @@ export function processStatus(inst: ProcessInstance, now = Date.now(), resources
     state: inst.state,
     pid,
     wanted,
-    healthy: !wanted || inst.state === 'RUNNING',
+    ready,
+    healthy: waitingFor === null && (!wanted || ready),
+    waiting_for: waitingFor,
+    health_restarts: inst.healthRestarts,
+    health: inst.healthNote,
     started_at: inst.startedAt !== null ? new Date(inst.startedAt).toISOString() : null,
     uptime,
     restarts: inst.restarts,
     exit: exitJson(inst.lastExit),
-    description: describe(inst, now, uptime),
+    description: describe(inst, now, uptime, waitingFor),
     resources: resources ? resources.usage(inst) : null,
   };
 }
@@ -133,6 +147,6 @@ export function statusHandler(supervisor: Supervisor, resources: ResourceSource 
     const { found, unknown } = supervisor.select(names);
     resources?.watch();
     const now = Date.now();
-    return { processes: found.map((i) => processStatus(i, now, resources)), unknown, limits: resources?.describeMode() ?? null };
+    return { processes: found.map((i) => processStatus(i, now, resources, supervisor.waitingFor(i))), unknown, limits: resources?.describeMode() ?? null };
   };
 }

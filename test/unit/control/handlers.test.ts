@@ -77,8 +77,8 @@ describe('status', () => {
     const { sup } = supervise(procfileRun('web: serve\nworker-with-a-long-name: work\n'));
     const rows = sup.instances.map((i) => ({ ...processStatus(i), description: 'x'.repeat(100) }));
     const table = statusTable(rows, 80).trimEnd().split('\n');
-    expect(table[0]).toBe('NAME                       STATE    PID  RESTARTS  INFO');
-    expect(table[1]).toMatch(/^web\.1 {22}STOPPED {2}- {4}0 {9}x+…$/);
+    expect(table[0]).toBe('NAME                       STATE    READY  PID  RESTARTS  INFO');
+    expect(table[1]).toMatch(/^web\.1 {22}STOPPED {2}- {6}- {4}0 {9}x+…$/);
     expect(table.every((l) => l.length <= 80)).toBe(true);
     expect(statusTable(rows, null).split('\n')[1].length).toBeGreaterThan(80);
   });

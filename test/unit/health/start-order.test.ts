@@ -1,0 +1,51 @@
+/** depends_on at run time: which instances wait, for what, and the stop order, with a real Supervisor and a fake launcher. */
+import { describe, expect, it } from 'vitest';
+import { loadRun } from '../../../src/config/load.js';
+import { defaultLoadOptions } from '../../../src/config/options.js';
+import { DependencyGate } from '../../../src/health/start-order.js';
+import { Supervisor } from '../../../src/supervisor/supervisor.js';
+import { silentLogger } from '../../../src/output/log.js';
+import { fixtureDir } from '../../helpers/procinit.js';
+import { FakeClock, FakeLauncher } from '../../helpers/fakes.js';
+
+function setup() {
+  const dir = fixtureDir({
+    Procfile: 'web: w\nworker: k\ndb: d\nmigrate: m\n',
+    'procinit.toml': '[web]\ndepends_on = { db = "ready", migrate = "completed_successfully" }\n[worker]\ndepends_on = ["web"]\n',
+  });
+  const run = loadRun(defaultLoadOptions({ env: {}, cwd: dir, procfile: `${dir}/Procfile` }));
+  const clock = new FakeClock();
+  const launcher = new FakeLauncher(clock);
+  const sup = new Supervisor(run, { launcher, clock, log: silentLogger(), signal: () => {} });
+  const gate = new DependencyGate(run, () => sup.instances);
+  sup.setStartGate(gate);
+  const inst = (name: string) => sup.instances.find((i) => i.name === name)!;
+  return { sup, gate, launcher, inst };
+}
+
+describe('DependencyGate', () => {
+  it('holds dependents until started / ready / completed_successfully hold, then starts them', () => {
+    const { sup, gate, launcher, inst } = setup();
+    inst('db.1').readyFlag = false; // as health does for a program with a readiness check
+    sup.start();
+    expect(sup.instances.filter((i) => i.state !== 'STOPPED').map((i) => i.name)).toEqual(['db.1', 'migrate.1']);
+    expect(sup.waitingFor(inst('web.1'))).toBe('db to be ready');
+    expect(sup.waitingFor(inst('worker.1'))).toBe('web to be started');
+    sup.startWaiting();
+    expect(gate.waitingFor(inst('web.1'))).toBe('db to be ready');
+    inst('db.1').readyFlag = true;
+    sup.startWaiting();
+    expect(sup.waitingFor(inst('web.1'))).toBe('migrate to complete successfully');
+    expect(launcher.children).toHaveLength(2); // db.1, migrate.1
+    inst('migrate.1').completesForOthers = true; // as the health monitor marks it: its success does not end the run
+    launcher.children[1].exit(0);
+    expect(inst('web.1').state).toBe('RUNNING');
+    expect(inst('worker.1').state).toBe('RUNNING');
+    expect(sup.waitingFor(inst('worker.1'))).toBeNull();
+  });
+
+  it('ranks stops: dependents first', () => {
+    const { gate, inst } = setup();
+    expect(['worker.1', 'web.1', 'db.1', 'migrate.1'].map((n) => gate.stopRank(inst(n)))).toEqual([2, 1, 0, 0]);
+  });
+});
