@@ -107,7 +107,7 @@ describe('status', () => {
     const all = JSON.parse(st.stdout) as Array<Record<string, unknown>>;
     expect(all.map((p) => p.name)).toEqual(['web.1', 'web.2', 'worker.1']);
     expect(Object.keys(all[0]).sort()).toEqual(
-      ['name', 'group', 'program', 'instance', 'state', 'pid', 'wanted', 'healthy', 'started_at', 'uptime', 'restarts', 'exit', 'description', 'resources'].sort(),
+      ['name', 'group', 'program', 'instance', 'state', 'pid', 'wanted', 'ready', 'healthy', 'waiting_for', 'health_restarts', 'health', 'started_at', 'uptime', 'restarts', 'exit', 'description', 'resources'].sort(),
     );
     expect(all[1]).toMatchObject({ name: 'web.2', group: 'web', program: 'web', instance: 2, state: 'RUNNING', healthy: true, wanted: true, exit: null, restarts: 0 });
     const pick = async (...sel: string[]): Promise<string[]> => (JSON.parse((await r.ctl('status', '--json', ...sel)).stdout) as Array<{ name: string }>).map((p) => p.name);
@@ -123,7 +123,7 @@ describe('status', () => {
     const st = await r.ctl('status');
     expect(st.code).toBe(3);
     expect(parseTable(st.stdout)['flaky.1'].slice(0, 2)).toEqual(['EXITED', '-']);
-    expect(st.stdout).toMatch(/flaky\.1\s+EXITED\s+-\s+0\s+exited with code 3, \d+s ago/);
+    expect(st.stdout).toMatch(/flaky\.1\s+EXITED\s+no\s+-\s+0\s+exited with code 3, \d+s ago/);
     expect((await r.ctl('status', 'web')).code).toBe(0);
     const unknown = await r.ctl('status', 'web', 'nope');
     expect(unknown.code).toBe(4);
@@ -207,7 +207,7 @@ describe('start, stop, restart', () => {
     expect(start.stdout.split('\n').sort()).toEqual(['', 'bad: ERROR (could not start: exited with code 1)', 'ok:  already running']);
     const st = await r.ctl('status', 'bad');
     expect(st.code).toBe(3);
-    expect(st.stdout).toMatch(/bad\s+FATAL\s+-\s+0\s+gave up: exited with code 1/);
+    expect(st.stdout).toMatch(/bad\s+FATAL\s+no\s+-\s+0\s+gave up: exited with code 1/);
   });
 });
 
