@@ -96,13 +96,13 @@ describe.skipIf(skip !== null)('export compose, brought up by docker-compose', (
     rmSync(work, { recursive: true, force: true });
   }, 120_000);
 
-  it('a Procfile app: the migration completes first, web answers on its PORT with the .env value and runs within its limits', async () => {
+  it('a Procfile app: the migration completes first, web answers on its PORT with the .env value and runs within its limits, two workers run', async () => {
     const appDir = join(work, 'app');
     mkdirSync(appDir, { recursive: true });
     writeFileSync(join(appDir, 'Procfile'), PROCFILE);
     writeFileSync(join(appDir, 'procinit.toml'), PROCINIT_TOML);
     writeFileSync(join(appDir, '.env'), 'GREETING=hi-from-dotenv\n');
-    const file = exportCompose(appDir, join(work, 'out-app'), ['--image', APP_IMAGE]);
+    const file = exportCompose(appDir, join(work, 'out-app'), ['--image', APP_IMAGE, '-m', 'worker=2']);
     const dc = up(file, `procinit-e2e-app-${process.pid}`);
 
     const web = containerOf(dc, 'web');
@@ -116,8 +116,10 @@ describe.skipIf(skip !== null)('export compose, brought up by docker-compose', (
     expect(Date.parse(started)).toBeGreaterThanOrEqual(Date.parse(finished));
     expect((await docker(['logs', migrate])).stdout).toContain('migrations applied');
 
-    const worker = containerOf(dc, 'worker');
-    expect((await dockerOk(['inspect', '-f', '{{.State.Running}}', worker])).trim()).toBe('true');
+    // the formation is deploy.replicas: two worker containers
+    const workers = dc(['ps', '-q', 'worker']).stdout.trim().split('\n');
+    expect(workers).toHaveLength(2);
+    for (const worker of workers) expect((await dockerOk(['inspect', '-f', '{{.State.Running}}', worker])).trim()).toBe('true');
 
     // the health model reached Docker: web's limits, and db healthy (its healthcheck asks procinit) before web started
     expect((await dockerOk(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', web])).trim()).toBe(`${64 * 1024 ** 2} 500000000`);
