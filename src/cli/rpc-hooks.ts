@@ -26,6 +26,7 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
     supervisor,
     load: () => loadRun(options.load),
     setNames: (names) => hub.formatter.setNames(names),
+    groupChanged: (kind, group) => runtime.events.groupChanged(kind, group),
   });
   const ctx: RpcContext = {
     supervisor,

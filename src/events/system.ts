@@ -41,6 +41,7 @@ export class EventSystem {
   private readonly lastTick = new Map<number, number>();
   private readonly log: PoolLog;
   private started = false;
+  private closed = false;
   /** loglevel=debug: only then are a listener's bytes rendered for the log (supervisord's repr of them). */
   private readonly debugOn: boolean;
 
@@ -56,27 +57,22 @@ export class EventSystem {
     };
   }
 
-  /** Whether this run has any event listener or capture mode (else nothing here does any work). */
-  get active(): boolean {
-    return this.run.programs.some((p) =>
-      p.instances.some((i) => i.eventListener || (i.outputEvents && (i.outputEvents.stdout.captureMaxBytes > 0 || i.outputEvents.stderr.captureMaxBytes > 0))),
-    );
-  }
 
   /** Raise an event (the API for other parts: XML-RPC's sendRemoteCommEvent publishes REMOTE_COMMUNICATION). */
   publish(event: SupervisorEvent): void {
     this.bus.publish(event);
   }
 
-  /** The launcher that connects listeners and taps output; the inner launcher itself when there is nothing to do. */
+  /**
+   * The launcher that connects listeners and taps output (a group that XML-RPC's addProcessGroup or a reload
+   * brings may hold listeners even when the run started without any; for other programs it adds nothing).
+   */
   wrap(inner: Launcher): Launcher {
-    if (!this.active) return inner;
     return { launch: (spec) => this.adopt(spec, inner.launch(spec)) };
   }
 
   /** Watch the supervisor's state changes and shutdown. */
   watch(supervisor: SupervisorEvents): void {
-    if (!this.active) return;
     supervisor.on('state', (inst, from, to) => this.onState(inst, from, to));
     supervisor.on('shutdown', () => this.bus.publish(supervisorStateEvent('STOPPING')));
   }
@@ -87,7 +83,7 @@ export class EventSystem {
    * SUPERVISOR_STATE_CHANGE_RUNNING, then the tick timer.
    */
   start(): void {
-    if (!this.active || this.started) return;
+    if (this.started) return;
     this.started = true;
     const seen = new Set<string>();
     for (const program of this.run.programs) {
@@ -99,7 +95,12 @@ export class EventSystem {
       }
     }
     this.bus.publish(supervisorStateEvent('RUNNING'));
-    if (TICKS.some((t) => this.bus.wants(t.name))) this.startTicks();
+    this.startTicksIfWanted();
+  }
+
+  /** PROCESS_GROUP_ADDED / REMOVED for a group that XML-RPC (supervisorctl update) added or removed. */
+  groupChanged(kind: 'ADDED' | 'REMOVED', group: string): void {
+    this.bus.publish(processGroupEvent(kind, group));
   }
 
   /** The pool of a listener, made (and subscribed) the first time; a reload may bring new ones. */
@@ -119,12 +120,14 @@ export class EventSystem {
       pool.setOrder(names);
       this.pools.set(listener.pool, pool);
       this.unsubscribe.push(this.bus.subscribe(pool));
+      if (this.started) this.startTicksIfWanted();
     }
     return pool;
   }
 
   /** Stop the timers and the pools (the run is over). */
   close(): void {
+    this.closed = true;
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.tickTimer = null;
     for (const u of this.unsubscribe.splice(0)) u();
@@ -237,6 +240,11 @@ export class EventSystem {
   // ---- ticks -----------------------------------------------------------------------------------
 
   /** supervisord's tick(): when a period's time slice changes, TICK_<period> with the new slice's start. */
+  private startTicksIfWanted(): void {
+    if (this.closed) return;
+    if (this.tickTimer === null && TICKS.some((t) => this.bus.wants(t.name))) this.startTicks();
+  }
+
   private startTicks(): void {
     const check = (): void => {
       const now = Date.now() / 1000;

@@ -24,6 +24,8 @@ export interface GroupDeps {
   load(): RunSpec;
   /** New instances' names for the multiplexed output. */
   setNames(names: string[]): void;
+  /** A group was added or removed (PROCESS_GROUP_ADDED/REMOVED for event listeners, as supervisord raises them). */
+  groupChanged?(kind: 'ADDED' | 'REMOVED', group: string): void;
 }
 
 function groupNames(specs: ProcessSpec[]): string[] {
@@ -75,6 +77,7 @@ export function createGroupChanges(deps: GroupDeps): GroupChanges {
       }
       const added = programs.flatMap((p) => p.instances).map((spec) => supervisor.add(spec));
       deps.setNames(added.map((i) => i.name));
+      deps.groupChanged?.('ADDED', group);
       for (const inst of added) if (inst.spec.autostart && !supervisor.stopping) inst.start();
     },
 
@@ -87,6 +90,7 @@ export function createGroupChanges(deps: GroupDeps): GroupChanges {
         supervisor.instances.splice(supervisor.instances.indexOf(inst), 1);
       }
       supervisor.run.programs = supervisor.run.programs.filter((p) => p.group !== group);
+      deps.groupChanged?.('REMOVED', group);
     },
 
     configInfo() {

@@ -1,0 +1,54 @@
+/** Listener pools with numprocs, and PROCESS_GROUP_ADDED/REMOVED from the real supervisorctl's update. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { haveSupervisorPython, PYTHON } from '../../helpers/supervisord-python.js';
+import { fixtureDir, startProcinit, until } from '../../helpers/procinit.js';
+
+const SLOW = resolve(__dirname, '../../fixtures/events/slow_recorder.py');
+
+const read = (f: string): string[] => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean) : []);
+
+describe.skipIf(!haveSupervisorPython)('listener pools and group events', () => {
+  it('a pool of 3 listeners shares the events: a busy one is passed over, none is lost', async () => {
+    const dir = fixtureDir({});
+    const out = join(dir, 'pool.log');
+    writeFileSync(
+      join(dir, 'supervisord.conf'),
+      `[supervisord]\nnodaemon=true\nlogfile=/dev/null\nchildlogdir=%(here)s\n\n[eventlistener:pool]\ncommand=${PYTHON} ${SLOW} ${out} 0.3\nprocess_name=%(program_name)s_%(process_num)s\nnumprocs=3\nevents=PROCESS_STATE_RUNNING\nbuffer_size=50\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n` +
+        Array.from({ length: 8 }, (_, i) => `[program:p${i}]\ncommand=sleep 300\nstartsecs=0\nstdout_logfile=NONE\n\n`).join(''),
+    );
+    const p = startProcinit(['-c', 'supervisord.conf'], { cwd: dir });
+    // 8 programs and the 3 listeners themselves become RUNNING
+    await until(() => read(out).length >= 11, 30_000, 'every RUNNING event');
+    const lines = read(out);
+    const by = new Set(lines.map((l) => l.split(' ')[0]));
+    expect(by.size).toBeGreaterThan(1);
+    const names = lines.map((l) => /processname:(\S+)/.exec(l)?.[1]).sort();
+    expect(names).toEqual([...Array.from({ length: 8 }, (_, i) => `p${i}`), 'pool_0', 'pool_1', 'pool_2'].sort());
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+  }, 40_000);
+
+  it("supervisorctl update adds and removes groups: PROCESS_GROUP_ADDED/REMOVED reach the listener", async () => {
+    const dir = fixtureDir({});
+    const out = join(dir, 'groups.log');
+    const base = `[supervisord]\nnodaemon=true\nlogfile=/dev/null\nchildlogdir=%(here)s\n\n[unix_http_server]\nfile=%(here)s/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n[supervisorctl]\nserverurl=unix://%(here)s/s.sock\n\n[eventlistener:rec]\ncommand=${PYTHON} ${SLOW} ${out} 0\nevents=PROCESS_GROUP\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n[program:old]\ncommand=sleep 300\nstartsecs=0\nstdout_logfile=NONE\n`;
+    writeFileSync(join(dir, 'supervisord.conf'), base);
+    const p = startProcinit(['-c', 'supervisord.conf'], { cwd: dir });
+    await until(() => read(out).some((l) => l.includes('groupname:old')), 20_000, 'startup groups');
+    writeFileSync(join(dir, 'supervisord.conf'), base.replace('[program:old]', '[program:new]'));
+    const ctl = spawnSync(PYTHON, ['-m', 'supervisor.supervisorctl', '-c', join(dir, 'supervisord.conf'), 'update'], { encoding: 'utf8', timeout: 20_000 });
+    expect(ctl.stdout + ctl.stderr).toMatch(/new: added process group/);
+    await until(() => read(out).some((l) => l.includes('PROCESS_GROUP_ADDED groupname:new')) && read(out).some((l) => l.includes('PROCESS_GROUP_REMOVED groupname:old')), 20_000, 'update events');
+    expect(read(out).map((l) => l.split(' ').slice(1).join(' '))).toEqual([
+      'PROCESS_GROUP_ADDED groupname:rec',
+      'PROCESS_GROUP_ADDED groupname:old',
+      'PROCESS_GROUP_REMOVED groupname:old',
+      'PROCESS_GROUP_ADDED groupname:new',
+    ]);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+  }, 40_000);
+});
