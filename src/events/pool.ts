@@ -143,7 +143,12 @@ export class EventListenerPool implements EventSubscriber {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.dispatch();
+      try {
+        this.dispatch();
+      } catch (err) {
+        // never into the event loop: PID 1 goes on, the event waits in the buffer
+        this.log.error(`pool ${this.name}: cannot dispatch: ${(err as Error).message}`);
+      }
     });
   }
 
@@ -164,13 +169,20 @@ export class EventListenerPool implements EventSubscriber {
   }
 
   private dispatchEvent(q: QueuedEvent): boolean {
-    const l = this.ready()[0];
-    if (!l) return false;
-    l.input.write(Buffer.from(envelope(q, this.name, this.opts.identifier), 'utf8'));
-    l.event = q;
-    l.protocol.state = 'BUSY'; // supervisord sets it without logging the change
-    this.log.debug(`event ${q.serial} sent to listener ${l.name}`);
-    return true;
+    for (const l of this.ready()) {
+      try {
+        l.input.write(Buffer.from(envelope(q, this.name, this.opts.identifier), 'utf8'));
+      } catch (err) {
+        // supervisord: an EPIPE leaves the listener's state as it is (its exit will follow); try the next
+        this.log.debug(`epipe occurred while sending event ${q.serial} to listener ${l.name}, listener state unchanged (${(err as Error).message})`);
+        continue;
+      }
+      l.event = q;
+      l.protocol.state = 'BUSY'; // supervisord sets it without logging the change
+      this.log.debug(`event ${q.serial} sent to listener ${l.name}`);
+      return true;
+    }
+    return false;
   }
 
   // ---- what the protocol reports -------------------------------------------------------------
