@@ -58,4 +58,25 @@ describe('EventListenerPool', () => {
     await tick();
     expect(sent[1]).toBe(sent[0]);
   });
+
+  it('a listener whose stdin cannot be written is passed over for the next ready one', async () => {
+    const { bus, pool, sent, logs } = setup();
+    pool.setOrder(['p_0', 'p_1']);
+    const broken = pool.attach('p_0', {
+      write: () => {
+        throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      },
+    });
+    const ok = pool.attach('p_1', { write: (d) => sent.push(d.toString()) });
+    for (const l of [broken, ok]) {
+      pool.processState(l.name, 'RUNNING');
+      l.protocol.push(Buffer.from('READY\n'));
+    }
+    bus.publish(remoteCommunicationEvent('a', ''));
+    await tick();
+    expect(sent).toHaveLength(1);
+    expect(broken.state).toBe('READY');
+    expect(ok.state).toBe('BUSY');
+    expect(logs.some((l) => l.includes('epipe occurred while sending event 0 to listener p_0'))).toBe(true);
+  });
 });
