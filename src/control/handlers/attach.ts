@@ -32,6 +32,11 @@ export const MAX_STDIN_QUEUE = 1024 * 1024;
 /** A pty's input queue (node-pty keeps one while the terminal's own buffer is full), in chunks. */
 const MAX_PTY_QUEUE_CHUNKS = 4096;
 
+/** A character the line editor takes as it is: printable, or a tab. */
+function isPlain(code: number): boolean {
+  return (code >= 0x20 && code !== 0x7f) || code === 0x09;
+}
+
 /** Bytes queued for a pipe program's stdin. */
 function stdinQueued(stdin: NodeJS.WritableStream): number {
   return (stdin as { writableLength?: number }).writableLength ?? 0;
@@ -227,7 +232,20 @@ class Session {
     // a pipe program: a minimal line editor here, since its stdin is not a terminal
     if (this.stdin && stdinQueued(this.stdin) <= MAX_STDIN_QUEUE / 2) this.toldDropped = false;
     let echo = '';
-    for (const ch of data.toString('utf8')) {
+    const text = data.toString('utf8');
+    let i = 0;
+    while (i < text.length) {
+      // a run of ordinary characters is taken whole (a paste of megabytes is not a million string joins)
+      let j = i;
+      while (j < text.length && isPlain(text.charCodeAt(j))) j++;
+      if (j > i) {
+        const run = text.slice(i, Math.min(j, i + Math.max(0, MAX_INPUT_LINE - this.line.length)));
+        this.line += run;
+        echo += run;
+        i = j;
+        continue;
+      }
+      const ch = text[i++];
       if (ch === '\r' || ch === '\n') {
         echo += '\r\n';
         if (this.stdin && stdinQueued(this.stdin) > MAX_STDIN_QUEUE) echo += this.dropped();
@@ -245,12 +263,8 @@ class Session {
       } else if (ch === '\x15') {
         echo += '\b \b'.repeat([...this.line].length);
         this.line = '';
-      } else if (ch >= ' ' || ch === '\t') {
-        if (this.line.length < MAX_INPUT_LINE) {
-          this.line += ch;
-          echo += ch;
-        }
       }
+      // other control characters are ignored
     }
     if (echo) this.send(FrameType.Data, Buffer.from(echo));
   }

@@ -1,0 +1,54 @@
+/**
+ * connect to a program on pipes that never reads its stdin (issue 16 item 7): what is typed is queued up
+ * to MAX_STDIN_QUEUE for the program, then dropped, and the client is told so once; procinit's memory
+ * stays flat however much is typed (58 MB typed used to take it from 53 MB to 2.3 GB).
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlClient } from '../../src/control/client.js';
+import { encodeFrame, FrameDecoder, FrameType } from '../../src/control/protocol.js';
+import { startRun, type Run } from './control-harness.js';
+
+const runs: Run[] = [];
+afterEach(async () => {
+  for (const r of runs.splice(0)) await r.stop();
+});
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+describe('connect: input to a program that does not read', () => {
+  it('is bounded: beyond the queue it is dropped, the client is told once, and RSS stays flat', async () => {
+    const r = await startRun({ Procfile: 'deaf: sleep 600\n' }, []);
+    runs.push(r);
+    const client = await ControlClient.connect(r.sock);
+    const { result, socket, rest } = await client.upgrade<{ notice: string | null }>('attach', { name: 'deaf.1' });
+    expect(result.notice).toMatch(/typed lines go to its stdin/);
+    const decoder = new FrameDecoder();
+    let text = '';
+    const onData = (d: Buffer): void => {
+      for (const f of decoder.push(d)) if (f.type === FrameType.Data) text += f.payload.toString('latin1');
+    };
+    onData(rest);
+    socket.on('data', onData);
+    socket.resume();
+    const before = rssMb(r.w.pid);
+    // 32 MiB typed, as lines of 4 KiB, paced by the socket
+    const line = Buffer.from('y'.repeat(4095) + '\r');
+    const frame = encodeFrame(FrameType.Data, line);
+    for (let i = 0; i < 8192; i++) {
+      if (!socket.write(frame)) await new Promise((res) => socket.once('drain', res));
+    }
+    const notice = '[procinit: deaf.1 is not reading its input: typed input is dropped until it does]';
+    const until = Date.now() + 20_000;
+    while (!text.includes(notice) && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    expect(text).toContain(notice);
+    expect(text.split(notice).length - 1).toBe(1); // once, not once per line
+    const after = rssMb(r.w.pid);
+    expect(after - before, `RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB`).toBeLessThan(40);
+    console.log(`[reliability] connect to a program that does not read: 32 MiB typed, RSS ${before.toFixed(1)} -> ${after.toFixed(1)} MB`);
+    socket.write(encodeFrame(FrameType.Detach));
+    socket.destroy();
+  }, 60_000);
+});
