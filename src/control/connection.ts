@@ -29,7 +29,7 @@ export const MAX_WRITE_BACKLOG = 8 * 1024 * 1024;
 /** Requests of one connection being worked on at once; reading pauses beyond it. */
 export const MAX_IN_FLIGHT = 32;
 /** Answers waiting for the client beyond this: no further request is read until they are read. */
-export const REPLY_HIGH_WATER = 64 * 1024;
+export const REPLY_HIGH_WATER = 16 * 1024;
 /** Bad lines in a row before the connection is closed (random bytes are not a client). */
 export const MAX_BAD_LINES = 10;
 /** A connection with nothing in flight and no stream is closed after this long. */
@@ -302,9 +302,25 @@ export class Connection {
         ctx.stream.settled = true;
         if (this.clientEnded) ctx.stream.end();
       }
-      this.unblock();
+      this.unblockSoon();
       this.maybeFinish();
     }
+  }
+
+  private unblockScheduled = false;
+
+  /**
+   * Go on reading in the next turn of the event loop, not in this one: a client pipelining thousands of
+   * requests gets MAX_IN_FLIGHT of them answered per turn, and every other connection (a HEALTHCHECK's
+   * status) gets its turn in between.
+   */
+  private unblockSoon(): void {
+    if (this.unblockScheduled) return;
+    this.unblockScheduled = true;
+    setImmediate(() => {
+      this.unblockScheduled = false;
+      if (!this.upgraded && !this.closedFlag) this.unblock();
+    });
   }
 
   addStream(s: StreamImpl): void {
