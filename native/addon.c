@@ -7,6 +7,7 @@
  *   listen.c             the control socket, bound and listening before the first program starts
  *   memory.cc            giving memory back to the kernel after a burst (V8 + malloc)
  *   notify.c             sd_notify: datagram sockets for NOTIFY_SOCKET, watched with uv_poll
+ *   probe.c              http and tcp probes: connect, ask, read the status line, all in libuv
  */
 #include "addon.h"
 
@@ -16,6 +17,7 @@ static napi_value init(napi_env env, napi_value exports) {
   listen_define(env, exports);
   memory_define(env, exports);
   notify_define(env, exports);
+  probe_define(env, exports);
   return exports;
 }
 

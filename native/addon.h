@@ -14,6 +14,7 @@ void memory_define(napi_env env, napi_value exports); /* memory.cc: trimMemory a
 #endif
 void listen_define(napi_env env, napi_value exports); /* listen.c: the control socket: bind + listen, lock, peer credentials */
 void notify_define(napi_env env, napi_value exports); /* notify.c: sd_notify datagram sockets */
+void probe_define(napi_env env, napi_value exports); /* probe.c: http/tcp probes in libuv */
 
 /* spawn(file, argv, env, cwd, stdin, stdout, stderr) -> pid, or minus errno: see spawn.c. */
 napi_value spawn_direct(napi_env env, napi_callback_info info);

@@ -55,7 +55,7 @@ export class HealthMonitor {
   ) {
     this.inherited = opts.inherited ?? process.env;
     this.gate = new DependencyGate(run, () => sup.instances);
-    if (this.gate.active) sup.setStartGate(this.gate);
+    sup.setStartGate(this.gate);
     sup.on('state', (inst: ProcessInstance, from: ProcessState, to: ProcessState) => this.onState(inst, from, to));
     sup.on('spawn', (inst: ProcessInstance, child: LaunchedChild) => this.onSpawn(inst, child));
   }

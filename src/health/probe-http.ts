@@ -2,12 +2,14 @@
  * http probe as kubelet's httpGet: GET the path, 200-399 passes, anything else (or no answer within the
  * timeout) fails. Written on a bare socket rather than node:http: one request per probe period per
  * instance, and only the status line matters, so the request is a few bytes and the answer is read only
- * up to its first line (at most 4 KiB), then the connection is closed. Redirects are not followed (a 3xx
+ * up to its first line (at most 4 KiB), then the connection is closed; to an IP address over plain http the
+ * whole exchange runs in the addon (native/probe.c), without a net.Socket. Redirects are not followed (a 3xx
  * already passes). https skips certificate checks, as kubelet does.
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { ProbeSpec } from '../config/model.js';
 import { failed, PASSED, type ProbeResult } from './probe-result.js';
+import { nativeProbe } from './native-probe.js';
 
 const MAX_STATUS_LINE = 4096;
 
@@ -21,6 +23,18 @@ export function probeHttp(spec: ProbeSpec, port: number): Promise<ProbeResult> {
     .join('');
   const request = `GET ${spec.path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: procinit-probe\r\nAccept: */*\r\nConnection: close\r\n${extra}\r\n`;
 
+  if (spec.scheme === 'http') {
+    const native = nativeProbe(host, port, request, spec.timeoutMs);
+    if (native) {
+      return native.then(({ status, error }) => {
+        if (error !== null) {
+          const why = error === 'timeout' ? `no answer within ${spec.timeoutMs} ms` : error === 'closed' ? 'connection closed before an answer' : error === 'not http' ? 'not an HTTP answer' : error;
+          return failed(`GET ${where}: ${why}`);
+        }
+        return status >= 200 && status < 400 ? PASSED : failed(`GET ${where}: HTTP ${status}`);
+      });
+    }
+  }
   return new Promise((resolve) => {
     let socket: Socket;
     if (spec.scheme === 'https') {

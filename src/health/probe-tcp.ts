@@ -1,8 +1,15 @@
-/** tcp probe: the port accepts a connection within the timeout (kubelet's tcpSocket). */
+/** tcp probe: the port accepts a connection within the timeout (kubelet's tcpSocket); in the addon when it is there. */
 import { connect } from 'node:net';
 import { failed, PASSED, type ProbeResult } from './probe-result.js';
+import { nativeProbe } from './native-probe.js';
 
 export function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  const native = nativeProbe(host, port, '', timeoutMs);
+  if (native) {
+    return native.then(({ error }) =>
+      error === null ? PASSED : failed(`tcp ${host}:${port}: ${error === 'timeout' ? `no connection within ${timeoutMs} ms` : error}`),
+    );
+  }
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const timer = setTimeout(() => finish(failed(`tcp ${host}:${port}: no connection within ${timeoutMs} ms`)), timeoutMs);

@@ -9,20 +9,25 @@ import type { ProcessInstance } from '../supervisor/instance.js';
 import type { StartGate } from '../supervisor/supervisor.js';
 
 export class DependencyGate implements StartGate {
-  private readonly programs: Map<string, ProgramSpec>;
+  private known: ProgramSpec[] | null = null;
+  private byName = new Map<string, ProgramSpec>();
   private readonly ranks = new Map<string, number>();
 
+  /** run is read at each question: a reload replaces its programs in place. */
   constructor(
-    run: RunSpec,
+    private readonly run: RunSpec,
     private readonly instances: () => readonly ProcessInstance[],
-  ) {
-    this.programs = new Map(run.programs.map((p) => [p.name, p]));
-    for (const p of run.programs) this.rank(p.name, new Set());
-  }
+  ) {}
 
-  /** Whether any program of the run has dependencies (no gate is needed otherwise). */
-  get active(): boolean {
-    return [...this.programs.values()].some((p) => p.health.dependsOn.length > 0);
+  /** The run's programs by name, and their stop ranks, refreshed when a reload replaced them. */
+  private get programs(): Map<string, ProgramSpec> {
+    if (this.known !== this.run.programs) {
+      this.known = this.run.programs;
+      this.byName = new Map(this.known.map((p) => [p.name, p]));
+      this.ranks.clear();
+      for (const p of this.known) this.rank(p.name, new Set());
+    }
+    return this.byName;
   }
 
   /** Programs others wait on to complete: their successful exit is their job, not the end of the run. */
@@ -46,6 +51,7 @@ export class DependencyGate implements StartGate {
   }
 
   stopRank(inst: ProcessInstance): number {
+    void this.programs; // refreshes the ranks after a reload
     return this.ranks.get(inst.spec.program) ?? 0;
   }
 
@@ -55,8 +61,8 @@ export class DependencyGate implements StartGate {
     if (known !== undefined) return known;
     if (seen.has(name)) return 0;
     seen.add(name);
-    const deps = this.programs.get(name)?.health.dependsOn ?? [];
-    const r = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => (this.programs.has(d.program) ? this.rank(d.program, seen) : 0)));
+    const deps = this.byName.get(name)?.health.dependsOn ?? [];
+    const r = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => (this.byName.has(d.program) ? this.rank(d.program, seen) : 0)));
     this.ranks.set(name, r);
     return r;
   }
