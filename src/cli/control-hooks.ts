@@ -70,9 +70,8 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
       if (fileProblem !== null) {
         const why = err instanceof ControlSocketError ? err.message : String(err);
         log.warn(`control socket disabled: ${fileProblem.message}; ${why}`);
-      } else if (!(err instanceof ControlSocketError && err.kind === 'in_use')) {
-        log.warn(`no abstract control socket (${choice.path} works): ${(err as Error).message}`);
       }
+      // otherwise silent: the file socket works, and a missing addon has had its own warning
     }
   }
   if (servers.length === 0) return { serve: () => {}, close: async () => {}, reload, service };

@@ -3,7 +3,8 @@
  * `docker exec ctr procinit status` finds the socket from any folder and as any user procinit lets in:
  *
  *   --socket PATH  >  $PROCINIT_SOCKET  >  the config's `[procinit] socket`  >
- *   /run/procinit.sock (when /run is writable and safe)  >  ${XDG_RUNTIME_DIR:-/tmp}/procinit-<uid>.sock
+ *   /run/procinit.sock (when /run is writable and safe)  >  ${XDG_RUNTIME_DIR:-/tmp}/procinit-<uid>.sock  >
+ *   /dev/shm/procinit-<uid>.sock (a read-only root: Docker's /dev/shm stays writable)
  *
  * and, when procinit is PID 1 or no file socket could be made (`docker run --read-only`), the abstract
  * socket @procinit-<pid namespace inode>: no file, so it works on a read-only root, and named after the
@@ -12,14 +13,17 @@
  *
  * A client without --socket or $PROCINIT_SOCKET reads `[procinit] socket` from -c CONFIG or
  * $PROCINIT_CONFIG when given; else it takes /run/procinit.sock when that socket exists, else its own
- * uid's fallback file when it exists, else the abstract socket when one is listening
- * (`docker exec -u 0` into a `--user 1000` container, whose procinit is at /tmp/procinit-1000.sock).
+ * uid's fallback file when it exists, else the abstract socket when one is listening, else any other
+ * uid's procinit-<uid>.sock in the fallback folders that is live (`docker exec -u 0` into a `--user 1000`
+ * container whose procinit could not load its addon).
  */
-import { accessSync, constants, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { socketDirProblem } from './socket-dir.js';
 
 export const RUN_SOCKET = '/run/procinit.sock';
+/** The last folder for the default socket: Docker keeps /dev/shm writable (1777) under --read-only. */
+export const SHM_DIR = '/dev/shm';
 
 /** sun_path holds 108 bytes including the terminating NUL. */
 export const MAX_SOCKET_PATH_BYTES = 107;
@@ -127,8 +131,34 @@ function explicit(inputs: SocketInputs): SocketChoice | null {
 }
 
 /** The path the running procinit listens on (its file socket; see also abstractSocketName). */
-export function serverSocketPath(inputs: SocketInputs, runWritable = usableDir('/run')): SocketChoice {
-  return explicit(inputs) ?? { path: runWritable ? RUN_SOCKET : fallbackSocketPath(inputs.env, inputs.uid), source: 'default' };
+export function serverSocketPath(inputs: SocketInputs, runWritable = usableDir('/run'), usable: (dir: string) => boolean = usableDir): SocketChoice {
+  const chosen = explicit(inputs);
+  if (chosen) return chosen;
+  if (runWritable) return { path: RUN_SOCKET, source: 'default' };
+  const fallback = fallbackSocketPath(inputs.env, inputs.uid);
+  if (!usable(dirname(fallback)) && usable(SHM_DIR)) return { path: shmSocketPath(inputs.uid), source: 'default' };
+  return { path: fallback, source: 'default' };
+}
+
+/** /dev/shm/procinit-<uid>.sock */
+export function shmSocketPath(uid = process.getuid?.() ?? 0): string {
+  return join(SHM_DIR, `procinit-${uid}.sock`);
+}
+
+/** Sockets named procinit-<uid>.sock in the fallback folders, whatever the uid. */
+function anyUidSockets(env: Record<string, string | undefined>): string[] {
+  const dirs = [...new Set([dirname(fallbackSocketPath(env, 0)), SHM_DIR])];
+  const out: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names.sort()) if (/^procinit-\d+\.sock$/.test(n)) out.push(join(dir, n));
+  }
+  return out;
 }
 
 /** How a client looks around (replaceable in tests). */
@@ -136,9 +166,28 @@ export interface ClientLookup {
   isSocket(path: string): boolean;
   abstractName(): string | null;
   abstractListening(name: string): boolean;
+  /** procinit-<uid>.sock files of any uid in the fallback folders. */
+  otherSockets(env: Record<string, string | undefined>): string[];
+  /** Is something listening on this socket file? (/proc/net/unix) */
+  fileListening(path: string): boolean;
 }
 
-const realLookup: ClientLookup = { isSocket: isSocketFile, abstractName: () => abstractSocketName(), abstractListening: (n) => abstractListening(n) };
+/** Is a socket file listening? Its path is in /proc/net/unix with the listening flag. */
+function fileListening(path: string, read: () => string = () => readFileSync('/proc/net/unix', 'latin1')): boolean {
+  try {
+    return read().split('\n').some((l) => l.endsWith(` ${path}`) && l.split(' ')[3] === '00010000');
+  } catch {
+    return false;
+  }
+}
+
+const realLookup: ClientLookup = {
+  isSocket: isSocketFile,
+  abstractName: () => abstractSocketName(),
+  abstractListening: (n) => abstractListening(n),
+  otherSockets: anyUidSockets,
+  fileListening: (p) => fileListening(p),
+};
 
 /** The path a client command connects to. */
 export function clientSocketPath(
@@ -151,10 +200,13 @@ export function clientSocketPath(
   if (chosen) return chosen;
   if (runExists ?? lookup.isSocket(RUN_SOCKET)) return { path: RUN_SOCKET, source: 'default' };
   const own = serverSocketPath(inputs, runWritable);
-  const mine = fallbackSocketPath(inputs.env, inputs.uid);
-  if (lookup.isSocket(mine)) return { path: mine, source: 'default' };
+  for (const mine of [fallbackSocketPath(inputs.env, inputs.uid), shmSocketPath(inputs.uid)]) {
+    if (lookup.isSocket(mine)) return { path: mine, source: 'default' };
+  }
   const abstract = lookup.abstractName();
   if (abstract !== null && lookup.abstractListening(abstract)) return { path: abstract, source: 'default' };
+  const other = lookup.otherSockets(inputs.env).find((p) => lookup.fileListening(p));
+  if (other !== undefined) return { path: other, source: 'default' };
   return own;
 }
 

@@ -39,10 +39,14 @@ function moduleDir(): string {
   return dirname(process.argv[1] ?? process.cwd());
 }
 
-/** Directories to try for extracting SEA addons: $PROCINIT_NATIVE_DIR, then places that usually allow exec. */
-export function nativeDirCandidates(env: Record<string, string | undefined> = process.env): string[] {
+/**
+ * Directories to try for extracting SEA addons: $PROCINIT_NATIVE_DIR, then places that usually allow exec.
+ * Last, for root: /dev, which Docker mounts as a tmpfs without noexec that stays writable under
+ * `docker run --read-only` (so reaping works there with no --tmpfs at all).
+ */
+export function nativeDirCandidates(env: Record<string, string | undefined> = process.env, uid = process.getuid?.() ?? 0): string[] {
   if (env.PROCINIT_NATIVE_DIR) return [env.PROCINIT_NATIVE_DIR];
-  const out = [env.XDG_RUNTIME_DIR, '/run', '/dev/shm', tmpdir(), '/var/tmp', env.HOME].filter(
+  const out = [env.XDG_RUNTIME_DIR, '/run', '/dev/shm', tmpdir(), '/var/tmp', env.HOME, uid === 0 ? '/dev' : undefined].filter(
     (d): d is string => typeof d === 'string' && d.length > 0,
   );
   return [...new Set(out)];
@@ -87,7 +91,10 @@ function loadFromSea(asset: string): unknown {
       if (dir) removeOurDir(dir, asset);
     }
   }
-  const fix = 'set PROCINIT_NATIVE_DIR to a writable directory on a filesystem mounted without noexec';
+  const uid = process.getuid?.() ?? 0;
+  // docker run --user N --tmpfs /run:exec: the tmpfs is root's; Docker gives it to N when told
+  const runIsRoots = uid !== 0 && tried.includes('/run (EACCES)');
+  const fix = `set PROCINIT_NATIVE_DIR to a writable directory on a filesystem mounted without noexec${runIsRoots ? ` (docker run --user: --tmpfs /run:exec,uid=${uid},gid=${process.getgid?.() ?? uid})` : ''}`;
   throw new NativeLoadError(
     process.env.PROCINIT_NATIVE_DIR
       ? `cannot load native addon ${asset}: PROCINIT_NATIVE_DIR=${tried[0]}; ${fix}`

@@ -101,6 +101,11 @@ export class Container {
     return docker(['exec', this.name, ...cmd], timeoutMs);
   }
 
+  /** `docker exec -u USER`. */
+  execAs(user: string, cmd: string[], timeoutMs?: number): Promise<Result> {
+    return docker(['exec', '-u', user, this.name, ...cmd], timeoutMs);
+  }
+
   /** `docker logs -f`, watched: wait for lines with waitFor(). */
   follow(): Watched {
     return startWatched('docker', ['logs', '-f', this.name]);
