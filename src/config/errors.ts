@@ -9,7 +9,8 @@ export class ConfigError extends Error {
     readonly line: number | null,
     readonly detail: string,
   ) {
-    super(line === null ? `${file}: ${detail}` : `${file}:${line}: ${detail}`);
+    // one line whatever a parser quoted into it (a value read across continuation lines, a NUL)
+    super(line === null ? `${oneLine(file)}: ${oneLine(detail)}` : `${oneLine(file)}:${line}: ${oneLine(detail)}`);
   }
 }
 
