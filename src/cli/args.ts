@@ -30,6 +30,7 @@ export const RUN_OPTIONS = {
   output: { type: 'string' },
   'log-format': { type: 'string' },
   socket: { type: 'string', short: 's' },
+  prefix: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   limits: { type: 'string' },
   'stop-timeout': { type: 'string' },
@@ -49,6 +50,8 @@ export interface RunOptions {
   limits: 'auto' | 'rss';
   /** Seconds the container's stop gives (docker stop -t, stop_grace_period): a longer grace gets a warning at start. */
   stopTimeout: number;
+  /** --prefix: prefix a supervisord config's /dev/stdout output with program names (it passes through raw). */
+  prefix: boolean;
 }
 
 /** util.parseArgs, with its errors turned into one-line usage errors. */
@@ -121,5 +124,6 @@ export function toRunOptions(values: Values, positionals: string[], env = proces
     color: values['no-color'] === true ? false : null,
     limits: oneOf((values.limits as string | undefined) ?? env.PROCINIT_LIMITS, '--limits', ['auto', 'rss'] as const, 'auto'),
     stopTimeout: seconds((values['stop-timeout'] as string | undefined) ?? env.PROCINIT_STOP_TIMEOUT, '--stop-timeout', 10),
+    prefix: values.prefix === true,
   };
 }

@@ -26,6 +26,8 @@ export interface ControlHandle {
   reload?: () => Promise<void>;
   /** The operations behind the socket (the XML-RPC interface drives the same ones). */
   service?: ControlService;
+  /** supervisord's SIGHUP: stop everything, re-read the config, start everything (see ControlService.restart). */
+  restart?: (after?: () => void) => Promise<void>;
 }
 
 export async function startControl(runtime: Runtime): Promise<ControlHandle | null> {
@@ -40,6 +42,13 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
     } catch (err) {
       // a config error is logged by the service; anything else is a bug worth a line
       if (!(err instanceof RequestError)) log.error(`reload failed: ${(err as Error)?.message ?? String(err)}`);
+    }
+  };
+  const restart = async (after?: () => void): Promise<void> => {
+    try {
+      await service.restart(after);
+    } catch (err) {
+      if (!(err instanceof RequestError)) log.error(`restart failed: ${(err as Error)?.message ?? String(err)}`);
     }
   };
   const pool = new ConnectionPool();
@@ -74,7 +83,7 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
       // otherwise silent: the file socket works, and a missing addon has had its own warning
     }
   }
-  if (servers.length === 0) return { serve: () => {}, close: async () => {}, reload, service };
+  if (servers.length === 0) return { serve: () => {}, close: async () => {}, reload, restart, service };
   process.env.PROCINIT_SOCKET = servers[0].path;
   return {
     serve: () => servers.forEach((s) => s.serve()),
@@ -82,6 +91,7 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
       await Promise.all(servers.map((s) => s.close()));
     },
     reload,
+    restart,
     service,
   };
 }

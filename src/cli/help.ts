@@ -59,6 +59,8 @@ Output:
       --output text|json      programs' output: prefixed lines or JSON lines
       --log-format text|json  procinit's own messages
       --timestamps            prefix lines with the time
+      --prefix                a supervisord config's /dev/stdout output prefixed
+                              with program names (else it passes through raw)
       --no-color              no colours (also NO_COLOR; FORCE_COLOR forces)
   -s, --socket PATH       control socket (else $PROCINIT_SOCKET, /run/procinit.sock)
 `;

@@ -28,6 +28,8 @@ import { startControl, type ControlHandle } from './control-hooks.js';
 import { startRpc } from './rpc-hooks.js';
 import type { RpcServers } from '../rpc/serve.js';
 import { UP_HELP } from './help.js';
+import { createSupervisordLogger, outputEchoLine, type SupervisordLogger } from '../output/supervisord-log.js';
+import { becomeConfiguredUser, clearAutoChildLogs, logStartup, reportWaits, type UserNote } from './supervisord-mode.js';
 
 export interface Runtime {
   run: RunSpec;
@@ -53,19 +55,30 @@ export async function upCommand(args: string[]): Promise<number> {
 }
 
 export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<number> {
+  const sv = run.supervisordMode ?? null;
   const stdout = new FdWriter(1);
   const stderr = new FdWriter(2);
   // not process.stdout.isTTY: Node's stdout stream is made after the programs start (superviseRun)
   const color = options.color ?? shouldColor(isTerminal(1), process.env);
+  // [supervisord] user=: root is given up before any log, socket or program is opened (or procinit refuses)
+  const userNote = sv ? becomeConfiguredUser(sv) : null;
   const formatter = new RecordFormatter({ format: options.output, color, timestamps: options.timestamps });
-  const hub = new OutputHub(stdout, formatter, stderr);
-  const ownLog = run.logfile ? new RotatingLogFile(run.logfile, 50 * 1024 * 1024, 10) : null;
-  const log = createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLog });
+  // a supervisord config's /dev/stdout output passes through raw unless some shaping of lines is asked for
+  const shaped = options.prefix || options.output === 'json' || options.timestamps;
+  const raw = sv !== null && !sv.prefix && !shaped;
+  const ownLog = run.logfile ? new RotatingLogFile(run.logfile, sv?.logfileMaxBytes ?? 50 * 1024 * 1024, sv?.logfileBackups ?? 10) : null;
+  // supervisord's own log format and wording for a supervisord config (unless --log-format json)
+  const svLog = sv && options.logFormat === 'text'
+    ? createSupervisordLogger({ level: run.loglevel, stdout: sv.silent ? null : { raw: (buf) => hub.raw(buf) }, file: ownLog })
+    : null;
+  const echo = svLog?.enabled('debug') ? (name: string, stream: string, chunk: Buffer) => svLog.debug(outputEchoLine(name, stream, chunk)) : null;
+  const hub = new OutputHub(stdout, formatter, stderr, { raw, echo });
+  const log = svLog ?? createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLog });
   // procinit's start-up lines go out in one write once the programs are started: the first write would
   // start the thread pool while the programs are being spawned
   stdout.cork();
   try {
-    return await superviseRun(run, options, { stdout, stderr, hub, log, ownLog });
+    return await superviseRun(run, options, { stdout, stderr, hub, log, ownLog, svLog, userNote });
   } catch (err) {
     // no program started (the control socket failed): what was logged must not be lost to the exit
     stdout.uncork();
@@ -80,15 +93,23 @@ interface Outputs {
   hub: OutputHub;
   log: Logger;
   ownLog: RotatingLogFile | null;
+  /** procinit's log in supervisord's format, for a supervisord config. */
+  svLog: SupervisordLogger | null;
+  userNote: UserNote | null;
 }
 
 /** How long the end of a run waits for programs' output pipes to reach end-of-file. */
 const PIPE_DRAIN_MS = 2000;
 
-async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr, hub, log, ownLog }: Outputs): Promise<number> {
+async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr, hub, log, ownLog, svLog, userNote }: Outputs): Promise<number> {
+  const sv = run.supervisordMode ?? null;
+  const logAt = (level: 'debug' | 'info', msg: string): void => log[level]?.(msg);
+  if (svLog) logStartup(svLog, userNote);
+  else if (userNote) log[userNote.level === 'critical' ? 'warn' : 'info'](userNote.msg);
   for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
   const tooSlow = stopTimeoutWarning(allProcesses(run), options.stopTimeout);
   if (tooSlow) log.warn(tooSlow);
+  if (sv) clearAutoChildLogs(sv, log);
 
   const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   const launcher = new ProcessLauncher(run, process.env, termSize);
@@ -109,7 +130,8 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   let rpc: RpcServers | null = null;
   const unlisten = handleSupervisorSignals({
     shutdown: (sig) => {
-      log.info(`SIG${sig} received: stopping everything (grace ${describeGrace(run)})`);
+      if (sv) log.warn(`received SIG${sig} indicating exit request`);
+      else log.info(`SIG${sig} received: stopping everything (grace ${describeGrace(run)})`);
       void supervisor.shutdown(`SIG${sig}`);
     },
     killNow: () => {
@@ -117,14 +139,34 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
       supervisor.killAll();
     },
     forward: (sig) => {
-      log.info(`SIG${sig} received: forwarding to every process`);
-      supervisor.forward(sig);
+      if (!sv) {
+        log.info(`SIG${sig} received: forwarding to every process`);
+        supervisor.forward(sig);
+      } else if (sig === 'USR2') {
+        // supervisord: SIGUSR2 reopens the logs (after logrotate moved them); programs never see it
+        log.info('received SIGUSR2 indicating log reopen request');
+        reopenLogs(ownLog, hub, log);
+      } else {
+        svLog?.blather(`received SIG${sig} indicating nothing`);
+      }
     },
     reload: () => {
+      if (sv) {
+        // supervisord: SIGHUP stops everything, reads the config again and starts everything
+        if (supervisor.stopping) return log.warn('ignored SIGHUP indicating restart request (shutdown in progress)');
+        log.warn('received SIGHUP indicating restart request');
+        const stopReports = reportWaits(supervisor, log);
+        void control?.restart?.(() => {
+          stopReports();
+          if (svLog) logStartup(svLog, null);
+        });
+        return;
+      }
       if (control?.reload) void control.reload();
       else log.info('SIGHUP received: reload is not available');
     },
   });
+  if (sv) supervisor.on('shutdown', () => reportWaits(supervisor, log));
 
   const direct = new DirectSpawner();
   const reaper = startReaper({
@@ -152,7 +194,9 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   }
   if (run.pidfile) writePidfile(run.pidfile, log);
 
-  log.info(`procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`);
+  const running = `procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`;
+  // a supervisord config said `supervisord started` already; this is procinit's detail
+  logAt(sv ? 'debug' : 'info', running);
   events.start();
   supervisor.start();
   control?.serve();
@@ -174,13 +218,23 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   fcgi?.close();
   await control?.close();
   await rpc?.close();
-  log.info(`exiting with code ${result.code} (${result.reason})`);
+  logAt(sv ? 'debug' : 'info', `exiting with code ${result.code} (${result.reason})`);
   hub.close();
   ownLog?.close();
   if (run.pidfile) rmSync(run.pidfile, { force: true });
   await stdout.flush();
   await stderr.flush();
   return result.code;
+}
+
+/** SIGUSR2 in supervisord mode: procinit's own log file and every program log file, opened again. */
+function reopenLogs(ownLog: RotatingLogFile | null, hub: OutputHub, log: Logger): void {
+  try {
+    ownLog?.reopen();
+  } catch (err) {
+    log.error(`cannot reopen ${ownLog?.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  for (const f of hub.reopenLogs()) log.error(`cannot reopen ${f.path}: ${f.error}`);
 }
 
 function writePidfile(path: string, log: Logger): void {

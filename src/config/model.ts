@@ -233,6 +233,27 @@ export interface RunSpec {
   umask: number | null;
   /** [supervisord] identifier (default `supervisor`): the `server:` of event listeners' header lines. */
   identifier?: string;
+  /**
+   * supervisord's behaviour (a supervisord.conf): output to /dev/stdout and /dev/stderr passes through raw,
+   * procinit's own log uses supervisord's format and wording, SIGHUP restarts, SIGUSR2 reopens the logs.
+   * Unset for the other formats (foreman's prefixed lines).
+   */
+  supervisordMode?: {
+    /** `[procinit] prefix = true`: prefix each line with its program's name instead of passing it through raw. */
+    prefix: boolean;
+    /** `[supervisord] user`: procinit drops its privileges to this user before anything else (or refuses to start). */
+    user: string | null;
+    /** `[supervisord] silent`: procinit's own log goes to the logfile only, not to stdout. */
+    silent: boolean;
+    /** `[supervisord] logfile_maxbytes` / `logfile_backups`: rotation of procinit's own log file. */
+    logfileMaxBytes: number;
+    logfileBackups: number;
+    /** `[supervisord] nocleanup`: keep old AUTO child log files (otherwise removed at start, as supervisord). */
+    nocleanup: boolean;
+    /** `[supervisord] childlogdir` and `identifier`: where AUTO child logs live and how they are named. */
+    childlogdir: string;
+    identifier: string;
+  };
   /** Non-fatal things the user should hear about (unsupported sections, ignored keys). */
   warnings: ConfigWarning[];
   /** supervisord's XML-RPC servers ([unix_http_server], [inet_http_server]) and identity; absent for other formats. */

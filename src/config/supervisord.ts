@@ -3,7 +3,7 @@
  * `process_groups_from_parser`, `processes_from_section`), into procinit's model.
  *
  * Sections: [supervisord], [program:x], [group:x], [include] (one level: an included file's own [include] is
- * ignored), [procinit] (procinit's own: on_fatal, socket, tty), [unix_http_server] and [inet_http_server]
+ * ignored), [procinit] (procinit's own: on_fatal, socket, tty, prefix), [unix_http_server] and [inet_http_server]
  * (supervisord-http.ts: where XML-RPC is served). [supervisorctl] and [rpcinterface:x] are accepted and
  * ignored; [eventlistener:x] is read by supervisord-listeners.ts into a program whose processes carry their
  * pool; [fcgi-program:x] is a program whose processes carry their group's socket (supervisord-fcgi.ts); any
@@ -27,12 +27,13 @@
  * `environment=`; [supervisord] environment goes to RunSpec.environment (over the env files).
  * Logs: /dev/stdout, /dev/fd/1, /proc/self/fd/1, /proc/1/fd/1 → mux; /dev/stderr, /dev/fd/2, /proc/self/fd/2,
  * /proc/1/fd/2 → stderr; NONE, OFF and /dev/null → none; AUTO (the default) → a file
- * `<childlogdir>/<process>-<stdout|stderr>---<identifier>.log` with the configured rotation, as supervisord
- * (minus its random suffix); with redirect_stderr, stderr gets stdout's target.
+ * `<childlogdir>/<process>-<stdout|stderr>---<identifier>-<8 random characters>.log` with the configured
+ * rotation, as supervisord names it (auto-log-name.ts); with redirect_stderr, stderr gets stdout's target.
  */
 import { dirname, isAbsolute, posix, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
+import { autoLogName } from './auto-log-name.js';
 import { ConfigError } from './errors.js';
 import { expandTemplate, type Expansions } from './expand.js';
 import { realHost, type HostView } from './host-view.js';
@@ -78,7 +79,7 @@ const SUPERVISORD_KEYS = new Set([
   'minprocs', 'nocleanup', 'childlogdir', 'user', 'directory', 'strip_ansi', 'environment', 'identifier',
 ]);
 const GROUP_KEYS = new Set(['programs', 'priority']);
-const PROCINIT_KEYS = new Set(['on_fatal', 'socket', 'tty']);
+const PROCINIT_KEYS = new Set(['on_fatal', 'socket', 'tty', 'prefix']);
 const IGNORED_SECTIONS = new Set(['unix_http_server', 'inet_http_server', 'supervisorctl', 'include', 'supervisord', 'procinit']);
 
 /** `{{ name }}` (Jinja, Go templates) or `%%NAME%%` (a literal %NAME% after expansion): placeholders never filled. */
@@ -168,6 +169,16 @@ class SupervisordReader {
       identifier: sup.identifier,
       environment: { ...this.fileEnv, ...sup.environment },
       umask: sup.umask,
+      supervisordMode: {
+        prefix: procinit.prefix,
+        user: sup.user,
+        silent: sup.silent,
+        logfileMaxBytes: sup.logfileMaxBytes,
+        logfileBackups: sup.logfileBackups,
+        nocleanup: sup.nocleanup,
+        childlogdir: sup.childlogdir,
+        identifier: sup.identifier,
+      },
       warnings: this.warnings,
       rpc: this.readRpc(sup.identifier),
     };
@@ -336,6 +347,11 @@ class SupervisordReader {
     loglevel: string | null;
     pidfile: string | null;
     environment: Record<string, string>;
+    user: string | null;
+    silent: boolean;
+    logfileMaxBytes: number;
+    logfileBackups: number;
+    nocleanup: boolean;
   } {
     const S = 'supervisord';
     const ex: Expansions = { here: this.here };
@@ -354,28 +370,28 @@ class SupervisordReader {
       }
     }
     const user = this.doc.get(S, 'user') ? get('user', '') : null;
-    if (user) this.checkUser(S, user);
-    if (user && user.value !== 'root' && user.value !== '0') {
-      this.warn(user.file, user.line, `[supervisord] user=${user.value}: procinit does not switch its own user; set user= per program`);
+    // procinit drops to this user at start; a user that does not exist is refused, as supervisord does
+    if (user && this.host.userExists(user.value) === false) {
+      throw new ConfigError(user.file, user.line, `[supervisord] user: invalid user name ${user.value} (no such user here)`);
     }
     const umaskGot = get('umask', '022');
     const umask = this.conv(S, 'umask', umaskGot, octal);
     const logfileGot = get('logfile', 'supervisord.log');
     this.checkDirOf(S, 'logfile', logfileGot);
-    this.conv(S, 'logfile_maxbytes', get('logfile_maxbytes', '50MB'), byteSize);
-    this.conv(S, 'logfile_backups', get('logfile_backups', '10'), integer);
+    const logfileMaxBytes = this.conv(S, 'logfile_maxbytes', get('logfile_maxbytes', '50MB'), byteSize);
+    const logfileBackups = this.conv(S, 'logfile_backups', get('logfile_backups', '10'), integer);
     const loglevel = this.conv(S, 'loglevel', get('loglevel', 'info'), loggingLevel);
     const pidfileGot = get('pidfile', 'supervisord.pid');
     this.checkDirOf(S, 'pidfile', pidfileGot);
     const identifier = get('identifier', 'supervisor').value;
     this.conv(S, 'nodaemon', get('nodaemon', 'false'), boolean);
-    this.conv(S, 'silent', get('silent', 'false'), boolean);
+    const silent = this.conv(S, 'silent', get('silent', 'false'), boolean);
     const childlogdirGot = get('childlogdir', this.defaultTempDir());
     const childlogdir = resolve(this.opts.cwd, this.expandUser(childlogdirGot.value));
     if (!this.host.isDirectory(childlogdir)) {
       this.warn(childlogdirGot.file, childlogdirGot.line, `[supervisord] childlogdir: ${childlogdirGot.value} does not exist here (supervisord refuses such a config)`);
     }
-    this.conv(S, 'nocleanup', get('nocleanup', 'false'), boolean);
+    const nocleanup = this.conv(S, 'nocleanup', get('nocleanup', 'false'), boolean);
     const stripAnsi = get('strip_ansi', 'false');
     if (this.conv(S, 'strip_ansi', stripAnsi, boolean)) {
       this.warn(stripAnsi.file, stripAnsi.line, '[supervisord] strip_ansi is not supported by procinit; output is kept as is');
@@ -401,6 +417,11 @@ class SupervisordReader {
       loglevel: present('loglevel') ? loglevel : null,
       pidfile: present('pidfile') ? resolve(this.opts.cwd, this.expandUser(pidfileGot.value)) : null,
       environment,
+      user: user ? user.value : null,
+      silent,
+      logfileMaxBytes: Math.max(0, logfileMaxBytes),
+      logfileBackups: Math.max(0, logfileBackups),
+      nocleanup,
     };
   }
 
@@ -416,10 +437,10 @@ class SupervisordReader {
     return path;
   }
 
-  private readProcinitSection(): { onFatal: 'shutdown' | 'keep'; socketPath: string | null; tty: boolean } {
+  private readProcinitSection(): { onFatal: 'shutdown' | 'keep'; socketPath: string | null; tty: boolean; prefix: boolean } {
     const P = 'procinit';
     const section = this.doc.sections.get(P);
-    if (!section) return { onFatal: 'shutdown', socketPath: null, tty: false };
+    if (!section) return { onFatal: 'shutdown', socketPath: null, tty: false, prefix: false };
     for (const [key, v] of section.options) {
       if (!PROCINIT_KEYS.has(key)) {
         throw new ConfigError(v.file, v.line, `[procinit]: unknown option '${key}' (known: ${[...PROCINIT_KEYS].join(', ')})`);
@@ -438,7 +459,8 @@ class SupervisordReader {
       socketPath = resolve(dirname(socketGot.file), this.expandUser(socketGot.value));
     }
     const tty = this.conv(P, 'tty', this.get(P, 'tty', 'false', ex), boolean);
-    return { onFatal, socketPath, tty };
+    const prefix = this.conv(P, 'prefix', this.get(P, 'prefix', 'false', ex), boolean);
+    return { onFatal, socketPath, tty, prefix };
   }
 
   // --- groups and programs -----------------------------------------------------------------------------
@@ -656,7 +678,7 @@ class SupervisordReader {
         t === 'auto'
           ? {
               kind: 'file',
-              path: posix.join(sup.childlogdir, `${name}-${channel}---${sup.identifier}.log`),
+              path: autoLogName(sup.childlogdir, name, channel, sup.identifier),
               maxBytes: logs[channel].maxBytes,
               backups: logs[channel].backups,
             }

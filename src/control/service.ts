@@ -5,6 +5,7 @@
 import { ConfigError, UsageError } from '../config/errors.js';
 import { loadRun } from '../config/load.js';
 import type { LoadOptions } from '../config/options.js';
+import type { RunSpec } from '../config/model.js';
 import type { OutputHub } from '../output/hub.js';
 import type { Logger } from '../output/log.js';
 import { applyReload, FormationMemory, type ReloadSummary } from '../supervisor/reload.js';
@@ -35,6 +36,13 @@ export interface ControlService {
   commands: Map<string, CommandEntry>;
   /** Re-read the config and apply the difference; RequestError('config') when it does not load. */
   reload(): Promise<ReloadSummary>;
+  /**
+   * supervisord's restart (SIGHUP, XML-RPC supervisor.restart): stop every process (reverse priority),
+   * re-read the config, start every autostart process of it. A config that does not load is logged and the
+   * processes start again as they were (RequestError('config')). `after` runs once all are stopped and the
+   * config is read, before anything starts (supervisord logs its start-up lines there).
+   */
+  restart(after?: () => void): Promise<ReloadSummary>;
 }
 
 /** One at a time: each task starts when the previous one has settled. */
@@ -62,19 +70,43 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
   const formation = new FormationMemory(supervisor.run);
   const oneAtATime = serial();
 
+  /** The config read again, or RequestError('config') (logged) when it does not load. */
+  const readAgain = (refused: string): RunSpec => {
+    try {
+      return loadRun(rt.load);
+    } catch (err) {
+      if (err instanceof ConfigError || err instanceof UsageError) {
+        log.error(`${refused}: ${err.message}`);
+        throw new RequestError('config', err.message);
+      }
+      throw err;
+    }
+  };
+
+  const restart = (after?: () => void): Promise<ReloadSummary> =>
+    oneAtATime(async () => {
+      if (supervisor.stopping) throw new RequestError('shutting_down', 'procinit is shutting down');
+      await supervisor.stopAll();
+      let next: RunSpec | null = null;
+      let failure: unknown = null;
+      try {
+        next = readAgain('restart: the config does not load, starting the processes as they were');
+        for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+        formation.carryOver(next);
+      } catch (err) {
+        failure = err;
+      }
+      after?.();
+      const summary = next ? await applyReload(supervisor, next, { setNames: (names) => hub.formatter.setNames(names), start: false }) : null;
+      supervisor.startAll();
+      if (failure) throw failure;
+      return summary as ReloadSummary;
+    });
+
   const reload = (): Promise<ReloadSummary> =>
     oneAtATime(async () => {
       if (supervisor.stopping) throw new RequestError('shutting_down', 'procinit is shutting down');
-      let next;
-      try {
-        next = loadRun(rt.load);
-      } catch (err) {
-        if (err instanceof ConfigError || err instanceof UsageError) {
-          log.error(`reload refused, nothing changed: ${err.message}`);
-          throw new RequestError('config', err.message);
-        }
-        throw err;
-      }
+      const next = readAgain('reload refused, nothing changed');
       for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
       formation.carryOver(next);
       const summary = await applyReload(supervisor, next, { setNames: (names) => hub.formatter.setNames(names) });
@@ -104,5 +136,5 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
     ['shutdown', { handler: shutdownHandler(supervisor, log) }],
     ['attach', { handler: attachHandler(supervisor, hub), exclusive: true }],
   ]);
-  return { commands, reload };
+  return { commands, reload, restart };
 }

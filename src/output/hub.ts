@@ -10,11 +10,25 @@ import { ByteRing, RecordRing } from './ring.js';
 import { RotatingLogFile } from './logfile.js';
 import type { FdWriter } from './writer.js';
 import { readPipe, type OutputPipe, type PipeSource, type Source } from './pipe.js';
+import { RawSink } from './raw-sink.js';
 import type { OutputRecord, StreamName } from './record.js';
 
 const NL = Buffer.from('\n');
 
 export type Follower = (records: readonly OutputRecord[]) => void;
+
+/** A program's bytes as read, for the main log (supervisord's `loglevel=debug` echo). */
+export type OutputEcho = (name: string, stream: StreamName, chunk: Buffer) => void;
+
+export interface HubOptions {
+  /**
+   * Output for /dev/stdout and /dev/stderr passes through raw, byte for byte (supervisord configs, unless
+   * prefixing is asked for); otherwise every line is prefixed with its process's name (Procfile mode).
+   */
+  raw?: boolean;
+  /** Called with every chunk every program writes (supervisord's loglevel=debug echo into the main log). */
+  echo?: OutputEcho | null;
+}
 
 interface ProcessOutput {
   ring: RecordRing;
@@ -30,14 +44,43 @@ export class OutputHub {
   private openPipes = 0;
   private pipeWaiters: Array<() => void> = [];
   private readonly rawListeners = new Map<string, Set<(chunk: Buffer) => void>>();
+  /** The raw sinks for /dev/stdout and /dev/stderr, or null when lines are prefixed. */
+  private readonly rawSinks: { stdout: RawSink; stderr: RawSink } | null;
+  private readonly echo: OutputEcho | null;
 
   constructor(
     private readonly stdout: FdWriter,
     private readonly stdoutFormat: RecordFormatter,
     private readonly stderr: FdWriter | null = null,
+    options: HubOptions = {},
   ) {
-    stdout.on('congested', () => this.sources.forEach((s) => s.pause()));
-    stdout.on('drain', () => this.sources.forEach((s) => s.resume()));
+    this.rawSinks = options.raw ? { stdout: new RawSink(stdout), stderr: new RawSink(stderr ?? stdout) } : null;
+    this.echo = options.echo ?? null;
+    // the programs wait while either writer is behind (raw /dev/stderr output goes through the second one)
+    const writers = stderr && stderr !== stdout ? [stdout, stderr] : [stdout];
+    for (const w of writers) {
+      w.on('congested', () => this.sources.forEach((s) => s.pause()));
+      w.on('drain', () => !this.congested && this.sources.forEach((s) => s.resume()));
+    }
+  }
+
+  /** Either writer is behind: sources stay paused. */
+  private get congested(): boolean {
+    return this.stdout.congested || (this.stderr?.congested ?? false);
+  }
+
+  /** The raw sink for this target, when output passes through raw. */
+  private rawSink(target: LogTarget): RawSink | null {
+    if (!this.rawSinks) return null;
+    if (target.kind === 'mux') return this.rawSinks.stdout;
+    if (target.kind === 'stderr') return this.rawSinks.stderr;
+    return null;
+  }
+
+  /** Bytes as read: the raw sink and the debug echo, before the chunk is cut into lines for the other sinks. */
+  private passThrough(name: string, stream: StreamName, target: LogTarget, chunk: Buffer): void {
+    this.rawSink(target)?.write(chunk);
+    this.echo?.(name, stream, chunk);
   }
 
   get formatter(): RecordFormatter {
@@ -58,7 +101,10 @@ export class OutputHub {
     const chunker = new LineChunker();
     const source = readPipe(
       pipe,
-      (chunk) => this.deliver(name, stream, target, chunker.push(chunk)),
+      (chunk) => {
+        this.passThrough(name, stream, target, chunk);
+        this.deliver(name, stream, target, chunker.push(chunk));
+      },
       () => {
         this.deliver(name, stream, target, chunker.flush());
         this.sources.delete(source);
@@ -76,7 +122,7 @@ export class OutputHub {
    */
   pipesDrained(timeoutMs: number): Promise<boolean> {
     if (this.openPipes === 0) return Promise.resolve(true);
-    this.sources.forEach((s) => !this.stdout.congested && s.resume());
+    this.sources.forEach((s) => !this.congested && s.resume());
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.pipeWaiters.push(() => {
@@ -88,7 +134,7 @@ export class OutputHub {
 
   addSource(source: Source): void {
     this.sources.add(source);
-    if (this.stdout.congested) source.pause();
+    if (this.congested) source.pause();
   }
 
   removeSource(source: Source): void {
@@ -100,6 +146,7 @@ export class OutputHub {
     this.output(name).screen.push(chunk);
     const raw = this.rawListeners.get(name);
     if (raw) for (const fn of raw) fn(chunk);
+    this.passThrough(name, stream, target, chunk);
     this.deliver(name, stream, target, chunker.push(chunk));
   }
 
@@ -113,7 +160,8 @@ export class OutputHub {
     const out = this.output(name);
     for (const batch of batches) {
       out.ring.push(stream, time, batch);
-      this.toTarget(out, target, name, stream, time, batch);
+      // raw output went out as it was read (passThrough)
+      if (!this.rawSink(target)) this.toTarget(out, target, name, stream, time, batch);
       if (this.followers.size === 0) continue;
       let records: OutputRecord[] | null = null;
       for (const f of this.followers) {
@@ -132,9 +180,14 @@ export class OutputHub {
     this.stdout.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
   }
 
-  /** procinit's own already-formatted bytes (pino JSON lines). */
-  raw(buf: Buffer): void {
-    this.stdout.write(buf);
+  /** Whether /dev/stdout and /dev/stderr output passes through raw (procinit's own lines then go unprefixed). */
+  get rawOutput(): boolean {
+    return this.rawSinks !== null;
+  }
+
+  /** procinit's own already-formatted bytes (pino JSON lines, supervisord's log lines). */
+  raw(buf: Buffer, stream: StreamName = 'stdout'): void {
+    (stream === 'stderr' && this.stderr ? this.stderr : this.stdout).write(buf);
   }
 
   private toTarget(out: ProcessOutput, target: LogTarget, name: string, stream: StreamName, time: number, batch: LineBatch): void {
@@ -177,6 +230,21 @@ export class OutputHub {
     if (!set) this.rawListeners.set(name, (set = new Set()));
     set.add(fn);
     return () => set!.delete(fn);
+  }
+
+  /** Reopen every program log file (supervisord's SIGUSR2). Returns the paths that could not be reopened. */
+  reopenLogs(): Array<{ path: string; error: string }> {
+    const failed: Array<{ path: string; error: string }> = [];
+    for (const p of this.processes.values()) {
+      for (const f of p.files.values()) {
+        try {
+          f.reopen();
+        } catch (err) {
+          failed.push({ path: f.path, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+        }
+      }
+    }
+    return failed;
   }
 
   close(): void {

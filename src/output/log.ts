@@ -16,7 +16,7 @@ export interface Logger {
   info(msg: string): void;
   warn(msg: string): void;
   error(msg: string): void;
-  /** supervisord's debug level (loglevel=debug): event listener protocol traces and the like. */
+  /** supervisord's debug level (loglevel=debug): event listener protocol traces, kill signals and the like. */
   debug?(msg: string): void;
 }
 
@@ -77,5 +77,5 @@ function jsonLogger(level: string, hub: OutputHub, toFile: ((msg: string, level:
 
 /** A logger that writes nowhere (unit tests). */
 export function silentLogger(): Logger {
-  return { info: () => {}, warn: () => {}, error: () => {} };
+  return { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 }

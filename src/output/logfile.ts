@@ -61,6 +61,14 @@ export class RotatingLogFile {
     this.size = 0;
   }
 
+  /** Open the path again (SIGUSR2 after an outside rotation moved the file away), appending. */
+  reopen(): void {
+    const fd = openSync(this.path, 'a', 0o644);
+    this.close();
+    this.fd = fd;
+    this.size = fstatSync(fd).size;
+  }
+
   close(): void {
     try {
       closeSync(this.fd);

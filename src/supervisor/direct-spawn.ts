@@ -10,7 +10,7 @@ import { accessSync, closeSync, constants, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
-import { inputPipePair, outputPipes } from '../output/pipe.js';
+import { inputPipePair, outputPipePair, outputPipes } from '../output/pipe.js';
 import { fromWaitStatus } from './exit-info.js';
 import { exitNotifier } from './exit-notifier.js';
 import { LaunchError, type LaunchedChild } from './spawn.js';
@@ -37,6 +37,8 @@ export interface DirectPlan {
   join?: number[] | null;
   /** The child's fd 0 instead of a new pipe (an fcgi-program's socket); the caller keeps it open. */
   stdinFd?: number | null;
+  /** redirect_stderr: stdout and stderr are one pipe, so the program's writes keep their order exactly. */
+  mergeStderr?: boolean;
 }
 
 export class DirectSpawner {
@@ -48,10 +50,10 @@ export class DirectSpawner {
   }
 
   /** The started child, or null when child_process should start it instead. */
-  launch({ file, args, env, cwd, join, stdinFd }: DirectPlan): LaunchedChild | null {
+  launch({ file, args, env, cwd, join, stdinFd, mergeStderr = false }: DirectPlan): LaunchedChild | null {
     const path = findProgram(file, env.PATH, cwd);
     if (path === null) return null;
-    const pipes = outputPipes();
+    const pipes = mergeStderr ? mergedPipes() : outputPipes();
     if (!pipes) return null;
     const [out, err] = pipes;
     // an fcgi-program's fd 0 is its group's listening socket, which stays procinit's: only a pipe is ours to close
@@ -60,7 +62,7 @@ export class DirectSpawner {
     try {
       stdin = own ? inputPipePair()! : [stdinFd, -1];
     } catch (e) {
-      [...out, ...err].forEach((fd) => closeSync(fd));
+      new Set([...out, ...err]).forEach((fd) => closeSync(fd));
       throw e;
     }
     const envList = Object.entries(env).map(([k, v]) => `${k}=${v}`);
@@ -69,10 +71,10 @@ export class DirectSpawner {
       pid = join?.length ? this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1], join) : this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1]);
     } finally {
       // the child has its own copies of its ends; ours must go (or the output pipes never reach end-of-file)
-      [own ? stdin[0] : -1, out[1], err[1]].forEach((fd) => fd >= 0 && closeSync(fd));
+      [own ? stdin[0] : -1, ...new Set([out[1], err[1]])].forEach((fd) => fd >= 0 && closeSync(fd));
     }
     if (pid < 0) {
-      [stdin[1], out[0], err[0]].forEach((fd) => fd >= 0 && closeSync(fd));
+      [stdin[1], ...new Set([out[0], err[0]])].forEach((fd) => fd >= 0 && closeSync(fd));
       if (pid <= -JOIN_FAILED) throw new LaunchError(`cannot enter its cgroup: ${errnoName(-pid - JOIN_FAILED)}`);
       return null;
     }
@@ -87,7 +89,8 @@ export class DirectSpawner {
       if (input) input.destroy();
       else if (stdin[1] >= 0) closeSync(stdin[1]);
     });
-    const child: LaunchedChild = { pid, stdin: null, stdout: { fd: out[0] }, stderr: { fd: err[0] }, pty: null, reapedByProcinit: true, onExit };
+    const stderr = err === out ? null : { fd: err[0] };
+    const child: LaunchedChild = { pid, stdin: null, stdout: { fd: out[0] }, stderr, pty: null, reapedByProcinit: true, onExit };
     if (join?.length) child.joinedCgroups = true;
     Object.defineProperty(child, 'stdin', {
       enumerable: true,
@@ -111,6 +114,12 @@ export class DirectSpawner {
     done(status);
     return true;
   }
+}
+
+/** One pipe serving as both stdout and stderr (redirect_stderr), or null without the addon. */
+function mergedPipes(): [[number, number], [number, number]] | null {
+  const pipe = outputPipePair();
+  return pipe && [pipe, pipe];
 }
 
 /** execvp's search, for the common cases: the path to run, or null to leave the search to child_process. */

@@ -6,7 +6,8 @@
 import type { ProcessSpec } from '../config/model.js';
 import { SIGNALS } from '../config/errors.js';
 import type { Clock, Timer } from './clock.js';
-import { describeExit, type ExitInfo } from './exit-info.js';
+import type { ExitInfo } from './exit-info.js';
+import type { Happening } from './happening.js';
 import { canTransition, TransitionError, type ProcessState } from './states.js';
 import { LaunchError, type LaunchedChild, type Launcher } from './spawn.js';
 
@@ -21,8 +22,10 @@ export interface InstanceHooks {
   onFatal(inst: ProcessInstance): void;
   /** Whether restarts are allowed now (false while the run shuts down). */
   restartsAllowed(): boolean;
-  /** A message for procinit's log. */
-  log(level: 'info' | 'warn' | 'error', msg: string): void;
+  /** Whether a process group still has members (default: kill(-pgid, 0)). */
+  groupAlive?(pgid: number): boolean;
+  /** Something worth a line in procinit's log (the words are the log's dialect's). */
+  report(inst: ProcessInstance, h: Happening): void;
 }
 
 export type SendSignal = (pid: number, signal: string, group: boolean) => void;
@@ -47,6 +50,19 @@ export const sendSignal: SendSignal = (pid, signal, group) => {
     throw err;
   }
 };
+
+/** kill(-pgid, 0): does the group still have a member (a zombie not reaped yet counts)? */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** How often the rest of a stopped group is looked at while it has its grace. */
+const GROUP_GRACE_POLL_MS = 50;
 
 export class ProcessInstance {
   state: ProcessState = 'STOPPED';
@@ -76,6 +92,11 @@ export class ProcessInstance {
   private timer: Timer | null = null;
   private stopWaiters: Array<() => void> = [];
   private stopRequested = false;
+  /** When the stop signal's grace ends (SIGKILL then), for the process and, with stopasgroup, its group. */
+  private stopDeadline = 0;
+  /** The group of a stopped leader whose other members still have their grace (stopasgroup). */
+  private graceTimer: Timer | null = null;
+  private graceGroup: number | null = null;
 
   constructor(
     public spec: ProcessSpec,
@@ -169,7 +190,7 @@ export class ProcessInstance {
     if (this.state !== 'STARTING') return;
     this.changeState('RUNNING');
     this.backoff = 0;
-    if (this.spec.startsecs > 0) this.hooks.log('info', `${this.name} is running (pid ${this.child?.pid})`);
+    this.hooks.report(this, { kind: 'running', pid: this.child?.pid ?? null, startsecs: this.spec.startsecs });
   }
 
   // ---- exits -------------------------------------------------------------------------------
@@ -184,9 +205,13 @@ export class ProcessInstance {
     this.lastExit = info;
     this.clearTimer();
     if (this.state === 'STOPPING') {
+      // the rest of the group got the stop signal too: it keeps its grace (until stopwaitsecs) after the leader
+      const pgid = this.spec.stopasgroup && !this.killed ? this.lastPgid : null;
+      if (pgid !== null) this.graceGroup = pgid;
       this.changeState('STOPPED');
-      this.hooks.log(this.killed ? 'warn' : 'info', `${this.name} stopped (${describeExit(info)}${this.killed ? ', after SIGKILL' : ''})`);
-      this.resolveStop();
+      this.hooks.report(this, { kind: 'stopped', info, expected: this.lastExitExpected(), killed: this.killed });
+      if (pgid !== null) this.awaitGroup(pgid);
+      else this.resolveStop();
       return;
     }
     if (this.state === 'STARTING' && info.error === null && this.spec.startsecs > 0 &&
@@ -207,7 +232,7 @@ export class ProcessInstance {
     this.child = null;
     this.changeState('BACKOFF');
     this.backoff += 1;
-    this.hooks.log('warn', `${this.name} ${describeExit(info)} while starting (attempt ${this.backoff})`);
+    this.hooks.report(this, { kind: 'start-failed', info, attempt: this.backoff });
     if (this.backoff > this.spec.startretries || !this.hooks.restartsAllowed()) {
       if (this.stopRequested) {
         this.changeState('STOPPED');
@@ -215,7 +240,7 @@ export class ProcessInstance {
         return;
       }
       this.changeState('FATAL');
-      this.hooks.log('error', `${this.name} entered FATAL: gave up after ${this.backoff} attempts`);
+      this.hooks.report(this, { kind: 'gave-up', attempts: this.backoff });
       this.hooks.onFatal(this);
       return;
     }
@@ -230,7 +255,7 @@ export class ProcessInstance {
     const policy = this.spec.autorestart;
     const wants = policy === 'true' || (policy === 'unexpected' && !expected);
     const willRestart = wants && this.hooks.restartsAllowed();
-    this.hooks.log(expected ? 'info' : 'warn', `${this.name} ${describeExit(info)}${willRestart ? ', restarting' : ''}`);
+    this.hooks.report(this, { kind: 'exited', info, expected, willRestart });
     this.hooks.onExit(this, info, expected, willRestart);
     if (!willRestart || this.state !== 'EXITED') return;
     const delay = this.nextRestartDelay(info);
@@ -271,14 +296,46 @@ export class ProcessInstance {
       case 'STOPPING':
         break;
       default:
-        return Promise.resolve();
+        // stopped, but the rest of its group may still have its grace: wait for that too
+        if (this.graceGroup === null) return Promise.resolve();
     }
     return new Promise((resolve) => this.stopWaiters.push(resolve));
   }
 
+  /** The group a stopped leader left behind is in its grace: is it being waited for? (Its SIGKILL is due later.) */
+  get groupInGrace(): number | null {
+    return this.graceGroup;
+  }
+
+  /**
+   * After the leader stopped, wait for the rest of its group until the stop's deadline, then SIGKILL what is
+   * left; stop() resolves only then, so a shutdown does not kill the group early.
+   */
+  private awaitGroup(pgid: number): void {
+    const alive = this.hooks.groupAlive ?? groupAlive;
+    const check = (): void => {
+      this.graceTimer = null;
+      if (!alive(pgid)) return this.endGroupGrace();
+      if (this.clock.now() >= this.stopDeadline) {
+        this.signal(pgid, 'KILL', true);
+        return this.endGroupGrace();
+      }
+      this.graceTimer = this.clock.after(Math.min(GROUP_GRACE_POLL_MS, this.stopDeadline - this.clock.now()), check);
+    };
+    check();
+  }
+
+  private endGroupGrace(): void {
+    this.graceTimer?.cancel();
+    this.graceTimer = null;
+    this.graceGroup = null;
+    this.resolveStop();
+  }
+
   private sendStopSignal(): void {
     const pid = this.child?.pid ?? -1;
-    this.hooks.log('info', `${this.name} stopping (SIG${this.spec.stopsignal} to ${this.spec.stopasgroup ? 'process group ' : 'pid '}${pid})`);
+    this.stopDeadline = this.clock.now() + this.spec.stopwaitsecs * 1000;
+    this.hooks.report(this, { kind: 'stopping', pid, signal: this.spec.stopsignal, group: this.spec.stopasgroup });
     this.signal(pid, this.spec.stopsignal, this.spec.stopasgroup);
     // a job-control-stopped process must wake up to act on its stop signal
     if (this.spec.stopsignal !== 'CONT') this.signal(pid, 'CONT', this.spec.stopasgroup);
@@ -287,6 +344,11 @@ export class ProcessInstance {
 
   /** SIGKILL now (grace over, or a second Ctrl-C). */
   kill(): void {
+    if (this.graceGroup !== null) {
+      // a second Ctrl-C while the rest of a stopped group has its grace
+      this.signal(this.graceGroup, 'KILL', true);
+      this.endGroupGrace();
+    }
     if (this.state !== 'STOPPING') {
       if (this.state === 'STARTING' || this.state === 'RUNNING') {
         this.stopRequested = true;
@@ -295,7 +357,7 @@ export class ProcessInstance {
     }
     const pid = this.child?.pid ?? -1;
     this.killed = true;
-    this.hooks.log('warn', `${this.name} did not stop within ${this.spec.stopwaitsecs}s: SIGKILL`);
+    this.hooks.report(this, { kind: 'killing', pid, group: this.spec.killasgroup || this.spec.stopasgroup, stopwaitsecs: this.spec.stopwaitsecs });
     this.signal(pid, 'KILL', this.spec.killasgroup || this.spec.stopasgroup);
   }
 
@@ -316,5 +378,7 @@ export class ProcessInstance {
   /** Drop timers (the run is over). */
   dispose(): void {
     this.clearTimer();
+    this.graceTimer?.cancel();
+    this.graceTimer = null;
   }
 }

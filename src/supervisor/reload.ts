@@ -115,6 +115,8 @@ function counts(run: RunSpec): Map<string, number> {
 export interface ApplyOptions {
   /** New process names appear on the multiplexed output: align their prefixes. */
   setNames?(names: string[]): void;
+  /** Start the added and changed processes (default); false when the caller starts everything itself. */
+  start?: boolean;
 }
 
 /** Stop removed and changed processes, switch the run to newRun, start changed and added ones. */
@@ -139,7 +141,7 @@ export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts:
   if (arriving.length > 0) opts.setNames?.(arriving.map((i) => i.name));
 
   const startable = arriving.filter((i) => i.spec.autostart).sort((a, b) => a.spec.priority - b.spec.priority);
-  for (const inst of startable) if (!supervisor.stopping) inst.start();
+  if (opts.start !== false) for (const inst of startable) if (!supervisor.stopping) inst.start();
 
   return {
     added: plan.added.map((s) => s.name),

@@ -9,7 +9,7 @@ import type { ExitInfo } from './exit-info.js';
 import { resolveUser, supplementaryGroups } from './user.js';
 import { execAsCommand } from './exec-as.js';
 import { loadPty, type PtyProcess } from './pty.js';
-import { outputPipes, type OutputPipe } from '../output/pipe.js';
+import { outputPipePair, outputPipes, type OutputPipe } from '../output/pipe.js';
 import { exitNotifier } from './exit-notifier.js';
 import type { DirectSpawner } from './direct-spawn.js';
 import { commandLine, plainArgv, shellPwd } from './command-line.js';
@@ -51,6 +51,8 @@ interface LaunchPlan {
   stdinFd: number | null;
   /** s6 notification-fd to open in the program (child_process only: posix_spawn here passes 0-2). */
   notifyFd: number | null;
+  /** redirect_stderr: one pipe for stdout and stderr, so the order of the program's writes is kept exactly. */
+  mergeStderr: boolean;
 }
 
 /** What a child gets as its fd 0 when not a pipe (src/fcgi: an [fcgi-program:x]'s listening socket). */
@@ -183,7 +185,7 @@ export class ProcessLauncher implements Launcher {
     try {
       const plain = !spec.argv?.length && spec.user === null && !spec.tty ? plainArgv(spec.command) : null;
       const stdinFd = this.stdinSource?.fdFor(spec) ?? null;
-      const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null, stdinFd, notifyFd: spec.tty ? null : (extras?.notifyFd ?? null) };
+      const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null, stdinFd, notifyFd: spec.tty ? null : (extras?.notifyFd ?? null), mergeStderr: spec.redirect_stderr };
       return spec.tty ? this.launchPty(spec, plan) : this.launchPipes(plan);
     } finally {
       if (previous !== null) process.umask(previous);
@@ -193,25 +195,29 @@ export class ProcessLauncher implements Launcher {
   private launchPipes(plan: LaunchPlan): LaunchedChild {
     const direct = this.direct && !plan.ids && plan.notifyFd === null ? this.launchDirect(this.direct, plan) : null;
     if (direct) return direct;
-    const { file, args, env, cwd, ids, stdinFd, notifyFd } = plan;
-    const [out, err] = outputPipes() ?? [null, null];
+    const { file, args, env, cwd, ids, stdinFd, notifyFd, mergeStderr } = plan;
+    const pipes = mergeStderr ? outputPipePair() : outputPipes();
+    const [out, err] = pipes === null ? [null, null] : mergeStderr ? [pipes as [number, number], null] : (pipes as [[number, number], [number, number]]);
+    const ours = (end: 0 | 1): number[] => [out?.[end], err?.[end]].filter((fd): fd is number => fd !== undefined);
     let child;
     try {
       // child_process is loaded only when a program needs it (user=, PATH misses, no addon): about 1 ms
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { spawn: spawnChild } = require('node:child_process') as typeof import('node:child_process');
-      const stdio: Array<'pipe' | 'ignore' | number> = [stdinFd ?? 'pipe', out?.[1] ?? 'pipe', err?.[1] ?? 'pipe'];
+      // redirect_stderr: the one pipe procinit made is the child's fd 2 too
+      const stderrEnd = mergeStderr ? (out?.[1] ?? 'pipe') : (err?.[1] ?? 'pipe');
+      const stdio: Array<'pipe' | 'ignore' | number> = [stdinFd ?? 'pipe', out?.[1] ?? 'pipe', stderrEnd];
       if (notifyFd !== null) {
         while (stdio.length < notifyFd) stdio.push('ignore');
         stdio[notifyFd] = 'pipe';
       }
       child = spawnChild(file, args, { cwd, env, detached: true, stdio, ...ids });
     } catch (e) {
-      if (out && err) [out[0], err[0]].forEach((fd) => closeSync(fd));
+      ours(0).forEach((fd) => closeSync(fd));
       throw e;
     } finally {
       // the child has its copies of the write ends: ours must go, or the pipes never reach end-of-file
-      if (out && err) [out[1], err[1]].forEach((fd) => closeSync(fd));
+      ours(1).forEach((fd) => closeSync(fd));
     }
     const { finish, onExit } = exitNotifier();
     child.once('error', (err: NodeJS.ErrnoException) => {
@@ -224,7 +230,8 @@ export class ProcessLauncher implements Launcher {
       pid: child.pid ?? -1,
       stdin: child.stdin,
       stdout: out ? { fd: out[0] } : child.stdout && { readable: child.stdout },
-      stderr: err ? { fd: err[0] } : child.stderr && { readable: child.stderr },
+      // one pipe for both when procinit made it; without the addon child_process's two pipes are both read
+      stderr: mergeStderr && out ? null : err ? { fd: err[0] } : child.stderr && { readable: child.stderr },
       pty: null,
       notifyPipe: notifyFd !== null ? ((child.stdio[notifyFd] as Readable | null) ?? null) : null,
       onExit,
@@ -236,13 +243,13 @@ export class ProcessLauncher implements Launcher {
    * it, after a millisecond of its own start-up), else through the shell. A program PATH does not find, or
    * that cannot be exec'd (a script without #!), goes the shell's way, so what it does and says is the shell's.
    */
-  private launchDirect(direct: DirectSpawner, { file, args, env, cwd, plain, join, stdinFd }: LaunchPlan): LaunchedChild | null {
+  private launchDirect(direct: DirectSpawner, { file, args, env, cwd, plain, join, stdinFd, mergeStderr }: LaunchPlan): LaunchedChild | null {
     if (plain) {
       env.PWD = shellPwd(env.PWD, cwd);
-      const started = direct.launch({ file: plain[0], args: plain.slice(1), env, cwd, join, stdinFd });
+      const started = direct.launch({ file: plain[0], args: plain.slice(1), env, cwd, join, stdinFd, mergeStderr });
       if (started) return started;
     }
-    return direct.launch({ file, args, env, cwd, join, stdinFd });
+    return direct.launch({ file, args, env, cwd, join, stdinFd, mergeStderr });
   }
 
   private launchPty(spec: ProcessSpec, { file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {

@@ -8,6 +8,9 @@ import type { ProcessSpec, ProgramSpec, RunSpec } from '../config/model.js';
 import { DEFAULT_MAX_LINE, LineChunker } from '../output/lines.js';
 import type { OutputHub } from '../output/hub.js';
 import type { Logger } from '../output/log.js';
+import { narrateProcinit } from '../output/narrate-procinit.js';
+import { narrateSupervisord } from '../output/narrate-supervisord.js';
+import type { Happening, Narrator } from './happening.js';
 import { realClock, type Clock } from './clock.js';
 import { ProcessInstance, sendSignal, type InstanceHooks, type SendSignal } from './instance.js';
 import { decideOnExit, decideOnFatal, decideWhenIdle, type RunDecision } from './policy.js';
@@ -20,6 +23,8 @@ export interface SupervisorDeps {
   hub?: OutputHub | null;
   log: Logger;
   signal?: SendSignal;
+  /** The words of procinit's log; default: supervisord's for a supervisord config, else procinit's own. */
+  narrator?: Narrator;
 }
 
 /**
@@ -45,6 +50,7 @@ export class Supervisor extends EventEmitter {
   private readonly hub: OutputHub | null;
   private readonly log: Logger;
   private readonly signal: SendSignal;
+  private readonly narrator: Narrator;
   private readonly spawned = new Set<number>();
   private readonly pgids = new Set<number>();
   private shuttingDown = false;
@@ -66,6 +72,7 @@ export class Supervisor extends EventEmitter {
     this.hub = deps.hub ?? null;
     this.log = deps.log;
     this.signal = deps.signal ?? sendSignal;
+    this.narrator = deps.narrator ?? (run.supervisordMode ? narrateSupervisord : narrateProcinit);
     this.done = new Promise((r) => (this.resolveDone = r));
     for (const program of run.programs) for (const spec of program.instances) this.add(spec);
     this.hub?.formatter.setNames(this.instances.map((i) => i.name));
@@ -98,8 +105,14 @@ export class Supervisor extends EventEmitter {
         if (!this.shuttingDown) this.decide(decideWhenIdle(this.instances));
       },
       restartsAllowed: () => !this.shuttingDown,
-      log: (level, msg) => this.log[level](msg),
+      report: (inst, h) => this.report(inst, h),
     };
+  }
+
+  /** One line in procinit's log, in the run's dialect. */
+  private report(inst: ProcessInstance, h: Happening): void {
+    const line = this.narrator(inst.name, h, { text: inst.spec.command, argv0: inst.spec.argv?.[0] ?? null });
+    if (line) this.log[line.level]?.(line.msg);
   }
 
   add(spec: ProcessSpec): ProcessInstance {
@@ -114,7 +127,7 @@ export class Supervisor extends EventEmitter {
     if (!child.reapedByProcinit) this.spawned.add(child.pid);
     this.pgids.add(child.pid);
     child.onExit(() => this.spawned.delete(child.pid));
-    this.log.info(`${inst.name} started (pid ${child.pid}): ${inst.spec.command}`);
+    this.report(inst, { kind: 'spawned', pid: child.pid });
     this.emit('spawn', inst, child);
     if (!this.hub) return;
     const spec = inst.spec;
@@ -142,6 +155,8 @@ export class Supervisor extends EventEmitter {
   private cleanupGroup(inst: ProcessInstance): void {
     const pgid = inst.lastPgid;
     if (pgid === null || !this.pgids.has(pgid)) return;
+    // a stopped leader's group keeps its grace until stopwaitsecs: the instance kills what is left then
+    if (inst.groupInGrace === pgid) return;
     this.pgids.delete(pgid);
     if (inst.spec.stopasgroup || inst.spec.killasgroup) this.signal(pgid, 'KILL', true);
   }
@@ -233,6 +248,16 @@ export class Supervisor extends EventEmitter {
     for (const inst of this.instances) inst.dispose();
     this.resolveDone(result);
     return result;
+  }
+
+  /** Stop every process in reverse priority order without ending the run (supervisord's restart). */
+  stopAll(): Promise<void> {
+    return this.stopEach();
+  }
+
+  /** Start every autostart instance again, in start order and through the start gate (after stopAll). */
+  startAll(): void {
+    this.start();
   }
 
   /**

@@ -38,7 +38,8 @@ export async function startRun(files: Record<string, string>, args: string[], en
   const dir = fixtureDir(files);
   const sock = join(dir, 'ctl.sock');
   const w = startProcinit([...args, '--socket', sock], { cwd: dir, env });
-  await w.waitFor(/started \(pid \d+\)/); // the socket exists before any program starts
+  // the socket exists before any program starts (procinit's words, or supervisord's for a supervisord.conf)
+  await w.waitFor(/started \(pid \d+\)|spawned: '[^']+' with pid \d+/);
   return {
     dir,
     sock,

@@ -64,7 +64,7 @@ describe('crash loop: flat memory and file descriptors', () => {
       ].join('\n'),
     );
     const p = startProcinit(['-c', 'supervisord.conf', '--socket', sock], { cwd: dir });
-    await p.waitFor('crash started');
+    await p.waitFor("spawned: 'crash'");
     const client = await RawClient.open(sock);
     let id = 0;
     const restarts = async (): Promise<number> => {

@@ -156,7 +156,8 @@ function expectedTarget(py: Record<string, string | number>, channel: 'stdout' |
   const backups = Number(py[`${channel}_logfile_backups`]);
   if (value === 'NONE') return { kind: 'none' };
   if (value === 'AUTO') {
-    return { kind: 'file', path: posix.join(res.childlogdir, `${proc.name}-${channel}---${res.identifier}.log`), maxBytes, backups };
+    // supervisord's tempfile name: NAME-CHANNEL---IDENTIFIER-XXXXXXXX.log (the random part checked as a pattern)
+    return { kind: 'file', path: expect.stringMatching(new RegExp(`^${escapeRe(posix.join(res.childlogdir, `${proc.name}-${channel}---${res.identifier}-`))}[a-z0-9_]{8}\\.log$`)) as unknown as string, maxBytes, backups };
   }
   const path = posix.normalize(resolve(cwd, value));
   if (['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1', '/proc/1/fd/1'].includes(path)) return { kind: 'mux' };
@@ -256,4 +257,8 @@ if (!havePython) {
   describe('supervisord reader vs supervisord 4 (Python)', () => {
     it.skip(supervisorPythonSkipReason, () => {});
   });
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

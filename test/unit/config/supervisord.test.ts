@@ -81,8 +81,9 @@ describe('readSupervisordRun: a program with supervisord\'s defaults', () => {
   });
 
   it('sends AUTO logs (the default) to a file in childlogdir with 50MB x 10 rotation', () => {
-    expect(p.stdoutLog).toEqual({ kind: 'file', path: '/tmp/web-stdout---supervisor.log', maxBytes: 50 * 1024 * 1024, backups: 10 });
-    expect(p.stderrLog).toEqual({ kind: 'file', path: '/tmp/web-stderr---supervisor.log', maxBytes: 50 * 1024 * 1024, backups: 10 });
+    // supervisord's tempfile names: NAME-CHANNEL---IDENTIFIER-XXXXXXXX.log, eight random characters
+    expect(p.stdoutLog).toEqual({ kind: 'file', path: expect.stringMatching(/^\/tmp\/web-stdout---supervisor-[a-z0-9_]{8}\.log$/), maxBytes: 50 * 1024 * 1024, backups: 10 });
+    expect(p.stderrLog).toEqual({ kind: 'file', path: expect.stringMatching(/^\/tmp\/web-stderr---supervisor-[a-z0-9_]{8}\.log$/), maxBytes: 50 * 1024 * 1024, backups: 10 });
   });
 
   it('leaves run-level settings unset and has nothing to warn about', () => {
@@ -142,12 +143,18 @@ describe('[supervisord] settings', () => {
     expect(configError(() => read('[supervisord]\nenvironment=P="100%%"\n[program:x]\ncommand=/bin/true\n')).line).toBe(2);
   });
 
-  it('warns about [supervisord] options it does not know and user= other than root', () => {
+  it('warns about [supervisord] options it does not know, and keeps user= for procinit to drop to', () => {
     const run = read('[supervisord]\nredirect_stderr=true\nuser=nobody\n[program:x]\ncommand=/bin/true\n');
     expect(run.warnings.map((w) => [w.line, w.message])).toEqual([
       [2, "[supervisord]: unknown option 'redirect_stderr' ignored (supervisord ignores it too)"],
-      [3, '[supervisord] user=nobody: procinit does not switch its own user; set user= per program'],
     ]);
+    expect(run.supervisordMode?.user).toBe('nobody');
+  });
+
+  it('refuses a [supervisord] user= that does not exist, as supervisord does (never runs programs as root instead)', () => {
+    const err = configError(() => read('[supervisord]\nuser=no-such-user-here\n[program:x]\ncommand=/bin/true\n'));
+    expect(err.line).toBe(2);
+    expect(err.detail).toMatch(/invalid user name no-such-user-here/);
   });
 });
 

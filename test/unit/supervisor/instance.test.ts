@@ -10,15 +10,18 @@ let trail: string[];
 let signals: Array<[number, string, boolean]>;
 let fatal: number;
 let allowed: boolean;
+/** Process groups that still have members (groupAlive). */
+let liveGroups: Set<number>;
 
 function hooks(): InstanceHooks {
   return {
+    groupAlive: (pgid) => liveGroups.has(pgid),
     onState: (_i, _from, to: ProcessState) => trail.push(to),
     onExit: () => {},
     onSpawn: () => {},
     onFatal: () => fatal++,
     restartsAllowed: () => allowed,
-    log: () => {},
+    report: () => {},
   };
 }
 
@@ -33,6 +36,7 @@ beforeEach(() => {
   signals = [];
   fatal = 0;
   allowed = true;
+  liveGroups = new Set();
 });
 
 describe('ProcessInstance', () => {
@@ -142,6 +146,44 @@ describe('ProcessInstance', () => {
     launcher.last.exit(null, 'KILL');
     await stopped;
     expect(p.state).toBe('STOPPED');
+  });
+
+  it('stopasgroup: the rest of the group keeps its grace until stopwaitsecs after the leader exits', async () => {
+    const p = make({ startsecs: 0, stopwaitsecs: 5, stopasgroup: true, killasgroup: true });
+    p.start();
+    const pid = launcher.last.pid;
+    liveGroups.add(pid);
+    let done = false;
+    const stopped = p.stop().then(() => (done = true));
+    expect(signals[0]).toEqual([pid, 'TERM', true]);
+    clock.advance(1000);
+    launcher.last.exit(null, 'TERM'); // the leader is gone, a member of its group is still cleaning up
+    expect(p.state).toBe('STOPPED');
+    clock.advance(3000);
+    await Promise.resolve();
+    expect(done).toBe(false);
+    expect(signals.map((s) => s[1])).not.toContain('KILL');
+    clock.advance(999);
+    expect(signals.map((s) => s[1])).not.toContain('KILL');
+    clock.advance(1); // 5 s after the stop signal
+    expect(signals[signals.length - 1]).toEqual([pid, 'KILL', true]);
+    await stopped;
+    expect(p.killed).toBe(false);
+  });
+
+  it('stopasgroup: a group that empties within the grace ends the stop at once, without SIGKILL', async () => {
+    const p = make({ startsecs: 0, stopwaitsecs: 5, stopasgroup: true, killasgroup: true });
+    p.start();
+    const pid = launcher.last.pid;
+    liveGroups.add(pid);
+    const stopped = p.stop();
+    launcher.last.exit(null, 'TERM');
+    clock.advance(200);
+    liveGroups.delete(pid); // the last member finished its cleanup
+    clock.advance(100);
+    await stopped;
+    expect(signals.map((s) => s[1])).not.toContain('KILL');
+    expect(clock.pending()).toBe(0);
   });
 
   it('stop in BACKOFF cancels the retry', async () => {

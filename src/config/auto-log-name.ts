@@ -1,0 +1,28 @@
+/**
+ * supervisord's name for an AUTO child log (options.get_autochildlog_name): tempfile's
+ * `NAME-CHANNEL---IDENTIFIER-XXXXXXXX.log` in childlogdir, eight random characters of [a-z0-9_].
+ * The random part is drawn once per process and channel for the life of this procinit, so that reading the
+ * config again (reload, restart) names the same file and does not count as a change.
+ */
+import { randomInt } from 'node:crypto';
+import { posix } from 'node:path';
+
+const CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_';
+const chosen = new Map<string, string>();
+
+export function autoLogName(childlogdir: string, name: string, channel: 'stdout' | 'stderr', identifier: string): string {
+  const key = [childlogdir, name, channel, identifier].join('\0');
+  let path = chosen.get(key);
+  if (path === undefined) {
+    const random = Array.from({ length: 8 }, () => CHARS[randomInt(CHARS.length)]).join('');
+    path = posix.join(childlogdir, `${name}-${channel}---${identifier}-${random}.log`);
+    chosen.set(key, path);
+  }
+  return path;
+}
+
+/** supervisord's clear_autochildlogdir pattern: old AUTO logs of this identifier (and their backups). */
+export function isAutoLogName(file: string, identifier: string): boolean {
+  const esc = identifier.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^.+?---${esc}-\\S+\\.log\\.?\\d{0,4}`).test(file);
+}

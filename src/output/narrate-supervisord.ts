@@ -1,0 +1,53 @@
+/**
+ * supervisord's words and levels for what happens to a process (supervisor/process.py, 4.2), so that what
+ * reads supervisord's log (people, log alerts, scripts) reads procinit's the same:
+ *   spawned: 'web' with pid 12
+ *   success: web entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)
+ *   exited: web (exit status 1; not expected)
+ *   gave up: web entered FATAL state, too many start retries too quickly
+ *   stopped: web (terminated by SIGTERM)
+ */
+import type { ExitInfo } from '../supervisor/exit-info.js';
+import type { Narrator } from '../supervisor/happening.js';
+
+/** supervisord's decode_wait_status message: `exit status 1`, `terminated by SIGTERM`. */
+export function waitStatusText(info: ExitInfo): string {
+  if (info.signal !== null) return `terminated by SIG${info.signal}`;
+  if (info.code !== null) return `exit status ${info.code}`;
+  return 'unknown termination cause';
+}
+
+/** supervisord's spawnerr for a command that could not be started, from procinit's error text. */
+function spawnError(error: string, argv0: string | null): string {
+  const cmd = argv0 ?? '?';
+  if (/not found|no such file/i.test(error)) return `can't find command '${cmd}'`;
+  if (/not executable|permission denied/i.test(error)) return `command at '${cmd}' is not executable`;
+  return error;
+}
+
+/** Python's repr of a str, as supervisord's `%r` prints a process name. */
+function pyRepr(s: string): string {
+  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export const narrateSupervisord: Narrator = (name, h, command) => {
+  switch (h.kind) {
+    case 'spawned':
+      return { level: 'info', msg: `spawned: ${pyRepr(name)} with pid ${h.pid}` };
+    case 'running':
+      return { level: 'info', msg: `success: ${name} entered RUNNING state, process has stayed up for > than ${h.startsecs} seconds (startsecs)` };
+    case 'start-failed':
+      if (h.info.error !== null) return { level: 'info', msg: `spawnerr: ${spawnError(h.info.error, command.argv0)}` };
+      return { level: 'warn', msg: `exited: ${name} (${waitStatusText(h.info)}; not expected)` };
+    case 'gave-up':
+      return { level: 'info', msg: `gave up: ${name} entered FATAL state, too many start retries too quickly` };
+    case 'exited':
+      return { level: h.expected ? 'info' : 'warn', msg: `exited: ${name} (${waitStatusText(h.info)}; ${h.expected ? 'expected' : 'not expected'})` };
+    case 'stopping':
+      return { level: 'debug', msg: `killing ${name} (pid ${h.pid}) ${h.group ? 'process group ' : ''}with signal SIG${h.signal}` };
+    case 'killing':
+      return { level: 'warn', msg: `killing ${pyRepr(name)} (${h.pid}) with SIGKILL` };
+    case 'stopped':
+      return { level: h.expected ? 'info' : 'warn', msg: `stopped: ${name} (${waitStatusText(h.info)})` };
+  }
+};

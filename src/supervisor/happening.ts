@@ -1,0 +1,28 @@
+/**
+ * What happened to a process, as the state machine reports it for procinit's log. The words are chosen
+ * elsewhere (src/output/narrate-*.ts): procinit's own for Procfiles, supervisord's for supervisord configs.
+ */
+import type { ExitInfo } from './exit-info.js';
+
+export type Happening =
+  /** A process was started (its pid is known). */
+  | { kind: 'spawned'; pid: number }
+  /** STARTING -> RUNNING: up for startsecs. */
+  | { kind: 'running'; pid: number | null; startsecs: number }
+  /** Ended (or could not be started) before startsecs: BACKOFF follows, or FATAL. */
+  | { kind: 'start-failed'; info: ExitInfo; attempt: number }
+  /** BACKOFF -> FATAL: too many start retries. */
+  | { kind: 'gave-up'; attempts: number }
+  /** RUNNING -> EXITED by itself. */
+  | { kind: 'exited'; info: ExitInfo; expected: boolean; willRestart: boolean }
+  /** The stop signal was sent (to the pid, or its process group). */
+  | { kind: 'stopping'; pid: number; signal: string; group: boolean }
+  /** stopwaitsecs passed: SIGKILL (to the pid, or its process group). */
+  | { kind: 'killing'; pid: number; group: boolean; stopwaitsecs: number }
+  /** STOPPING -> STOPPED. expected: the exit status is in exitcodes (a signal never is). */
+  | { kind: 'stopped'; info: ExitInfo; expected: boolean; killed: boolean };
+
+export type HappeningLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** One log line for a happening, or null when the dialect says nothing. */
+export type Narrator = (name: string, h: Happening, command: { text: string; argv0: string | null }) => { level: HappeningLevel; msg: string } | null;
