@@ -65,7 +65,7 @@ ${extra}`,
 async function boot(conf: string): Promise<Watched> {
   running = startProcinit(['-c', conf], { env: testEnv() });
   await running.waitFor('XML-RPC interface');
-  await running.waitFor(/two started|two is running/);
+  await running.waitFor(/two started|two is running|success: two entered RUNNING/);
   return running;
 }
 
