@@ -29,14 +29,14 @@ function start(args: string[], env: Record<string, string | undefined> = {}): Wa
 describe('stop timeout', () => {
   it("warns when supervisord's default stopwaitsecs=10 cannot fit in docker stop's 10 s", async () => {
     const w = start([]);
-    const line = await w.waitFor(/warn: stopping can take .*/);
+    const line = await w.waitFor(/ WARN stopping can take .*/); // supervisord's log format for a supervisord.conf
     expect(line).toMatch(/stopping can take 11s \(grace app 10s \+ 1s for procinit\), more than the container's stop timeout of 10s: .*docker stop -t 11.*PROCINIT_STOP_TIMEOUT=11/);
-    await w.waitFor(/app started/);
+    await w.waitFor("spawned: 'app'");
   });
 
   it.each([[['--stop-timeout', '30'], {}], [[], { PROCINIT_STOP_TIMEOUT: '11' }]])('is quiet when told the container waits longer (%j %j)', async (args, env) => {
     const w = start(args, env);
-    await w.waitFor(/app started/);
+    await w.waitFor("spawned: 'app'");
     expect(w.stdout + w.stderr).not.toMatch(/stopping can take/);
   });
 
