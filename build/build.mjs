@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { bundleOptions } from './bundle-options.mjs';
+import { nodePtyPlugin } from './node-pty-plugin.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jsOnly = process.argv.includes('--js-only');
@@ -21,7 +22,9 @@ if (addons.some((a) => !existsSync(a.file))) {
 await build({
   ...bundleOptions(root),
   outfile: join(root, 'dist/procinit.js.tmp'),
-  external: ['node-pty'],
+  // node-pty inside too: the package has no runtime dependencies to fetch (only node-gyp-build, for its
+  // install script), and pty.node comes through procinit's addon loader (a prebuild, see build/prebuilds.mjs)
+  plugins: [nodePtyPlugin(root)],
 });
 renameSync(join(root, 'dist/procinit.js.tmp'), join(root, 'dist/procinit.js'));
 mkdirSync(join(root, 'dist/native'), { recursive: true });

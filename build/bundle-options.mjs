@@ -1,5 +1,5 @@
-// The esbuild options both bundles share: dist/procinit.js (npm package, node-pty external) and the
-// single executable's bundle (node-pty inside, see node-pty-plugin.mjs).
+// The esbuild options both bundles share: dist/procinit.js (npm package) and the single executable's
+// bundle, each with node-pty inside (see node-pty-plugin.mjs).
 import { join } from 'node:path';
 
 // NODE_OPTIONS is meant for the user's Node programs, which inherit it unchanged. Node applies it to

@@ -112,7 +112,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   if (sv) clearAutoChildLogs(sv, log);
 
   const termSize = (): { cols: number; rows: number } => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-  const launcher = new ProcessLauncher(run, process.env, termSize);
+  const launcher = new ProcessLauncher(run, process.env, termSize, (msg) => log.warn(msg));
   // event listeners: the supervisor's state events drive them; a wrapping launcher connects their pipes
   const events = new EventSystem(run, log);
   // [fcgi-program:x]: each group's listening socket is its processes' fd 0

@@ -134,19 +134,47 @@ export function loadAddon(name: string): unknown {
   return exports;
 }
 
+/** Where an addon's sources (procinit: native/) or prebuilds (pty: native/pty/) are, for node-gyp-build. */
+const ADDON_DIRS: Record<string, string> = { [PROCINIT_ADDON]: 'native', pty: 'native/pty' };
+
+/**
+ * The addon's file on disk, without the SEA: $PROCINIT_<NAME>_ADDON, else what node-gyp-build finds in the
+ * package (native/build/Release/ when it was built here, else the prebuild for this platform, arch and
+ * libc in native/prebuilds/), else the copies the repo's build makes (dist/native/, node-pty's own build).
+ */
+function addonCandidates(name: string): { files: string[]; prebuildError: string | null } {
+  const here = moduleDir();
+  // the bundle is dist/procinit.js; the sources are src/pid1/native.ts
+  const roots = [join(here, '..'), join(here, '..', '..')].filter((r) => existsSync(join(r, 'native', 'binding.gyp')) || existsSync(join(r, 'package.json')));
+  const files: string[] = [];
+  const override = process.env[`PROCINIT_${name.toUpperCase()}_ADDON`];
+  if (override) return { files: [override], prebuildError: null };
+  let prebuildError: string | null = null;
+  for (const root of roots) {
+    const dir = ADDON_DIRS[name];
+    if (!dir) continue;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      files.push((require('node-gyp-build') as { resolve(dir: string): string }).resolve(join(root, dir)));
+    } catch (err) {
+      prebuildError ??= (err as Error).message.split('\n')[0];
+    }
+  }
+  files.push(join(here, 'native', `${name}.node`));
+  for (const root of roots) {
+    files.push(join(root, 'native', 'build', 'Release', `${name}.node`));
+    if (name === 'pty') files.push(join(root, 'node_modules', 'node-pty', 'build', 'Release', 'pty.node'));
+  }
+  return { files: [...new Set(files)], prebuildError };
+}
+
 function findAndLoad(name: string): unknown {
   if (isSea()) return loadFromSea(`${name}.node`);
-  const here = moduleDir();
-  const candidates = [
-    process.env[`PROCINIT_${name.toUpperCase()}_ADDON`],
-    join(here, 'native', `${name}.node`),
-    join(here, '..', 'native', 'build', 'Release', `${name}.node`),
-    join(here, '..', '..', 'native', 'build', 'Release', `${name}.node`),
-  ].filter((c): c is string => !!c);
-  for (const file of candidates) {
+  const { files, prebuildError } = addonCandidates(name);
+  for (const file of files) {
     if (!existsSync(file)) continue;
     accessSync(file, constants.R_OK);
     return dlopen(file);
   }
-  throw new NativeLoadError(`native addon ${name}.node not found (looked in ${candidates.join(', ')}); run npm run build:native`);
+  throw new NativeLoadError(`native addon ${name}.node not found${prebuildError ? ` (${prebuildError})` : ''}; looked in ${files.join(', ')}`);
 }

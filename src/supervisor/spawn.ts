@@ -9,6 +9,7 @@ import type { ExitInfo } from './exit-info.js';
 import { resolveUser, supplementaryGroups } from './user.js';
 import { execAsCommand } from './exec-as.js';
 import { loadPty, type PtyProcess } from './pty.js';
+import { NativeLoadError } from '../pid1/native.js';
 import { outputPipePair, outputPipes, type OutputPipe } from '../output/pipe.js';
 import { exitNotifier } from './exit-notifier.js';
 import type { DirectSpawner } from './direct-spawn.js';
@@ -130,7 +131,25 @@ export class ProcessLauncher implements Launcher {
     private readonly run: RunSpec,
     private readonly inherited: Record<string, string | undefined> = process.env,
     private readonly terminalSize: () => { cols: number; rows: number } = () => ({ cols: 80, rows: 24 }),
+    /** Said once per program when it cannot have the terminal it asked for and runs on pipes instead. */
+    private readonly warn: (msg: string) => void = () => {},
   ) {}
+
+  private readonly noTerminal = new Set<string>();
+
+  /** node-pty, or null (said once per program) when it cannot load: the program then runs on pipes. */
+  private terminalFor(spec: ProcessSpec): ReturnType<typeof loadPty> | null {
+    try {
+      return loadPty();
+    } catch (err) {
+      if (!(err instanceof NativeLoadError)) throw err;
+      if (!this.noTerminal.has(spec.program)) {
+        this.noTerminal.add(spec.program);
+        this.warn(`${spec.name}: no terminal, running it on pipes: ${err.message}`);
+      }
+      return null;
+    }
+  }
 
   /** Start pipe programs with posix_spawn from now on (only while procinit's reaper runs: it reaps them). */
   spawnDirectly(direct: DirectSpawner): void {
@@ -159,6 +178,8 @@ export class ProcessLauncher implements Launcher {
   }
 
   private launchPlaced(spec: ProcessSpec, ticket: PlacementTicket | null): LaunchedChild {
+    const pty = spec.tty ? this.terminalFor(spec) : null;
+    if (spec.tty && !pty) spec = { ...spec, tty: false };
     // Reading process.env goes through a C++ interceptor for every variable (about 0.2 ms per copy with 35
     // variables, every launch). procinit's own environment is settled before the first program starts
     // (up.ts sets PROCINIT_SOCKET before), so one plain copy serves every launch.
@@ -186,7 +207,7 @@ export class ProcessLauncher implements Launcher {
       const plain = !spec.argv?.length && spec.user === null && !spec.tty ? plainArgv(spec.command) : null;
       const stdinFd = this.stdinSource?.fdFor(spec) ?? null;
       const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null, stdinFd, notifyFd: spec.tty ? null : (extras?.notifyFd ?? null), mergeStderr: spec.redirect_stderr };
-      return spec.tty ? this.launchPty(spec, plan) : this.launchPipes(plan);
+      return pty ? this.launchPty(spec, plan, pty) : this.launchPipes(plan);
     } finally {
       if (previous !== null) process.umask(previous);
     }
@@ -252,8 +273,7 @@ export class ProcessLauncher implements Launcher {
     return direct.launch({ file, args, env, cwd, join, stdinFd, mergeStderr });
   }
 
-  private launchPty(spec: ProcessSpec, { file, args, env, cwd, ids }: LaunchPlan): LaunchedChild {
-    const pty = loadPty();
+  private launchPty(spec: ProcessSpec, { file, args, env, cwd, ids }: LaunchPlan, pty: ReturnType<typeof loadPty>): LaunchedChild {
     const { cols, rows } = this.terminalSize();
     let p: PtyProcess;
     try {
