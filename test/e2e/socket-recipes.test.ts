@@ -62,6 +62,7 @@ describe.skipIf(!engine.ready)('the control socket in the documented Docker reci
 
   it('--user 1000: `docker exec -u 0 CTR procinit status` finds it; another uid is refused in one line', async () => {
     const c = await run(['--user', '1000']);
+    expect(await startupNotes(c)).toEqual([]);
     for (const user of ['1000', '0']) {
       const r = await statusAs(c, user);
       expect(r.stderr, `as ${user}`).toBe('');
