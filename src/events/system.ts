@@ -37,6 +37,7 @@ export class EventSystem {
   readonly bus = new EventBus();
   private readonly pools = new Map<string, EventListenerPool>();
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly subscriptions = new Map<EventListenerPool, () => void>();
   private tickTimer: NodeJS.Timeout | null = null;
   private readonly lastTick = new Map<number, number>();
   private readonly log: PoolLog;
@@ -100,6 +101,14 @@ export class EventSystem {
 
   /** PROCESS_GROUP_ADDED / REMOVED for a group that XML-RPC (supervisorctl update) added or removed. */
   groupChanged(kind: 'ADDED' | 'REMOVED', group: string): void {
+    // a removed pool stops listening first (supervisord's before_remove), so it does not hear of its own removal
+    const pool = kind === 'REMOVED' ? this.pools.get(group) : undefined;
+    if (pool) {
+      pool.close();
+      this.pools.delete(group);
+      const i = this.subscriptions.get(pool);
+      i?.();
+    }
     this.bus.publish(processGroupEvent(kind, group));
   }
 
@@ -119,7 +128,9 @@ export class EventSystem {
       );
       pool.setOrder(names);
       this.pools.set(listener.pool, pool);
-      this.unsubscribe.push(this.bus.subscribe(pool));
+      const unsubscribe = this.bus.subscribe(pool);
+      this.subscriptions.set(pool, unsubscribe);
+      this.unsubscribe.push(unsubscribe);
       if (this.started) this.startTicksIfWanted();
     }
     return pool;

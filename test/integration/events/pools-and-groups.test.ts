@@ -34,19 +34,25 @@ describe.skipIf(!haveSupervisorPython)('listener pools and group events', () => 
   it("supervisorctl update adds and removes groups: PROCESS_GROUP_ADDED/REMOVED reach the listener", async () => {
     const dir = fixtureDir({});
     const out = join(dir, 'groups.log');
-    const base = `[supervisord]\nnodaemon=true\nlogfile=/dev/null\nchildlogdir=%(here)s\n\n[unix_http_server]\nfile=%(here)s/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n[supervisorctl]\nserverurl=unix://%(here)s/s.sock\n\n[eventlistener:rec]\ncommand=${PYTHON} ${SLOW} ${out} 0\nevents=PROCESS_GROUP\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n[program:old]\ncommand=sleep 300\nstartsecs=0\nstdout_logfile=NONE\n`;
+    const base = `[supervisord]\nnodaemon=true\nlogfile=/dev/null\nchildlogdir=%(here)s\n\n[unix_http_server]\nfile=%(here)s/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n[supervisorctl]\nserverurl=unix://%(here)s/s.sock\n\n[eventlistener:rec]\ncommand=${PYTHON} ${SLOW} ${out} 0\nevents=PROCESS_GROUP\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n[eventlistener:gone]\ncommand=${PYTHON} ${SLOW} ${join(dir, 'gone.log')} 0\nevents=PROCESS_GROUP\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n[program:old]\ncommand=sleep 300\nstartsecs=0\nstdout_logfile=NONE\n`;
     writeFileSync(join(dir, 'supervisord.conf'), base);
     const p = startProcinit(['-c', 'supervisord.conf'], { cwd: dir });
     await until(() => read(out).some((l) => l.includes('groupname:old')), 20_000, 'startup groups');
-    writeFileSync(join(dir, 'supervisord.conf'), base.replace('[program:old]', '[program:new]'));
+    const gone = base.indexOf('[eventlistener:gone]');
+    writeFileSync(join(dir, 'supervisord.conf'), (base.slice(0, gone) + base.slice(base.indexOf('[program:old]'))).replace('[program:old]', '[program:new]'));
     const ctl = spawnSync(PYTHON, ['-m', 'supervisor.supervisorctl', '-c', join(dir, 'supervisord.conf'), 'update'], { encoding: 'utf8', timeout: 20_000 });
     expect(ctl.stdout + ctl.stderr).toMatch(/new: added process group/);
     await until(() => read(out).some((l) => l.includes('PROCESS_GROUP_ADDED groupname:new')) && read(out).some((l) => l.includes('PROCESS_GROUP_REMOVED groupname:old')), 20_000, 'update events');
-    expect(read(out).map((l) => l.split(' ').slice(1).join(' '))).toEqual([
+    await until(() => read(out).some((l) => l.includes('PROCESS_GROUP_REMOVED groupname:gone')), 20_000, 'listener group removed');
+    // pools start first (priority -1, then by name): gone, rec; each hears of the groups added after it
+    const events = read(out).map((l) => l.split(' ').slice(1).join(' '));
+    expect(events.slice(0, 2)).toEqual(['PROCESS_GROUP_ADDED groupname:rec', 'PROCESS_GROUP_ADDED groupname:old']);
+    expect(events.slice(2).sort()).toEqual(['PROCESS_GROUP_ADDED groupname:new', 'PROCESS_GROUP_REMOVED groupname:gone', 'PROCESS_GROUP_REMOVED groupname:old']);
+    // the removed pool heard nothing of its own removal
+    expect(read(join(dir, 'gone.log')).map((l) => l.split(' ').slice(1).join(' '))).toEqual([
+      'PROCESS_GROUP_ADDED groupname:gone',
       'PROCESS_GROUP_ADDED groupname:rec',
       'PROCESS_GROUP_ADDED groupname:old',
-      'PROCESS_GROUP_REMOVED groupname:old',
-      'PROCESS_GROUP_ADDED groupname:new',
     ]);
     p.child.kill('SIGTERM');
     expect((await p.exited).code).toBe(0);
