@@ -118,7 +118,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   // [fcgi-program:x]: each group's listening socket is its processes' fd 0
   const fcgi = run.programs.some((p) => p.instances.some((i) => i.fcgiSocket)) ? new FcgiSockets(log) : null;
   if (fcgi) launcher.stdinFrom(fcgi);
-  const supervisor = new Supervisor(run, { hub, log, launcher: events.wrap(launcher) });
+  const supervisor = new Supervisor(run, { hub, log, launcher: events.wrap(launcher), beforeStop: (insts) => events.settle(insts) });
   events.watch(supervisor);
   const limits = startLimits(supervisor, launcher, (level, msg) => log[level](msg), { forceRss: options.limits === 'rss' });
   // probes, readiness notification and depends_on: it watches the supervisor's events and acts through it

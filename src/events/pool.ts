@@ -6,6 +6,7 @@
  */
 import type { EventBus, EventSubscriber, QueuedEvent } from './bus.js';
 import { envelope } from './envelope.js';
+import { pyBytesRepr } from './event.js';
 import { ListenerProtocol, MAX_PENDING, type ListenerState } from './protocol.js';
 import type { EventTypeName } from './types.js';
 
@@ -76,6 +77,12 @@ export class EventListenerPool implements EventSubscriber {
   /** The pool's process names in supervisord's order (dispatch tries them in this order). */
   setOrder(names: string[]): void {
     this.order = [...names];
+  }
+
+  /** Events still to be delivered that a listener can take: one in flight, or waiting while a listener is up. */
+  pending(): boolean {
+    const up = [...this.listeners.values()].filter((l) => l.running && (l.state === 'READY' || l.state === 'BUSY' || l.state === 'ACKNOWLEDGED'));
+    return up.some((l) => l.state === 'BUSY') || (this.buffer.length > 0 && up.length > 0);
   }
 
   /** Events waiting (tests, status). */
@@ -217,7 +224,7 @@ export class EventListenerPool implements EventSubscriber {
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(line);
     } catch {
-      text = `Undecodable: ${JSON.stringify(line.toString('latin1'))}`;
+      text = `Undecodable: ${pyBytesRepr(line)}`;
     }
     this.log.warn(`${l.name}: bad result line: '${text}'`);
     const ev = l.event;

@@ -19,13 +19,15 @@ import {
   processGroupEvent,
   processLogEvent,
   processStateEvent,
-  pyBytesRepr,
   supervisorStateEvent,
   tickEvent,
 } from './event.js';
 import { EventListenerPool, type PoolLog } from './pool.js';
 import { teePipe } from './tee.js';
 import { isEventTypeName, TICKS, type EventTypeName } from './types.js';
+
+/** The longest a stop waits for listeners to take the events waiting for them. */
+export const SETTLE_MS = 2000;
 
 /** What the event system needs of the supervisor: its state changes and the start of its shutdown. */
 export interface SupervisorEvents {
@@ -43,14 +45,11 @@ export class EventSystem {
   private readonly log: PoolLog;
   private started = false;
   private closed = false;
-  /** loglevel=debug: only then are a listener's bytes rendered for the log (supervisord's repr of them). */
-  private readonly debugOn: boolean;
 
   constructor(
     private readonly run: RunSpec,
     private readonly logger: Logger,
   ) {
-    this.debugOn = ['debug', 'trace', 'blather'].includes((run.loglevel ?? '').toLowerCase());
     this.log = {
       debug: (m) => logger.debug?.(m),
       warn: (m) => logger.warn(m),
@@ -97,6 +96,21 @@ export class EventSystem {
     }
     this.bus.publish(supervisorStateEvent('RUNNING'));
     this.startTicksIfWanted();
+  }
+
+  /**
+   * Before listener processes are stopped with everything else: wait (at most SETTLE_MS) until their pools
+   * have delivered what they hold, so that a listener hears of the FATAL that ends the run or of the
+   * shutdown itself (supervisord stops listeners last and keeps dispatching meanwhile). Pools whose
+   * listeners cannot take events (none RUNNING and READY or BUSY) are not waited for.
+   */
+  async settle(instances: readonly { spec: ProcessSpec; state: string }[], timeoutMs = SETTLE_MS): Promise<void> {
+    const pools = [...new Set(instances.filter((i) => i.spec.eventListener && i.state === 'RUNNING').map((i) => this.pools.get(i.spec.eventListener!.pool)))].filter(
+      (p): p is EventListenerPool => p !== undefined,
+    );
+    if (pools.length === 0) return;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && pools.some((p) => p.pending())) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** PROCESS_GROUP_ADDED / REMOVED for a group that XML-RPC (supervisorctl update) added or removed. */
@@ -200,7 +214,6 @@ export class EventSystem {
     const tee = teePipe(
       child.stdout,
       (chunk) => {
-        if (this.debugOn) this.log.debug(`'${spec.name}' stdout output:\n${pyBytesRepr(chunk)}`);
         listener.protocol.push(chunk);
         return chunk;
       },

@@ -25,6 +25,11 @@ export interface SupervisorDeps {
   signal?: SendSignal;
   /** The words of procinit's log; default: supervisord's for a supervisord config, else procinit's own. */
   narrator?: Narrator;
+  /**
+   * Awaited before each level of a stop-all is stopped (src/events: event listeners get the events still
+   * waiting for them, such as the FATAL that ends the run, before they are stopped). Must bound its own wait.
+   */
+  beforeStop?: (instances: readonly ProcessInstance[]) => Promise<void>;
 }
 
 /**
@@ -51,6 +56,7 @@ export class Supervisor extends EventEmitter {
   private readonly log: Logger;
   private readonly signal: SendSignal;
   private readonly narrator: Narrator;
+  private readonly beforeStop: SupervisorDeps['beforeStop'] | null;
   private readonly spawned = new Set<number>();
   private readonly pgids = new Set<number>();
   private shuttingDown = false;
@@ -73,6 +79,7 @@ export class Supervisor extends EventEmitter {
     this.log = deps.log;
     this.signal = deps.signal ?? sendSignal;
     this.narrator = deps.narrator ?? (run.supervisordMode ? narrateSupervisord : narrateProcinit);
+    this.beforeStop = deps.beforeStop ?? null;
     this.done = new Promise((r) => (this.resolveDone = r));
     for (const program of run.programs) for (const spec of program.instances) this.add(spec);
     this.hub?.formatter.setNames(this.instances.map((i) => i.name));
@@ -271,7 +278,9 @@ export class Supervisor extends EventEmitter {
       .sort(([, a], [, b]) => b[0] - a[0] || b[1] - a[1])
       .map(([k]) => k);
     for (const level of levels) {
-      await Promise.all(this.instances.filter((i) => key(i) === level).map((i) => i.stop()));
+      const members = this.instances.filter((i) => key(i) === level);
+      if (this.beforeStop) await this.beforeStop(members).catch(() => undefined);
+      await Promise.all(members.map((i) => i.stop()));
     }
   }
 

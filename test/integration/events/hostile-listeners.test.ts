@@ -56,6 +56,23 @@ describe.skipIf(!haveSupervisorPython)('hostile event listeners', () => {
     expect((await p.exited).code).not.toBeNull();
   }, 30_000);
 
+  it('when a FATAL ends the run (procinit default), the listeners still hear of it and of the stop', async () => {
+    const dir = fixtureDir({});
+    const out = join(dir, 'rec.jsonl');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      join(dir, 'supervisord.conf'),
+      '[supervisord]\nnodaemon=true\nlogfile=/dev/null\nchildlogdir=%(here)s\n\n' +
+        listener('rec', `${PYTHON} ${RECORDER} ${out}`).replace('events=PROCESS_STATE,TICK_5', 'events=PROCESS_STATE_FATAL,SUPERVISOR_STATE_CHANGE_STOPPING') +
+        '[program:bad]\ncommand=%(here)s/nonexistent\nstartsecs=0\nstartretries=0\nautorestart=false\n',
+    );
+    const p = startProcinit(['-c', 'supervisord.conf'], { cwd: dir });
+    const exit = await p.exited;
+    expect(exit.code).not.toBe(0);
+    const got = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).eventname) : [];
+    expect(got).toEqual(['PROCESS_STATE_FATAL', 'SUPERVISOR_STATE_CHANGE_STOPPING']);
+  }, 30_000);
+
   it("supervisor's issue 663: listener.py gets TICK_5 events; the debug log shows the protocol", async () => {
     const dir = fixtureDir({});
     const { writeFileSync } = await import('node:fs');
