@@ -5,7 +5,8 @@
 // by node-pty's install here) into native/pty/prebuilds/<platform>-<arch>/. node-gyp-build finds them
 // at install (no compiler needed when one matches) and at run time (src/pid1/native.ts).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,9 +22,18 @@ function run(cmd, args, cwd) {
   }
 }
 
-// prebuildify runs node-gyp from PATH: npm exec puts npm's own node-gyp there (and nodedir from .npmrc)
-rmSync(join(root, 'native/prebuilds'), { recursive: true, force: true });
-run('npm', ['exec', '--prefix', root, '--', 'prebuildify', '--napi', '--strip', '--tag-libc'], join(root, 'native'));
+// prebuildify runs node-gyp from PATH: npm exec puts npm's own node-gyp there (and nodedir from .npmrc).
+// It rebuilds in its working folder, so it works on a copy of the sources: native/build/ stays as it is for
+// every procinit (and test) running from this checkout meanwhile.
+const scratch = mkdtempSync(join(tmpdir(), 'procinit-prebuild-'));
+try {
+  for (const f of readdirSync(join(root, 'native'))) if (/\.(c|cc|h|gyp)$/.test(f)) copyFileSync(join(root, 'native', f), join(scratch, f));
+  run('npm', ['exec', '--prefix', root, '--', 'prebuildify', '--napi', '--strip', '--tag-libc'], scratch);
+  rmSync(join(root, 'native/prebuilds'), { recursive: true, force: true });
+  cpSync(join(scratch, 'prebuilds'), join(root, 'native/prebuilds'), { recursive: true });
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 
 const pty = join(root, 'node_modules/node-pty/build/Release/pty.node');
 if (!existsSync(pty)) {
