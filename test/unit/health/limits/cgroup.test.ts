@@ -142,3 +142,14 @@ describe('sizes', () => {
     expect(['64M', '1G', '512k', '1048576', '1.5G', '64Q', '', '-1M'].map(parseBytes)).toEqual([64 << 20, 1 << 30, 512 << 10, 1048576, 1536 << 20, null, null, null]);
   });
 });
+
+describe('/proc parsing', () => {
+  it('reads utime+stime after the command (which may hold spaces and parens) and VmRSS in bytes', async () => {
+    const { cpuSecondsFromStat, rssFromStatus } = await import('../../../../src/health/limits/proc-sample.js');
+    const stat = '4242 (my (weird) prog) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 100 1000 200 18446744073709551615';
+    expect(cpuSecondsFromStat(stat)).toBe(3);
+    expect(cpuSecondsFromStat('garbage')).toBeNull();
+    expect(rssFromStatus('Name:\tx\nVmRSS:\t   84936 kB\n')).toBe(84936 * 1024);
+    expect(rssFromStatus('Name:\tzombie\n')).toBe(0);
+  });
+});
