@@ -8,7 +8,10 @@
  *   stopped: web (terminated by SIGTERM)
  */
 import type { ExitInfo } from '../supervisor/exit-info.js';
-import type { Narrator } from '../supervisor/happening.js';
+import type { NarratedLine, Narrator } from '../supervisor/happening.js';
+
+/** What supervisord logs at debug after it reaped a child (its SIGCHLD handling). */
+const CHILD_QUIT: NarratedLine = { level: 'debug', msg: 'received SIGCHLD indicating a child quit' };
 
 /** supervisord's decode_wait_status message: `exit status 1`, `terminated by SIGTERM`. */
 export function waitStatusText(info: ExitInfo): string {
@@ -38,16 +41,16 @@ export const narrateSupervisord: Narrator = (name, h, command) => {
       return { level: 'info', msg: `success: ${name} entered RUNNING state, process has stayed up for > than ${h.startsecs} seconds (startsecs)` };
     case 'start-failed':
       if (h.info.error !== null) return { level: 'info', msg: `spawnerr: ${spawnError(h.info.error, command.argv0)}` };
-      return { level: 'warn', msg: `exited: ${name} (${waitStatusText(h.info)}; not expected)` };
+      return [{ level: 'warn', msg: `exited: ${name} (${waitStatusText(h.info)}; not expected)` }, CHILD_QUIT];
     case 'gave-up':
       return { level: 'info', msg: `gave up: ${name} entered FATAL state, too many start retries too quickly` };
     case 'exited':
-      return { level: h.expected ? 'info' : 'warn', msg: `exited: ${name} (${waitStatusText(h.info)}; ${h.expected ? 'expected' : 'not expected'})` };
+      return [{ level: h.expected ? 'info' : 'warn', msg: `exited: ${name} (${waitStatusText(h.info)}; ${h.expected ? 'expected' : 'not expected'})` }, CHILD_QUIT];
     case 'stopping':
       return { level: 'debug', msg: `killing ${name} (pid ${h.pid}) ${h.group ? 'process group ' : ''}with signal SIG${h.signal}` };
     case 'killing':
       return { level: 'warn', msg: `killing ${pyRepr(name)} (${h.pid}) with SIGKILL` };
     case 'stopped':
-      return { level: h.expected ? 'info' : 'warn', msg: `stopped: ${name} (${waitStatusText(h.info)})` };
+      return [{ level: h.expected ? 'info' : 'warn', msg: `stopped: ${name} (${waitStatusText(h.info)})` }, CHILD_QUIT];
   }
 };

@@ -68,7 +68,22 @@ export function outputEchoLine(name: string, stream: string, chunk: Buffer): str
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(chunk);
   } catch {
-    text = `Undecodable: b'${[...chunk].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x27 && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('')}'`;
+    text = `Undecodable: ${pyBytesRepr(chunk)}`;
   }
   return `'${name}' ${stream} output:\n${text}`;
+}
+
+const BYTE_ESCAPES: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r', 0x5c: '\\\\' };
+
+/** Python's repr() of bytes: b'\x88\n', double quotes when there is a ' and no ". */
+export function pyBytesRepr(chunk: Buffer): string {
+  const quote = chunk.includes(0x27) && !chunk.includes(0x22) ? '"' : "'";
+  let out = '';
+  for (const b of chunk) {
+    if (BYTE_ESCAPES[b] !== undefined) out += BYTE_ESCAPES[b];
+    else if (b === quote.charCodeAt(0)) out += `\\${quote}`;
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return `b${quote}${out}${quote}`;
 }

@@ -24,5 +24,10 @@ export type Happening =
 
 export type HappeningLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** One log line for a happening, or null when the dialect says nothing. */
-export type Narrator = (name: string, h: Happening, command: { text: string; argv0: string | null }) => { level: HappeningLevel; msg: string } | null;
+export interface NarratedLine {
+  level: HappeningLevel;
+  msg: string;
+}
+
+/** The log lines for a happening: one, several, or null when the dialect says nothing. */
+export type Narrator = (name: string, h: Happening, command: { text: string; argv0: string | null }) => NarratedLine | NarratedLine[] | null;

@@ -119,7 +119,7 @@ export class Supervisor extends EventEmitter {
   /** One line in procinit's log, in the run's dialect. */
   private report(inst: ProcessInstance, h: Happening): void {
     const line = this.narrator(inst.name, h, { text: inst.spec.command, argv0: inst.spec.argv?.[0] ?? null });
-    if (line) this.log[line.level]?.(line.msg);
+    for (const l of line === null ? [] : Array.isArray(line) ? line : [line]) this.log[l.level]?.(l.msg);
   }
 
   add(spec: ProcessSpec): ProcessInstance {

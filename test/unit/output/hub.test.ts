@@ -25,3 +25,29 @@ describe('OutputHub', () => {
     closeSync(devNull);
   });
 });
+
+describe('OutputHub, raw (a supervisord.conf)', () => {
+  it('passes /dev/stdout bytes through as read: no prefix, no added newline, still lines for the ring and the echo', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'hub-raw-')), 'out');
+    const fd = openSync(file, 'w');
+    const writer = new FdWriter(fd);
+    const echoed: string[] = [];
+    const hub = new OutputHub(writer, new RecordFormatter({ format: 'text', color: false, timestamps: false }), null, {
+      raw: true,
+      echo: (name, stream, chunk) => echoed.push(`${name}/${stream}:${chunk.toString()}`),
+    });
+    const [r, w] = outputPipePair()!;
+    hub.attachPipe('web', 'stdout', { fd: r }, stdoutTarget);
+    writeSync(w, '{"level":"info"}\r\nno newline');
+    closeSync(w);
+    expect(await hub.pipesDrained(10_000)).toBe(true);
+    await writer.flush();
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8')).toBe('{"level":"info"}\r\nno newline');
+    expect(echoed.join('')).toBe('web/stdout:{"level":"info"}\r\nno newline');
+    expect(hub.recent(['web'], 10).map((x) => x.line.toString())).toEqual(['{"level":"info"}\r', 'no newline']);
+  });
+});
