@@ -9,6 +9,7 @@ import type { ProcessSpec, ProgramSpec, ProbeSpec, RunSpec } from '../config/mod
 import type { Logger } from '../output/log.js';
 import type { ProcessInstance } from '../supervisor/instance.js';
 import { processEnv, type LaunchedChild, type LaunchExtras } from '../supervisor/spawn.js';
+import { resolveUser } from '../supervisor/user.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { ProcessState } from '../supervisor/states.js';
 import { parseNotify } from './notify-message.js';
@@ -135,7 +136,6 @@ export class HealthMonitor {
   private onSpawn(inst: ProcessInstance, child: LaunchedChild): void {
     const w = this.watches.get(inst);
     if (!w || w.ended) return;
-    if (w.watchdogMs !== null) this.armWatchdog(w);
     const pipe = child.notifyPipe;
     if (pipe) {
       pipe.on('data', (chunk: Buffer) => {
@@ -209,10 +209,20 @@ export class HealthMonitor {
   private probeOnce(w: Watch, spec: ProbeSpec): Promise<ProbeResult> {
     if (spec.kind === 'exec') {
       const env = processEnv(this.run, w.inst.spec, this.inherited);
-      return probeExec(spec.command ?? ['true'], env, w.inst.spec.directory ?? this.run.root, spec.timeoutMs, (pid, alive) => {
+      let ids: { uid: number; gid: number } | null = null;
+      if (w.inst.spec.user !== null && process.getuid?.() === 0) {
+        try {
+          const u = resolveUser(w.inst.spec.user);
+          ids = { uid: u.uid, gid: u.gid };
+        } catch (err) {
+          return Promise.resolve(failed(`exec probe: ${(err as Error).message}`));
+        }
+      }
+      const track = (pid: number, alive: boolean): void => {
         if (alive) this.sup.ownPids().add(pid);
         else this.sup.ownPids().delete(pid);
-      });
+      };
+      return probeExec(spec.command ?? ['true'], env, w.inst.spec.directory ?? this.run.root, spec.timeoutMs, track, ids);
     }
     const port = spec.port ?? this.instancePort(w.inst.spec);
     if (port === null) return Promise.resolve(failed(`no port to probe: set port, or PORT for ${w.inst.name}`));
@@ -231,7 +241,8 @@ export class HealthMonitor {
       const m = parseNotify(text);
       if (m.status !== undefined) w.inst.healthNote = m.status;
       if (m.watchdogMs !== undefined) w.watchdogMs = m.watchdogMs;
-      if (m.watchdogPing || m.watchdogMs !== undefined) this.armWatchdog(w);
+      // systemd arms the watchdog once the service has started (READY=1), and re-arms it at every ping
+      if (m.watchdogPing || m.watchdogMs !== undefined || (m.ready === true && w.watchdogTimer === null)) this.armWatchdog(w);
       if (m.watchdogTrigger) return this.restart(w, 'the program asked for a watchdog restart (WATCHDOG=trigger)');
       if (m.ready !== undefined && m.ready !== w.notifyReady) {
         w.notifyReady = m.ready;

@@ -1,5 +1,5 @@
 /**
- * exec probe as kubelet's: the command, run in the program's environment and directory, exits 0 within
+ * exec probe as kubelet's: the command, run in the program's environment, directory and user, exits 0 within
  * the timeout. Its output is discarded except the last line of it, kept for the failure message; after
  * the timeout its process group is killed.
  */
@@ -18,6 +18,7 @@ export function probeExec(
   cwd: string,
   timeoutMs: number,
   track: (pid: number, alive: boolean) => void = () => {},
+  ids: { uid: number; gid: number } | null = null,
 ): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const what = argv[0] === '/bin/sh' && argv[1] === '-c' ? argv[2] : argv.join(' ');
@@ -31,7 +32,7 @@ export function probeExec(
     };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(ids ?? {}) });
     } catch (err) {
       resolve(failed(`exec ${what}: ${(err as Error).message}`));
       return;
