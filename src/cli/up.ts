@@ -71,7 +71,13 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   const svLog = sv && options.logFormat === 'text'
     ? createSupervisordLogger({ level: run.loglevel, stdout: sv.silent ? null : { raw: (buf) => hub.raw(buf) }, file: ownLog })
     : null;
-  const echo = svLog?.enabled('debug') ? (name: string, stream: string, chunk: Buffer) => svLog.debug(outputEchoLine(name, stream, chunk)) : null;
+  // an event listener's stdout is its protocol, not output: supervisord does not echo it (nor does procinit)
+  const isListener = (name: string): boolean => run.programs.some((p) => p.instances.some((i) => i.name === name && i.eventListener));
+  const echo = svLog?.enabled('debug')
+    ? (name: string, stream: string, chunk: Buffer) => {
+        if (!(stream === 'stdout' && isListener(name))) svLog.debug(outputEchoLine(name, stream, chunk));
+      }
+    : null;
   const hub = new OutputHub(stdout, formatter, stderr, { raw, echo });
   const log = svLog ?? createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLog });
   // procinit's start-up lines go out in one write once the programs are started: the first write would

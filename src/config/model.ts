@@ -222,6 +222,8 @@ export interface RunSpec {
   programs: ProgramSpec[];
   /** FATAL of any program ends the run (`[procinit] on_fatal`). */
   onFatal: 'shutdown' | 'keep';
+  /** When every process has ended by itself (nothing will restart): end the run (default), or keep running as supervisord does (`[procinit] on_idle = keep`). */
+  onIdle?: 'shutdown' | 'keep';
   /** Control socket path from the config (`[procinit] socket`), or null for the default rules. */
   socketPath: string | null;
   /** Where procinit's own log goes (`[supervisord] logfile`); null = stdout. */

@@ -3,7 +3,7 @@
  * `process_groups_from_parser`, `processes_from_section`), into procinit's model.
  *
  * Sections: [supervisord], [program:x], [group:x], [include] (one level: an included file's own [include] is
- * ignored), [procinit] (procinit's own: on_fatal, socket, tty, prefix), [unix_http_server] and [inet_http_server]
+ * ignored), [procinit] (procinit's own: on_fatal, on_idle, socket, tty, prefix), [unix_http_server] and [inet_http_server]
  * (supervisord-http.ts: where XML-RPC is served). [supervisorctl] and [rpcinterface:x] are accepted and
  * ignored; [eventlistener:x] is read by supervisord-listeners.ts into a program whose processes carry their
  * pool; [fcgi-program:x] is a program whose processes carry their group's socket (supervisord-fcgi.ts); any
@@ -79,7 +79,7 @@ const SUPERVISORD_KEYS = new Set([
   'minprocs', 'nocleanup', 'childlogdir', 'user', 'directory', 'strip_ansi', 'environment', 'identifier',
 ]);
 const GROUP_KEYS = new Set(['programs', 'priority']);
-const PROCINIT_KEYS = new Set(['on_fatal', 'socket', 'tty', 'prefix']);
+const PROCINIT_KEYS = new Set(['on_fatal', 'on_idle', 'socket', 'tty', 'prefix']);
 const IGNORED_SECTIONS = new Set(['unix_http_server', 'inet_http_server', 'supervisorctl', 'include', 'supervisord', 'procinit']);
 
 /** `{{ name }}` (Jinja, Go templates) or `%%NAME%%` (a literal %NAME% after expansion): placeholders never filled. */
@@ -162,6 +162,7 @@ class SupervisordReader {
       root: sup.directory ?? this.opts.root ?? this.opts.cwd,
       programs,
       onFatal: procinit.onFatal,
+      ...(procinit.onIdle === 'keep' ? { onIdle: 'keep' as const } : {}),
       socketPath: procinit.socketPath,
       logfile: sup.logfile,
       loglevel: sup.loglevel,
@@ -437,10 +438,10 @@ class SupervisordReader {
     return path;
   }
 
-  private readProcinitSection(): { onFatal: 'shutdown' | 'keep'; socketPath: string | null; tty: boolean; prefix: boolean } {
+  private readProcinitSection(): { onFatal: 'shutdown' | 'keep'; onIdle: 'shutdown' | 'keep'; socketPath: string | null; tty: boolean; prefix: boolean } {
     const P = 'procinit';
     const section = this.doc.sections.get(P);
-    if (!section) return { onFatal: 'shutdown', socketPath: null, tty: false, prefix: false };
+    if (!section) return { onFatal: 'shutdown', onIdle: 'shutdown', socketPath: null, tty: false, prefix: false };
     for (const [key, v] of section.options) {
       if (!PROCINIT_KEYS.has(key)) {
         throw new ConfigError(v.file, v.line, `[procinit]: unknown option '${key}' (known: ${[...PROCINIT_KEYS].join(', ')})`);
@@ -452,6 +453,11 @@ class SupervisordReader {
     if (onFatal !== 'shutdown' && onFatal !== 'keep') {
       throw new ConfigError(onFatalGot.file, onFatalGot.line, `[procinit] on_fatal: ${JSON.stringify(onFatalGot.value)} is not shutdown or keep`);
     }
+    const onIdleGot = this.get(P, 'on_idle', 'shutdown', ex);
+    const onIdle = onIdleGot.value.trim().toLowerCase();
+    if (onIdle !== 'shutdown' && onIdle !== 'keep') {
+      throw new ConfigError(onIdleGot.file, onIdleGot.line, `[procinit] on_idle: ${JSON.stringify(onIdleGot.value)} is not shutdown or keep`);
+    }
     const socketGot = this.get(P, 'socket', null, ex);
     let socketPath: string | null = null;
     if (socketGot) {
@@ -460,7 +466,7 @@ class SupervisordReader {
     }
     const tty = this.conv(P, 'tty', this.get(P, 'tty', 'false', ex), boolean);
     const prefix = this.conv(P, 'prefix', this.get(P, 'prefix', 'false', ex), boolean);
-    return { onFatal, socketPath, tty, prefix };
+    return { onFatal, onIdle, socketPath, tty, prefix };
   }
 
   // --- groups and programs -----------------------------------------------------------------------------

@@ -26,8 +26,8 @@ export function decideOnFatal(run: RunSpec, inst: ProcessInstance): RunDecision 
 }
 
 /** Nothing left to supervise: every instance ended by itself and nothing will restart. */
-export function decideWhenIdle(instances: readonly ProcessInstance[]): RunDecision {
-  if (instances.length === 0) return CONTINUE;
+export function decideWhenIdle(instances: readonly ProcessInstance[], run: RunSpec | null = null): RunDecision {
+  if (instances.length === 0 || run?.onIdle === 'keep') return CONTINUE;
   const settled = instances.every((i) => (i.state === 'EXITED' && !i.restartPending) || i.state === 'FATAL');
   if (!settled) return CONTINUE;
   const failed = instances.find((i) => i.state === 'FATAL' || (i.lastExit !== null && exitStatus(i.lastExit) !== 0 && !i.spec.exitcodes.includes(i.lastExit.code ?? -1)));

@@ -105,11 +105,11 @@ export class Supervisor extends EventEmitter {
       onExit: (inst, info, _expected, willRestart) => {
         this.decide(decideOnExit(inst, info, willRestart));
         // a restart is about to be spawned: the run is not idle
-        if (!this.shuttingDown && !willRestart) this.decide(decideWhenIdle(this.instances));
+        if (!this.shuttingDown && !willRestart) this.decide(decideWhenIdle(this.instances, this.run));
       },
       onFatal: (inst) => {
         this.decide(decideOnFatal(this.run, inst));
-        if (!this.shuttingDown) this.decide(decideWhenIdle(this.instances));
+        if (!this.shuttingDown) this.decide(decideWhenIdle(this.instances, this.run));
       },
       restartsAllowed: () => !this.shuttingDown,
       report: (inst, h) => this.report(inst, h),

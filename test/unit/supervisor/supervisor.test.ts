@@ -44,4 +44,14 @@ describe('Supervisor', () => {
     launcher.last.exit(0);
     expect((await sup.done).code).toBe(0);
   });
+
+  it('keeps running with nothing to run when [procinit] on_idle = keep, as supervisord does', () => {
+    const clock = new FakeClock();
+    const launcher = new FakeLauncher(clock);
+    const sup = new Supervisor({ ...runOf([spec({ startsecs: 0, autorestart: 'false' })]), onIdle: 'keep' }, { launcher, clock, log: silentLogger(), signal: () => {} });
+    sup.start();
+    launcher.last.exit(0);
+    expect(sup.result).toBeNull();
+    expect(sup.stopping).toBe(false);
+  });
 });
