@@ -46,8 +46,11 @@ export const narrateSupervisord: Narrator = (name, h, command) => {
       return { level: 'info', msg: `gave up: ${name} entered FATAL state, too many start retries too quickly` };
     case 'exited':
       return [{ level: h.expected ? 'info' : 'warn', msg: `exited: ${name} (${waitStatusText(h.info)}; ${h.expected ? 'expected' : 'not expected'})` }, CHILD_QUIT];
-    case 'stopping':
-      return { level: 'debug', msg: `killing ${name} (pid ${h.pid}) ${h.group ? 'process group ' : ''}with signal SIG${h.signal}` };
+    case 'stopping': {
+      const killing: NarratedLine = { level: 'debug', msg: `killing ${name} (pid ${h.pid}) ${h.group ? 'process group ' : ''}with signal SIG${h.signal}` };
+      // supervisorctl stop (XML-RPC stopProcess) reports the wait; a shutdown says `waiting for x to die` instead
+      return h.administrative ? [killing, { level: 'info', msg: `waiting for ${name} to stop` }] : killing;
+    }
     case 'killing':
       return { level: 'warn', msg: `killing ${pyRepr(name)} (${h.pid}) with SIGKILL` };
     case 'stopped':

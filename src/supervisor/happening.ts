@@ -16,7 +16,7 @@ export type Happening =
   /** RUNNING -> EXITED by itself. */
   | { kind: 'exited'; info: ExitInfo; expected: boolean; willRestart: boolean }
   /** The stop signal was sent (to the pid, or its process group). */
-  | { kind: 'stopping'; pid: number; signal: string; group: boolean }
+  | { kind: 'stopping'; pid: number; signal: string; group: boolean; administrative?: boolean }
   /** stopwaitsecs passed: SIGKILL (to the pid, or its process group). */
   | { kind: 'killing'; pid: number; group: boolean; stopwaitsecs: number }
   /** STOPPING -> STOPPED. expected: the exit status is in exitcodes (a signal never is). */

@@ -60,6 +60,8 @@ export class Supervisor extends EventEmitter {
   private readonly spawned = new Set<number>();
   private readonly pgids = new Set<number>();
   private shuttingDown = false;
+  /** stopAll is under way (a restart): stops are not one process's administrative stop. */
+  private stoppingAll = false;
   private gate: StartGate | null = null;
   /** Autostart instances held back by the start gate, with what they wait for. */
   private readonly waiting = new Map<ProcessInstance, string>();
@@ -118,6 +120,8 @@ export class Supervisor extends EventEmitter {
 
   /** One line in procinit's log, in the run's dialect. */
   private report(inst: ProcessInstance, h: Happening): void {
+    // a stop asked for one process (control socket, XML-RPC), not by a shutdown or restart of everything
+    if (h.kind === 'stopping' && !this.shuttingDown && !this.stoppingAll) h = { ...h, administrative: true };
     const line = this.narrator(inst.name, h, { text: inst.spec.command, argv0: inst.spec.argv?.[0] ?? null });
     for (const l of line === null ? [] : Array.isArray(line) ? line : [line]) this.log[l.level]?.(l.msg);
   }
@@ -258,8 +262,13 @@ export class Supervisor extends EventEmitter {
   }
 
   /** Stop every process in reverse priority order without ending the run (supervisord's restart). */
-  stopAll(): Promise<void> {
-    return this.stopEach();
+  async stopAll(): Promise<void> {
+    this.stoppingAll = true;
+    try {
+      await this.stopEach();
+    } finally {
+      this.stoppingAll = false;
+    }
   }
 
   /** Start every autostart instance again, in start order and through the start gate (after stopAll). */

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureDir, procinitArgv, startProcinit, testEnv, until, Watched } from '../helpers/procinit.js';
+import { startRun } from './control-harness.js';
 
 const HEAD = '[supervisord]\nnodaemon=true\nlogfile=/dev/null\n\n';
 const prog = (name: string, body: string): string => `[program:${name}]\n${body}\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n\n`;
@@ -117,6 +118,18 @@ describe('signals in supervisord mode', () => {
     expect(p.count(/INFO supervisord started with pid \d+/)).toBe(2);
     p.kill('SIGTERM');
     expect((await p.exit()).code).toBe(0);
+  });
+});
+
+describe('stopping one program', () => {
+  it('says `waiting for web to stop`, then `stopped:`, as supervisorctl stop makes supervisord say', async () => {
+    const r = await startRun({ 'supervisord.conf': HEAD + prog('web', 'command=sleep 300\nstartsecs=0') + prog('other', 'command=sleep 300\nstartsecs=0') }, ['-c', 'supervisord.conf']);
+    running.push(r.w);
+    expect((await r.ctl('stop', 'web')).code).toBe(0);
+    const out = await r.w.waitFor('stopped: web (terminated by SIGTERM)');
+    expect(out).toMatch(/ INFO waiting for web to stop\n.* WARN stopped: web \(terminated by SIGTERM\)$/m);
+    expect(out).not.toMatch(/to die/);
+    await r.stop();
   });
 });
 

@@ -57,6 +57,7 @@ describe("supervisord's words (process.py)", () => {
     expect(words({ kind: 'exited', info: exit(0), expected: true, willRestart: false })[0]).toBe('info exited: web (exit status 0; expected)');
     expect(words({ kind: 'exited', info: exit(null, 'KILL'), expected: false, willRestart: true })[0]).toBe('warn exited: web (terminated by SIGKILL; not expected)');
     expect(words({ kind: 'stopping', pid: 12, signal: 'TERM', group: true })).toEqual(['debug killing web (pid 12) process group with signal SIGTERM']);
+    expect(words({ kind: 'stopping', pid: 12, signal: 'TERM', group: false, administrative: true })).toEqual(['debug killing web (pid 12) with signal SIGTERM', 'info waiting for web to stop']);
     expect(words({ kind: 'killing', pid: 12, group: false, stopwaitsecs: 10 })).toEqual(["warn killing 'web' (12) with SIGKILL"]);
     expect(words({ kind: 'stopped', info: exit(null, 'TERM'), expected: false, killed: false })[0]).toBe('warn stopped: web (terminated by SIGTERM)');
     expect(words({ kind: 'stopped', info: exit(0), expected: true, killed: false })[0]).toBe('info stopped: web (exit status 0)');
