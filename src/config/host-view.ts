@@ -5,7 +5,8 @@
  * and an image without the supervisor package has no /var/log/supervisor), so these answers never make a
  * config invalid. Tests pass their own view.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readRegularFile } from './text-file.js';
 import { hostname } from 'node:os';
 
 export interface HostView {
@@ -25,7 +26,8 @@ interface PasswdEntry {
 
 function readPasswd(): PasswdEntry[] | null {
   try {
-    return readFileSync('/etc/passwd', 'utf8')
+    return readRegularFile('/etc/passwd')
+      .toString('utf8')
       .split('\n')
       .filter((l) => l && !l.startsWith('#'))
       .map((l) => l.split(':'))

@@ -3,10 +3,10 @@
  * env files, the process selection (`up TYPE...`) and the formation (`-m web=2`).
  * Pure apart from reading files.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, UsageError } from './errors.js';
-import type { ConfigFormat, ProgramSpec, RunSpec } from './model.js';
+import { ConfigError, oneLine, UsageError } from './errors.js';
+import type { ConfigFormat, ProcessSpec, ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
 import { readDotenvFile } from './dotenv.js';
 import { parseFormation } from './formation.js';
@@ -16,6 +16,7 @@ import { readFlyRun } from './fly.js';
 import { readManifestRun } from './manifest.js';
 import { applyProcinitToml } from './procinit-toml.js';
 import { checkDependencies } from './dependencies.js';
+import { describeReadError, readRegularFile } from './text-file.js';
 
 /** supervisord's own search list, after ./Procfile. */
 const SUPERVISORD_SEARCH = [
@@ -32,6 +33,7 @@ export interface FoundConfig {
 
 /** Which file, in which format: -f, -c, $PROCINIT_PROCFILE, $PROCINIT_CONFIG, ./Procfile, supervisord's list. */
 export function findConfig(opts: LoadOptions): FoundConfig {
+  if (opts.pinned) return opts.pinned;
   const explicit = opts.procfile ?? opts.config ?? opts.env.PROCINIT_PROCFILE ?? opts.env.PROCINIT_CONFIG ?? null;
   if (explicit) {
     const file = resolve(opts.cwd, explicit);
@@ -58,9 +60,9 @@ export function detectFormat(file: string): ConfigFormat {
   if (/\.ya?ml$/i.test(file)) return 'manifest';
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file).toString('utf8');
   } catch (err) {
-    throw new ConfigError(file, null, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ConfigError(file, null, describeReadError(err));
   }
   if (/^\s*\[(program:|supervisord\]|group:|include\]|eventlistener:|fcgi-program:|unix_http_server\]|procinit\])/im.test(text)) {
     return 'supervisord';
@@ -78,8 +80,11 @@ export function loadRun(opts: LoadOptions): RunSpec {
     found.format
   ];
   const run = read(found.file, { ...opts, root }, fileEnv);
+  // an empty Procfile is refused; so is any other config that would run nothing for ever
+  if (run.programs.length === 0) throw new ConfigError(found.file, null, 'defines no program: nothing to run');
   applyProcinitToml(found.file, run.programs);
   checkDependencies(run.programs);
+  refuseNul(run);
   checkNames(run.programs, opts);
   applyFormation(run, opts.formation);
   run.programs = selectPrograms(run.programs, opts.only);
@@ -139,5 +144,41 @@ export function applyFormation(run: RunSpec, formation: string | null): void {
     const n = counts[program.name] ?? counts.all;
     if (n === undefined) continue;
     program.instances = Array.from({ length: n }, (_, i) => program.instantiate(program.firstInstance + i));
+  }
+}
+
+/** Every text a process is started with, by name (for refuseNul). */
+function textsOf(spec: ProcessSpec): Array<[string, string | null]> {
+  const logs = [spec.stdoutLog, spec.stderrLog].map((t, i): [string, string | null] => [i === 0 ? 'stdout_logfile' : 'stderr_logfile', t.kind === 'file' ? t.path : null]);
+  return [
+    ['name', spec.name],
+    ['command', spec.command],
+    ['directory', spec.directory],
+    ['user', spec.user],
+    ...(spec.argv ?? []).map((a): [string, string] => ['command', a]),
+    ...Object.entries(spec.environment).flatMap(([k, v]): Array<[string, string]> => [['environment', k], ['environment', v]]),
+    ...logs,
+  ];
+}
+
+/**
+ * A NUL in any value is refused: the C world (execve, open) would cut the text short there, so what runs
+ * would differ from what `check` shows. readTextFile refuses NUL bytes; this catches the escapes of TOML
+ * and YAML (`"\u0000"`, `"\0"`) and whatever else produced one.
+ */
+export function refuseNul(run: RunSpec): void {
+  const where = run.file;
+  for (const [key, value] of [['logfile', run.logfile], ['pidfile', run.pidfile], ['socket', run.socketPath], ['root', run.root]] as const) {
+    if (value?.includes('\0')) throw new ConfigError(where, null, `NUL (\\0) in ${key}`);
+  }
+  for (const [k, v] of Object.entries(run.environment)) {
+    if (k.includes('\0') || v.includes('\0')) throw new ConfigError(where, null, `NUL (\\0) in the environment (${oneLine(k)})`);
+  }
+  for (const program of run.programs) {
+    for (const spec of program.instances) {
+      for (const [key, value] of textsOf(spec)) {
+        if (value?.includes('\0')) throw new ConfigError(spec.source.file, spec.source.line, `NUL (\\0) in ${key} of ${oneLine(spec.name)}: ${oneLine(value)}`);
+      }
+    }
   }
 }

@@ -1,31 +1,113 @@
 /**
- * Read a config file as text: UTF-8 (refused with file:line when it is not), a leading BOM dropped.
+ * Read a config file as text: UTF-8 (refused with file:line when it is not), a leading BOM dropped, no NUL
+ * byte (refused with file:line: a NUL would silently cut a command short where it meets the C world).
  * Line endings are left to each parser.
+ *
+ * Every config file is read through readRegularFile, which cannot block the event loop: it opens with
+ * O_NONBLOCK (a FIFO with no writer would block a plain open() for ever, and with it reaping and signals)
+ * and refuses whatever is not a regular file, and files larger than MAX_CONFIG_BYTES.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { ConfigError } from './errors.js';
 
 const BOM = '\uFEFF';
+
+/** The largest config file procinit reads (a Procfile of a million programs is about 40 MB). */
+export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 
 /** Drop a UTF-8 byte-order mark at the start of the text, if any. */
 export function stripBom(text: string): string {
   return text.startsWith(BOM) ? text.slice(BOM.length) : text;
 }
 
-/** The file's text without BOM; ConfigError(file, null|line, ...) when unreadable or not UTF-8. */
+/** An fs error with its code, for the files of this module. */
+class FileError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/** /dev/null (character device 1:3) reads as empty, as `-e /dev/null` means. */
+function isDevNull(st: Stats): boolean {
+  return st.isCharacterDevice() && st.rdev === ((1 << 8) | 3);
+}
+
+/**
+ * The bytes of a regular file, read without ever blocking on what is not one. Throws an Error with
+ * `code` (ENOENT, EACCES, ..., ENOTREG for a FIFO, socket, directory or device, EFBIG above maxBytes).
+ */
+export function readRegularFile(file: string, maxBytes = MAX_CONFIG_BYTES): Buffer {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const st = fstatSync(fd);
+    if (isDevNull(st)) return Buffer.alloc(0);
+    if (!st.isFile()) throw new FileError('ENOTREG', `is ${kindOf(st)}, not a regular file`);
+    if (st.size > maxBytes) throw new FileError('EFBIG', `is ${st.size} bytes, more than the ${maxBytes} a config file may have`);
+    // the size may change while we read: read until end-of-file, never past maxBytes
+    let buf = Buffer.allocUnsafe(Math.max(st.size, 4096));
+    let len = 0;
+    for (;;) {
+      if (len > maxBytes) throw new FileError('EFBIG', `grew past the ${maxBytes} bytes a config file may have`);
+      if (len === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+        buf.copy(bigger, 0, 0, len);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+    }
+    return buf.subarray(0, len);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One line of text for an error reading `file` (for ConfigError's detail). */
+export function describeReadError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e instanceof FileError) return e.message;
+  if (e?.code === 'ENOENT') return 'no such file';
+  if (e?.code === 'EISDIR') return 'is a directory, not a regular file';
+  return `cannot read: ${e?.code ?? String(err)}`;
+}
+
+/** The file's text without BOM; ConfigError(file, null|line, ...) when unreadable, not UTF-8 or holding NUL. */
 export function readTextFile(file: string): string {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, null, code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? String(err)}`);
+    throw new ConfigError(file, null, describeReadError(err));
   }
+  let text: string;
   try {
-    return stripBom(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    text = stripBom(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     throw new ConfigError(file, firstBadUtf8Line(bytes), 'not valid UTF-8 text');
   }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new ConfigError(file, lineAt(bytes, nul), 'NUL byte (\\0) in the file: a command or value would be cut short there');
+  return text;
+}
+
+/** 1-based line number of byte offset `at` (lines split at LF bytes). */
+function lineAt(bytes: Buffer, at: number): number {
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < at; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return line;
 }
 
 /** 1-based number of the first line that is not valid UTF-8 (lines split at LF bytes). */

@@ -1,5 +1,5 @@
 /** Resolve supervisord's `user=` (name or uid) from /etc/passwd and /etc/group. */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../config/text-file.js';
 
 export interface UserIds {
   uid: number;
@@ -15,7 +15,7 @@ export class UserError extends Error {
 export function resolveUser(user: string, passwd = '/etc/passwd'): UserIds {
   let text = '';
   try {
-    text = readFileSync(passwd, 'utf8');
+    text = readRegularFile(passwd).toString('utf8');
   } catch {
     /* no passwd file: only numeric ids work */
   }
@@ -32,7 +32,7 @@ export function resolveUser(user: string, passwd = '/etc/passwd'): UserIds {
 export function supplementaryGroups(name: string, primaryGid: number, groupFile = '/etc/group'): number[] {
   let text = '';
   try {
-    text = readFileSync(groupFile, 'utf8');
+    text = readRegularFile(groupFile).toString('utf8');
   } catch {
     return [primaryGid];
   }
