@@ -34,7 +34,9 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
   const { supervisor, hub, log, options, run, limits } = runtime;
   const choice = serverSocketPath({ flag: options.socket, config: run.socketPath, env: process.env, cwd: process.cwd() });
   const hello = { hello: 'procinit' as const, v: PROTOCOL_VERSION, version: pkg.version, pid: process.pid };
-  const service = createControlService({ supervisor, hub, log, load: options.load, resources: limits }, hello);
+  // reload reads exactly the file this run was started with, never the search's next candidate
+  const load = { ...options.load, pinned: { file: run.file, format: run.format } };
+  const service = createControlService({ supervisor, hub, log, load, resources: limits }, hello);
   const reload = async (): Promise<void> => {
     log.info('SIGHUP received: reloading the config');
     try {

@@ -2,6 +2,8 @@
  * What the command line (and environment) says about how to read a config.
  * Normalized once in cli/, consumed by every config loader.
  */
+import type { ConfigFormat } from './model.js';
+
 export interface LoadOptions {
   /** -f/--procfile, or $PROCINIT_PROCFILE. */
   procfile: string | null;
@@ -33,6 +35,11 @@ export interface LoadOptions {
   env: Record<string, string | undefined>;
   /** The directory procinit was started in. */
   cwd: string;
+  /**
+   * The file (and its format) the run was started with: set for reload, which reads exactly that file
+   * again and never searches (a Procfile gone must not switch the run to /etc/supervisor/supervisord.conf).
+   */
+  pinned?: { file: string; format: ConfigFormat } | null;
 }
 
 export function defaultLoadOptions(overrides: Partial<LoadOptions> = {}): LoadOptions {
