@@ -11,6 +11,7 @@ import { oneLine, SIGNALS } from '../config/errors.js';
 import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
 import { handleForwardedSignals } from '../pid1/signals.js';
+import { longTimeout, type Timer } from '../supervisor/clock.js';
 
 export interface ExecOptions {
   /** Seconds between the first TERM/INT/QUIT and SIGKILL. */
@@ -52,7 +53,7 @@ export async function execCommand(argv: string[], opts: ExecOptions): Promise<nu
     onUnavailable: (err) => process.stderr.write(`procinit: warning: zombie reaping is OFF: ${err.message}\n`),
     sweepMs: 5000,
   });
-  let killTimer: NodeJS.Timeout | null = null;
+  let killTimer: Timer | null = null;
   const send = (sig: string): void => {
     try {
       process.kill(interactive ? pid : -pid, `SIG${sig}` as NodeJS.Signals);
@@ -73,7 +74,7 @@ export async function execCommand(argv: string[], opts: ExecOptions): Promise<nu
     if (sig === 'TSTP' || sig === 'TTIN' || sig === 'TTOU') return;
     if ((sig === 'TERM' || sig === 'INT' || sig === 'QUIT') && !killTimer) {
       send('CONT'); // a job-control-stopped child must wake up to act on its stop signal
-      killTimer = setTimeout(() => send('KILL'), opts.grace * 1000);
+      killTimer = longTimeout(opts.grace * 1000, () => send('KILL'));
     }
   };
   const unlisten = handleForwardedSignals(forward);
@@ -89,7 +90,7 @@ export async function execCommand(argv: string[], opts: ExecOptions): Promise<nu
     });
     child.once('exit', (c, s) => resolve(c ?? 128 + (SIGNALS[(s ?? 'SIGKILL').replace(/^SIG/, '')] ?? 9)));
   });
-  if (killTimer) clearTimeout(killTimer);
+  (killTimer as Timer | null)?.cancel(); // set by forward(), which TypeScript cannot see
   unlisten();
   // nothing we started may outlive us
   if (!interactive) {
