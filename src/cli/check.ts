@@ -3,6 +3,7 @@ import { loadRun } from '../config/load.js';
 import { toCheckJson } from '../config/check-json.js';
 import { LOAD_OPTIONS, parse, toLoadOptions } from './args.js';
 import { CHECK_HELP } from './help.js';
+import { out } from '../control/client-command.js';
 
 export async function checkCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...LOAD_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
@@ -13,17 +14,19 @@ export async function checkCommand(args: string[]): Promise<number> {
   const run = loadRun(toLoadOptions(values, positionals));
   const json = toCheckJson(run);
   if (values.json) {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    await out(JSON.stringify(json, null, 2) + '\n');
     return 0;
   }
   for (const w of run.warnings) process.stderr.write(`warning: ${w.file}:${w.line}: ${w.message}\n`);
-  const width = Math.max(4, ...json.processes.map((p) => p.name.length));
-  process.stdout.write(`${run.file}: ${json.format}, ${json.processes.length} process(es)\n`);
+  const width = json.processes.reduce((w, p) => Math.max(w, p.name.length), 4);
+  const lines = [`${run.file}: ${json.format}, ${json.processes.length} process(es)`];
   for (const p of json.processes) {
     const flags = [p.autorestart === 'true' ? 'restart' : p.autorestart === 'unexpected' ? 'restart-unexpected' : null, p.autostart ? null : 'no-autostart']
       .filter(Boolean)
       .join(',');
-    process.stdout.write(`  ${p.name.padEnd(width)}  ${p.command}${flags ? `  [${flags}]` : ''}\n`);
+    lines.push(`  ${p.name.padEnd(width)}  ${p.command}${flags ? `  [${flags}]` : ''}`);
   }
+  // awaited: process.exit would cut a pipe's output short (a 200,000-line check ended after 13,000)
+  await out(lines.join('\n') + '\n');
   return 0;
 }

@@ -33,7 +33,7 @@ Exit codes: 0 all done; 1 some failed (or no procinit answering); 2 usage;
 
 /** `web.1: started` / `web.1: ERROR (not running)`, names aligned. */
 export function actionLines(results: ActionResult[]): string {
-  const width = Math.max(0, ...results.map((r) => r.name.length + 1));
+  const width = results.reduce((w, r) => Math.max(w, r.name.length + 1), 0);
   return results.map((r) => `${`${r.name}:`.padEnd(width)} ${r.ok ? r.message : `ERROR (${r.message})`}\n`).join('');
 }
 

@@ -44,7 +44,7 @@ export function statusTable(processes: ProcessStatus[], columns: number | null):
   ]);
   const header = ['NAME', 'STATE', 'READY', 'PID', 'RESTARTS', 'INFO'];
   const fixed = header.length - 1;
-  const widths = header.slice(0, fixed).map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const widths = header.slice(0, fixed).map((h, c) => rows.reduce((w, r) => Math.max(w, r[c].length), h.length));
   const line = (r: string[]): string => {
     const left = r.slice(0, fixed).map((cell, c) => cell.padEnd(widths[c])).join('  ') + '  ';
     const info = columns === null ? r[fixed] : cut(r[fixed], Math.max(10, columns - left.length));

@@ -61,7 +61,7 @@ function planContainer(run: RunSpec, program: ProgramSpec, opts: ContainerOption
 
   const command = upCommand(run, opts, config, [program.name], assigned !== null && port !== null);
 
-  const grace = Math.max(...program.instances.concat(sample).map((p: ProcessSpec) => p.stopwaitsecs));
+  const grace = program.instances.concat(sample).reduce((g, p: ProcessSpec) => Math.max(g, p.stopwaitsecs), -Infinity);
   return {
     type: program.name,
     replicas: program.instances.length,

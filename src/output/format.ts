@@ -46,7 +46,7 @@ export class RecordFormatter {
 
   /** Names to align (all process names plus "procinit"); keeps colours stable by first appearance. */
   setNames(names: string[]): void {
-    this.width = Math.max(this.width, ...names.map((n) => n.length));
+    this.width = names.reduce((w, n) => Math.max(w, n.length), this.width); // no spread: names may be 100,000s
     for (const n of names) if (!this.colors.has(n) && n !== 'procinit') this.colors.set(n, colorFor(this.colors.size));
     this.prefixes.clear();
   }

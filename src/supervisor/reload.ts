@@ -137,7 +137,8 @@ export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts:
   const arriving = [...plan.changed.map((c) => c.spec), ...plan.added].map((spec) => supervisor.add(spec));
   const order = new Map(allProcesses(oldRun).map((s, i) => [s.name, i]));
   const sorted = [...supervisor.instances].sort((a, b) => (order.get(a.name) ?? Infinity) - (order.get(b.name) ?? Infinity));
-  supervisor.instances.splice(0, supervisor.instances.length, ...sorted);
+  supervisor.instances.length = 0;
+  for (const inst of sorted) supervisor.instances.push(inst); // no spread: a call's arguments live on the stack
   if (arriving.length > 0) opts.setNames?.(arriving.map((i) => i.name));
 
   const startable = arriving.filter((i) => i.spec.autostart).sort((a, b) => a.spec.priority - b.spec.priority);
