@@ -8,8 +8,8 @@ import { FdWriter } from '../output/writer.js';
 import { RecordFormatter, shouldColor } from '../output/format.js';
 import { OutputHub } from '../output/hub.js';
 import { createLogger, pinoLevel, type Logger } from '../output/log.js';
-import { RotatingLogFile } from '../output/logfile.js';
-import { rmSync, writeFileSync } from 'node:fs';
+import { describeFault, RotatingLogFile, type LogFileEvents } from '../output/logfile.js';
+import { closeSync, constants, openSync, rmSync, writeSync } from 'node:fs';
 import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
 import { DirectSpawner } from '../supervisor/direct-spawn.js';
@@ -66,10 +66,13 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   // a supervisord config's /dev/stdout output passes through raw unless some shaping of lines is asked for
   const shaped = options.prefix || options.output === 'json' || options.timestamps;
   const raw = sv !== null && !sv.prefix && !shaped;
-  const ownLog = run.logfile ? new RotatingLogFile(run.logfile, sv?.logfileMaxBytes ?? 50 * 1024 * 1024, sv?.logfileBackups ?? 10) : null;
+  // [supervisord] logfile: made once the logger exists, which reports its faults (a file that fails is
+  // skipped: every line of procinit's log goes to stdout as well)
+  let ownLog: RotatingLogFile | null = null;
+  const ownLogSink = run.logfile ? { write: (buf: Buffer): void => void ownLog?.write(buf) } : null;
   // supervisord's own log format and wording for a supervisord config (unless --log-format json)
   const svLog = sv && options.logFormat === 'text'
-    ? createSupervisordLogger({ level: run.loglevel, stdout: sv.silent ? null : { raw: (buf) => hub.raw(buf) }, file: ownLog })
+    ? createSupervisordLogger({ level: run.loglevel, stdout: sv.silent ? null : { raw: (buf) => hub.raw(buf) }, file: ownLogSink })
     : null;
   // an event listener's stdout is its protocol, not output: supervisord does not echo it (nor does procinit)
   const isListener = (name: string): boolean => run.programs.some((p) => p.instances.some((i) => i.name === name && i.eventListener));
@@ -79,7 +82,16 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
       }
     : null;
   const hub = new OutputHub(stdout, formatter, stderr, { raw, echo });
-  const log = svLog ?? createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLog });
+  const log = svLog ?? createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLogSink });
+  if (run.logfile) ownLog = new RotatingLogFile(run.logfile, sv?.logfileMaxBytes ?? 50 * 1024 * 1024, sv?.logfileBackups ?? 10, ownLogEvents(log));
+  hub.onFault((level, msg) => log[level](msg));
+  // procinit's stdout itself on a full disk: its log cannot say so there, stderr (and the logfile) can
+  stdout.on('fault', (err: Error) => {
+    const msg = `cannot write to stdout: ${describeFault(err)}; output is dropped (and counted) until it can be written again`;
+    stderr.write(Buffer.from(`procinit: warning: ${msg}\n`));
+    ownLog?.write(Buffer.from(`${new Date().toISOString()} WARN ${msg}\n`));
+  });
+  stdout.on('recover', (dropped: number) => log.info(`stdout is written again (${dropped} byte(s) dropped so far)`));
   // procinit's start-up lines go out in one write once the programs are started: the first write would
   // start the thread pool while the programs are being spawned
   stdout.cork();
@@ -227,7 +239,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   logAt(sv ? 'debug' : 'info', `exiting with code ${result.code} (${result.reason})`);
   hub.close();
   ownLog?.close();
-  if (run.pidfile) rmSync(run.pidfile, { force: true });
+  if (run.pidfile) removePidfile(run.pidfile, log);
   await stdout.flush();
   await stderr.flush();
   return result.code;
@@ -243,11 +255,41 @@ function reopenLogs(ownLog: RotatingLogFile | null, hub: OutputHub, log: Logger)
   for (const f of hub.reopenLogs()) log.error(`cannot reopen ${f.path}: ${f.error}`);
 }
 
+function ownLogEvents(log: Logger): LogFileEvents {
+  return {
+    onFault: (path, fault) => log.warn(`cannot write [supervisord] logfile ${path}: ${fault}; procinit's log goes to stdout only until it can be written again`),
+    onRecover: (path) => log.info(`[supervisord] logfile ${path} is written again`),
+  };
+}
+
+/** O_NONBLOCK: a FIFO at the pidfile's path must not block PID 1 in open(). */
+const PIDFILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK | constants.O_NOCTTY;
+
 function writePidfile(path: string, log: Logger): void {
+  let fd = -1;
   try {
-    writeFileSync(path, `${process.pid}\n`);
+    fd = openSync(path, PIDFILE_FLAGS, 0o644);
+    writeSync(fd, `${process.pid}\n`);
   } catch (err) {
-    log.warn(`cannot write pidfile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    log.warn(`cannot write pidfile ${path}: ${describeFault(err)}`);
+  } finally {
+    if (fd >= 0) closeQuietly(fd);
+  }
+}
+
+function removePidfile(path: string, log: Logger): void {
+  try {
+    rmSync(path, { force: true });
+  } catch (err) {
+    log.warn(`cannot remove pidfile ${path}: ${describeFault(err)}`);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    /* the descriptor is gone either way */
   }
 }
 

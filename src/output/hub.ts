@@ -30,6 +30,17 @@ export interface HubOptions {
   echo?: OutputEcho | null;
 }
 
+/** Where the hub reports faults of its sinks (a log file that cannot be written): procinit's log. */
+export type FaultReporter = (level: 'warn' | 'info', message: string) => void;
+
+/** Counters of log file faults, for status and tests. */
+export interface LogFileFaults {
+  /** Outages of a log file (each reported once). */
+  faults: number;
+  /** Lines sent to procinit's stdout because their log file could not take them. */
+  linesToStdout: number;
+}
+
 interface ProcessOutput {
   ring: RecordRing;
   screen: ByteRing;
@@ -47,6 +58,8 @@ export class OutputHub {
   /** The raw sinks for /dev/stdout and /dev/stderr, or null when lines are prefixed. */
   private readonly rawSinks: { stdout: RawSink; stderr: RawSink } | null;
   private readonly echo: OutputEcho | null;
+  private report: FaultReporter = () => {};
+  private readonly fileFaults: LogFileFaults = { faults: 0, linesToStdout: 0 };
 
   constructor(
     private readonly stdout: FdWriter,
@@ -81,6 +94,15 @@ export class OutputHub {
   private passThrough(name: string, stream: StreamName, target: LogTarget, chunk: Buffer): void {
     this.rawSink(target)?.write(chunk);
     this.echo?.(name, stream, chunk);
+  }
+
+  /** Who hears about a log file that fails and recovers (set once procinit's log exists). */
+  onFault(report: FaultReporter): void {
+    this.report = report;
+  }
+
+  get logFileFaults(): Readonly<LogFileFaults> {
+    return this.fileFaults;
   }
 
   get formatter(): RecordFormatter {
@@ -193,16 +215,29 @@ export class OutputHub {
   private toTarget(out: ProcessOutput, target: LogTarget, name: string, stream: StreamName, time: number, batch: LineBatch): void {
     if (target.kind === 'none') return;
     if (target.kind === 'file') {
-      let file = out.files.get(target.path);
-      if (!file) {
-        file = new RotatingLogFile(target.path, target.maxBytes, target.backups);
-        out.files.set(target.path, file);
-      }
-      file.writeLines(splitBatch(batch).map((line) => Buffer.concat([line, NL])));
+      const file = out.files.get(target.path) ?? this.openLogFile(out, target, name, stream);
+      const missed = file.writeLines(splitBatch(batch).map((line) => Buffer.concat([line, NL])));
+      if (missed.length === 0) return;
+      // the file cannot take them: the lines go to procinit's stdout rather than nowhere
+      this.fileFaults.linesToStdout += missed.length;
+      this.stdoutFormat.writeBatch(this.stdout, name, stream, time, { data: Buffer.concat(missed), maxLine: batch.maxLine, stripCR: false });
       return;
     }
     const writer = target.kind === 'stderr' && this.stderr ? this.stderr : this.stdout;
     this.stdoutFormat.writeBatch(writer, name, stream, time, batch);
+  }
+
+  private openLogFile(out: ProcessOutput, target: { path: string; maxBytes: number; backups: number }, name: string, stream: StreamName): RotatingLogFile {
+    const what = `${stream}_logfile ${target.path} of ${name}`;
+    const file = new RotatingLogFile(target.path, target.maxBytes, target.backups, {
+      onFault: (_path, fault) => {
+        this.fileFaults.faults++;
+        this.report('warn', `cannot write ${what}: ${fault}; its lines go to procinit's stdout until it can be written again`);
+      },
+      onRecover: (_path, missed) => this.report('info', `${what} is written again (${missed.lines} line(s) went to procinit's stdout meanwhile)`),
+    });
+    out.files.set(target.path, file);
+    return file;
   }
 
   /** The last n records of these processes (all when names is empty), merged by time. */

@@ -12,6 +12,8 @@ import { EventEmitter } from 'node:events';
 import { writev } from 'node:fs';
 
 const SLAB_BYTES = 256 * 1024;
+/** Write errors that may pass (space freed, a terminal back): the batch is dropped, the writer goes on. */
+const TRANSIENT = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EIO']);
 /** Free slabs kept for reuse; more than this are left to the garbage collector. */
 const SPARE_SLABS = 8;
 
@@ -47,6 +49,9 @@ export class FdWriter extends EventEmitter {
   congested = false;
   /** Bytes written so far (for status / tests). */
   written = 0;
+  /** Bytes lost to transient write errors (ENOSPC, EDQUOT, EFBIG, EIO); 'fault' / 'recover' frame each outage. */
+  droppedBytes = 0;
+  private faulty = false;
 
   constructor(
     readonly fd: number,
@@ -167,6 +172,20 @@ export class FdWriter extends EventEmitter {
           setTimeout(() => this.writeAll(batch, views, retries + 1), Math.min(5 * (retries + 1), 50));
           return;
         }
+        if (TRANSIENT.has(err.code ?? '')) {
+          // a full disk (stdout redirected to a file), a terminal's EIO: this batch is lost, counted and
+          // reported once per outage; the next batch tries again, so output resumes when space is freed
+          const lost = views.reduce((n, v) => n + v.length, 0);
+          this.droppedBytes += lost;
+          this.queuedBytes -= lost;
+          if (!this.faulty) {
+            this.faulty = true;
+            this.emit('fault', err);
+          }
+          this.settle(batch);
+          this.done();
+          return;
+        }
         // EPIPE and friends: the reader is gone; drop output from now on rather than crash.
         this.broken = true;
         this.settle(batch);
@@ -180,6 +199,10 @@ export class FdWriter extends EventEmitter {
       }
       this.written += n;
       this.queuedBytes -= n;
+      if (this.faulty) {
+        this.faulty = false;
+        this.emit('recover', this.droppedBytes);
+      }
       const rest = dropBytes(views, n);
       if (rest.length > 0) return this.writeAll(batch, rest, 0);
       this.settle(batch);

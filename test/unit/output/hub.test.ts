@@ -1,4 +1,6 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../../helpers/procinit.js';
 import { describe, expect, it } from 'vitest';
 import type { LogTarget } from '../../../src/config/model.js';
 import { OutputHub } from '../../../src/output/hub.js';
@@ -49,5 +51,31 @@ describe('OutputHub, raw (a supervisord.conf)', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"level":"info"}\r\nno newline');
     expect(echoed.join('')).toBe('web/stdout:{"level":"info"}\r\nno newline');
     expect(hub.recent(['web'], 10).map((x) => x.line.toString())).toEqual(['{"level":"info"}\r', 'no newline']);
+  });
+});
+
+describe('OutputHub: a log file that cannot be written', () => {
+  it("sends that stream's lines to stdout, reports once, and leaves other files alone", async () => {
+    const dir = tempDir();
+    const outFile = join(dir, 'stdout.txt');
+    const fd = openSync(outFile, 'w');
+    const stdout = new FdWriter(fd);
+    const hub = new OutputHub(stdout, new RecordFormatter({ format: 'text', color: false, timestamps: false }));
+    const reports: string[] = [];
+    hub.onFault((level, msg) => reports.push(`${level}: ${msg}`));
+    const full: LogTarget = { kind: 'file', path: '/dev/full', maxBytes: 0, backups: 0 };
+    const good: LogTarget = { kind: 'file', path: join(dir, 'good.log'), maxBytes: 0, backups: 0 };
+    const batch = (text: string) => [{ data: Buffer.from(text), maxLine: 65536, stripCR: false }];
+    hub.deliver('web.1', 'stdout', full, batch('one\ntwo\n'));
+    hub.deliver('worker.1', 'stdout', good, batch('fine\n'));
+    hub.deliver('web.1', 'stdout', full, batch('three\n'));
+    await stdout.flush();
+    closeSync(fd);
+    expect(readFileSync(outFile, 'utf8')).toMatch(/^web\.1 +\| one\nweb\.1 +\| two\nweb\.1 +\| three\n$/);
+    expect(readFileSync(join(dir, 'good.log'), 'utf8')).toBe('fine\n');
+    expect(reports).toEqual([
+      "warn: cannot write stdout_logfile /dev/full of web.1: ENOSPC (no space left on the device); its lines go to procinit's stdout until it can be written again",
+    ]);
+    expect(hub.logFileFaults).toEqual({ faults: 1, linesToStdout: 3 });
   });
 });
