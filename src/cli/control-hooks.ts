@@ -18,6 +18,7 @@ import { createControlService, type ControlService } from '../control/service.js
 import { abstractSocketName, ControlSocketError, serverSocketPath } from '../control/socket-path.js';
 import { PROTOCOL_VERSION, RequestError } from '../control/protocol.js';
 import type { Runtime } from './up.js';
+import { pinnedTo } from '../config/options.js';
 
 export interface ControlHandle {
   /** Accept connections: called once the programs have started (the socket exists, 0600, before). */
@@ -35,7 +36,7 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
   const choice = serverSocketPath({ flag: options.socket, config: run.socketPath, env: process.env, cwd: process.cwd() });
   const hello = { hello: 'procinit' as const, v: PROTOCOL_VERSION, version: pkg.version, pid: process.pid };
   // reload reads exactly the file this run was started with, never the search's next candidate
-  const load = { ...options.load, pinned: { file: run.file, format: run.format } };
+  const load = pinnedTo(options.load, run);
   const service = createControlService({ supervisor, hub, log, load, resources: limits }, hello);
   const reload = async (): Promise<void> => {
     log.info('SIGHUP received: reloading the config');

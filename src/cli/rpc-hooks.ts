@@ -4,6 +4,7 @@
  * works from the first spawn) and drive the supervisor through the same operations the control socket uses.
  */
 import { loadRun } from '../config/load.js';
+import { pinnedTo } from '../config/options.js';
 import { remoteCommunicationEvent } from '../events/event.js';
 import type { ControlService } from '../control/service.js';
 import { createDispatcher } from '../rpc/dispatch.js';
@@ -24,7 +25,7 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
   if (!spec || spec.servers.length === 0) return null;
   const groups = createGroupChanges({
     supervisor,
-    load: () => loadRun(options.load),
+    load: () => loadRun(pinnedTo(options.load, run)), // exactly the file the run started with
     setNames: (names) => hub.formatter.setNames(names),
     groupChanged: (kind, group) => runtime.events.groupChanged(kind, group),
   });

@@ -11,7 +11,8 @@ import type { LoadOptions } from './options.js';
 import { readDotenvFile } from './dotenv.js';
 import { parseFormation } from './formation.js';
 import { readProcfileRun } from './procfile.js';
-import { readSupervisordRun } from './supervisord.js';
+import { readSupervisordRunSteps } from './supervisord.js';
+import { drain, drainSliced, type Steps } from './steps.js';
 import { readFlyRun } from './fly.js';
 import { readManifestRun } from './manifest.js';
 import { applyProcinitToml } from './procinit-toml.js';
@@ -72,19 +73,36 @@ export function detectFormat(file: string): ConfigFormat {
 
 /** The whole pipeline: find, parse, select, scale. */
 export function loadRun(opts: LoadOptions): RunSpec {
+  return drain(loadRunSteps(opts));
+}
+
+/**
+ * loadRun in slices of about sliceMs, letting the event loop run between them: reload reads a config while
+ * procinit keeps reaping, forwarding signals and answering `status` (a reload that added 5,000 included
+ * files used to hold the loop for seconds). The result, and every error, are those of loadRun.
+ */
+export function loadRunSliced(opts: LoadOptions, sliceMs = 10): Promise<RunSpec> {
+  return drainSliced(loadRunSteps(opts), sliceMs);
+}
+
+/** loadRun's work as steps (the supervisord reader yields between files and programs). */
+export function* loadRunSteps(opts: LoadOptions): Steps<RunSpec> {
   const found = findConfig(opts);
   // A Procfile's processes run in its folder (foreman); supervisord's children inherit its working directory.
   const root = resolve(opts.cwd, opts.root ?? (found.format === 'supervisord' ? opts.cwd : dirname(found.file)));
   const fileEnv = readEnvFiles(root, opts);
-  const read = { procfile: readProcfileRun, supervisord: readSupervisordRun, fly: readFlyRun, manifest: readManifestRun }[
-    found.format
-  ];
-  const run = read(found.file, { ...opts, root }, fileEnv);
+  const read = { procfile: readProcfileRun, fly: readFlyRun, manifest: readManifestRun }[found.format as 'procfile' | 'fly' | 'manifest'];
+  const run =
+    found.format === 'supervisord'
+      ? yield* readSupervisordRunSteps(found.file, { ...opts, root }, fileEnv)
+      : read(found.file, { ...opts, root }, fileEnv);
   // an empty Procfile is refused; so is any other config that would run nothing for ever
   if (run.programs.length === 0) throw new ConfigError(found.file, null, 'defines no program: nothing to run');
   applyProcinitToml(found.file, run.programs);
+  yield;
   checkDependencies(run.programs);
-  refuseNul(run);
+  yield;
+  yield* refuseNulSteps(run);
   checkNames(run.programs, opts);
   applyFormation(run, opts.formation);
   run.programs = selectPrograms(run.programs, opts.only);
@@ -147,18 +165,21 @@ export function applyFormation(run: RunSpec, formation: string | null): void {
   }
 }
 
-/** Every text a process is started with, by name (for refuseNul). */
-function textsOf(spec: ProcessSpec): Array<[string, string | null]> {
-  const logs = [spec.stdoutLog, spec.stderrLog].map((t, i): [string, string | null] => [i === 0 ? 'stdout_logfile' : 'stderr_logfile', t.kind === 'file' ? t.path : null]);
-  return [
-    ['name', spec.name],
-    ['command', spec.command],
-    ['directory', spec.directory],
-    ['user', spec.user],
-    ...(spec.argv ?? []).map((a): [string, string] => ['command', a]),
-    ...Object.entries(spec.environment).flatMap(([k, v]): Array<[string, string]> => [['environment', k], ['environment', v]]),
-    ...logs,
-  ];
+/** The first text of a process that holds a NUL, as [key, value]; null when none does. */
+function nulIn(spec: ProcessSpec): [string, string] | null {
+  const has = (v: string | null | undefined): v is string => v != null && v.includes('\0');
+  if (has(spec.name)) return ['name', spec.name];
+  if (has(spec.command)) return ['command', spec.command];
+  if (has(spec.directory)) return ['directory', spec.directory];
+  if (has(spec.user)) return ['user', spec.user];
+  for (const a of spec.argv ?? []) if (has(a)) return ['command', a];
+  for (const k in spec.environment) {
+    if (has(k)) return ['environment', k];
+    if (has(spec.environment[k])) return ['environment', spec.environment[k]];
+  }
+  if (spec.stdoutLog.kind === 'file' && has(spec.stdoutLog.path)) return ['stdout_logfile', spec.stdoutLog.path];
+  if (spec.stderrLog.kind === 'file' && has(spec.stderrLog.path)) return ['stderr_logfile', spec.stderrLog.path];
+  return null;
 }
 
 /**
@@ -167,6 +188,10 @@ function textsOf(spec: ProcessSpec): Array<[string, string | null]> {
  * and YAML (`"\u0000"`, `"\0"`) and whatever else produced one.
  */
 export function refuseNul(run: RunSpec): void {
+  drain(refuseNulSteps(run));
+}
+
+function* refuseNulSteps(run: RunSpec): Steps<void> {
   const where = run.file;
   for (const [key, value] of [['logfile', run.logfile], ['pidfile', run.pidfile], ['socket', run.socketPath], ['root', run.root]] as const) {
     if (value?.includes('\0')) throw new ConfigError(where, null, `NUL (\\0) in ${key}`);
@@ -176,9 +201,9 @@ export function refuseNul(run: RunSpec): void {
   }
   for (const program of run.programs) {
     for (const spec of program.instances) {
-      for (const [key, value] of textsOf(spec)) {
-        if (value?.includes('\0')) throw new ConfigError(spec.source.file, spec.source.line, `NUL (\\0) in ${key} of ${oneLine(spec.name)}: ${oneLine(value)}`);
-      }
+      const bad = nulIn(spec);
+      if (bad) throw new ConfigError(spec.source.file, spec.source.line, `NUL (\\0) in ${bad[0]} of ${oneLine(spec.name)}: ${oneLine(bad[1])}`);
     }
+    yield;
   }
 }

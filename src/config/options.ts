@@ -67,3 +67,8 @@ export function defaultLoadOptions(overrides: Partial<LoadOptions> = {}): LoadOp
 export function selects(list: string[] | 'all', name: string): boolean {
   return list === 'all' || list.includes(name);
 }
+
+/** The options a reload reads with: the same as at start, pinned to the file (and format) the run started with. */
+export function pinnedTo(opts: LoadOptions, run: { file: string; format: ConfigFormat }): LoadOptions {
+  return { ...opts, pinned: { file: run.file, format: run.format } };
+}

@@ -34,6 +34,7 @@ import { dirname, isAbsolute, posix, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { autoLogName } from './auto-log-name.js';
+import { drain, type Steps } from './steps.js';
 import { ConfigError } from './errors.js';
 import { expandTemplate, type Expansions } from './expand.js';
 import { realHost, type HostView } from './host-view.js';
@@ -100,8 +101,22 @@ export function readSupervisordRunWith(
   fileEnv: Record<string, string>,
   host: HostView,
 ): RunSpec {
-  return new SupervisordReader(resolve(opts.cwd, file), opts, fileEnv, host).read();
+  return drain(readSupervisordRunSteps(file, opts, fileEnv, host));
 }
+
+/**
+ * readSupervisordRun as steps: the generator yields between included files and between programs, so that
+ * a caller on the event loop (reload) can read a config of thousands of files in slices (load.ts).
+ */
+export function readSupervisordRunSteps(
+  file: string,
+  opts: LoadOptions,
+  fileEnv: Record<string, string>,
+  host: HostView = realHost(),
+): Steps<RunSpec> {
+  return new SupervisordReader(resolve(opts.cwd, file), opts, fileEnv, host).steps();
+}
+
 
 /** A value as supervisord's `get` returns it: from the file (with its place) or a default (at the section). */
 interface Got {
@@ -126,6 +141,8 @@ interface SupervisordSettings {
 
 class SupervisordReader {
   private readonly doc = new IniDocument();
+  /** Sections whose values still hold %(here)s after an expansion (a folder named with that text). */
+  private readonly hereLeft = new Set<string>();
   private readonly here: string;
   private readonly warnings: ConfigWarning[] = [];
   /** ENV_X expansions: the inherited environment, the env files, then [supervisord] environment. */
@@ -144,15 +161,15 @@ class SupervisordReader {
     for (const [k, v] of Object.entries(fileEnv)) this.envExpansions[`ENV_${k}`] = v;
   }
 
-  read(): RunSpec {
+  *steps(): Generator<void, RunSpec, void> {
     readIniFile(this.file, this.doc);
-    if (this.doc.hasSection('include')) this.readIncludes();
+    if (this.doc.hasSection('include')) yield* this.readIncludes();
     this.checkIsSupervisordConfig();
     this.warnAboutSections();
 
     const sup = this.readSupervisordSection();
     const procinit = this.readProcinitSection();
-    const groups = this.readGroups(sup, procinit.tty);
+    const groups = yield* this.readGroups(sup, procinit.tty);
     const programs = groups.flatMap((g) => g.programs);
     if (programs.length === 0) this.warn(this.file, 1, 'no [program:x] sections: nothing to run');
 
@@ -213,7 +230,7 @@ class SupervisordReader {
   // --- files -------------------------------------------------------------------------------------------
 
   /** [include] files=: globs relative to this file, each sorted, read once (their own [include] is not followed). */
-  private readIncludes(): void {
+  private *readIncludes(): Generator<void, void, void> {
     this.expandHere(this.here);
     const files = this.doc.get('include', 'files');
     if (!files) {
@@ -246,16 +263,24 @@ class SupervisordReader {
           continue;
         }
         this.expandHere(dirname(resolve(match)));
+        yield;
       }
     }
   }
 
   /** supervisord's expand_here: replace the text `%(here)s` in every value read so far (only with [include]). */
   private expandHere(here: string): void {
-    for (const name of this.doc.sectionNames()) {
+    // values expanded before hold no %(here)s any more, unless a folder's name holds that text: only the
+    // sections read since the last call, and those left with one, can change
+    const names = new Set([...this.doc.takeTouched(), ...this.hereLeft]);
+    this.hereLeft.clear();
+    for (const name of names) {
       for (const key of this.doc.keys(name)) {
         const v = this.doc.get(name, key) as IniValue;
-        if (v.value.includes('%(here)s')) this.doc.set(name, key, { ...v, value: v.value.split('%(here)s').join(here) });
+        if (!v.value.includes('%(here)s')) continue;
+        const value = v.value.split('%(here)s').join(here);
+        this.doc.set(name, key, { ...v, value });
+        if (value.includes('%(here)s')) this.hereLeft.add(name);
       }
     }
   }
@@ -312,7 +337,8 @@ class SupervisordReader {
       : dflt === null
         ? null
         : { value: dflt, file: s?.file ?? this.file, line: s?.line ?? 1, isDefault: true };
-    if (got === null || expansions === null) return got;
+    // no % at all: nothing to expand (and no copy of every ENV_ name: 5,000 programs made millions)
+    if (got === null || expansions === null || !got.value.includes('%')) return got;
     const value = expandTemplate(got.value, { ...this.envExpansions, ...expansions }, {
       file: got.file,
       line: got.line,
@@ -471,10 +497,11 @@ class SupervisordReader {
 
   // --- groups and programs -----------------------------------------------------------------------------
 
-  private readGroups(sup: SupervisordSettings, ttyAll: boolean): Group[] {
+  private *readGroups(sup: SupervisordSettings, ttyAll: boolean): Generator<void, Group[], void> {
     const groups: Group[] = [];
     const inGroup = new Set<string>();
     const sections = this.doc.sectionNames();
+    const known = new Set(sections);
     const ex: Expansions = { here: this.here };
 
     for (const section of sections) {
@@ -488,8 +515,8 @@ class SupervisordReader {
       const group: Group = { name, priority, programs: [] };
       for (const program of names) {
         const where = programsGot as Got;
-        const isProgram = sections.includes(`program:${program}`);
-        const isFcgi = sections.includes(`fcgi-program:${program}`);
+        const isProgram = known.has(`program:${program}`);
+        const isFcgi = known.has(`fcgi-program:${program}`);
         if (!isProgram && !isFcgi) {
           throw new ConfigError(where.file, where.line, `[${section}] names unknown program ${JSON.stringify(program)}`);
         }
@@ -506,6 +533,7 @@ class SupervisordReader {
         }
         inGroup.add(`program:${program}`);
         group.programs.push(this.readProgram(`program:${program}`, name, sup, ttyAll));
+        yield;
       }
       this.checkUniqueProcessNames(group, section);
       groups.push(group);
@@ -519,6 +547,7 @@ class SupervisordReader {
       const group: Group = { name, priority, programs: [this.readProgram(section, name, sup, ttyAll)] };
       this.checkUniqueProcessNames(group, section);
       groups.push(group);
+      yield;
     }
 
     for (const section of sections) {

@@ -3,7 +3,7 @@
  * supervisor. Formation changes (scale, reload) run one at a time, in the order they were asked for.
  */
 import { ConfigError, UsageError } from '../config/errors.js';
-import { loadRun } from '../config/load.js';
+import { loadRunSliced } from '../config/load.js';
 import type { LoadOptions } from '../config/options.js';
 import type { RunSpec } from '../config/model.js';
 import type { OutputHub } from '../output/hub.js';
@@ -70,10 +70,10 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
   const formation = new FormationMemory(supervisor.run);
   const oneAtATime = serial();
 
-  /** The config read again, or RequestError('config') (logged) when it does not load. */
-  const readAgain = (refused: string): RunSpec => {
+  /** The config read again (in slices: status and reaping go on meanwhile), or RequestError('config') (logged). */
+  const readAgain = async (refused: string): Promise<RunSpec> => {
     try {
-      return loadRun(rt.load);
+      return await loadRunSliced(rt.load);
     } catch (err) {
       if (err instanceof ConfigError || err instanceof UsageError) {
         log.error(`${refused}: ${err.message}`);
@@ -90,7 +90,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
       let next: RunSpec | null = null;
       let failure: unknown = null;
       try {
-        next = readAgain('restart: the config does not load, starting the processes as they were');
+        next = await readAgain('restart: the config does not load, starting the processes as they were');
         for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
         formation.carryOver(next);
       } catch (err) {
@@ -106,7 +106,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
   const reload = (): Promise<ReloadSummary> =>
     oneAtATime(async () => {
       if (supervisor.stopping) throw new RequestError('shutting_down', 'procinit is shutting down');
-      const next = readAgain('reload refused, nothing changed');
+      const next = await readAgain('reload refused, nothing changed');
       for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
       formation.carryOver(next);
       const summary = await applyReload(supervisor, next, { setNames: (names) => hub.formatter.setNames(names) });

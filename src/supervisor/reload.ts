@@ -12,6 +12,7 @@
  */
 import { allProcesses, type ProcessSpec, type RunSpec } from '../config/model.js';
 import type { ProcessInstance } from './instance.js';
+import { drain, drainSliced, slicer, type Steps } from '../config/steps.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface ReloadPlan {
@@ -61,6 +62,11 @@ export function sameProcess(oldRun: RunSpec, a: ProcessSpec, newRun: RunSpec, b:
 
 /** Compare the running instances (of oldRun) with the processes of newRun. Pure. */
 export function planReload(oldRun: RunSpec, instances: readonly ProcessInstance[], newRun: RunSpec): ReloadPlan {
+  return drain(planSteps(oldRun, instances, newRun));
+}
+
+/** planReload as steps, one per process (comparing two specs is JSON work: thousands of them take a while). */
+function* planSteps(oldRun: RunSpec, instances: readonly ProcessInstance[], newRun: RunSpec): Steps<ReloadPlan> {
   const wanted = new Map(allProcesses(newRun).map((s) => [s.name, s]));
   const plan: ReloadPlan = { added: [], removed: [], changed: [], unchanged: [] };
   const seen = new Set<string>();
@@ -70,6 +76,7 @@ export function planReload(oldRun: RunSpec, instances: readonly ProcessInstance[
     if (!spec) plan.removed.push(inst);
     else if (sameProcess(oldRun, inst.spec, newRun, spec)) plan.unchanged.push(inst);
     else plan.changed.push({ instance: inst, spec });
+    yield;
   }
   for (const spec of wanted.values()) if (!seen.has(spec.name)) plan.added.push(spec);
   return plan;
@@ -119,22 +126,32 @@ export interface ApplyOptions {
   start?: boolean;
 }
 
-/** Stop removed and changed processes, switch the run to newRun, start changed and added ones. */
+/**
+ * Stop removed and changed processes, switch the run to newRun, start changed and added ones. Thousands of
+ * processes are added and started in slices (slicer.ts): the event loop keeps turning meanwhile.
+ */
 export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts: ApplyOptions = {}): Promise<ReloadSummary> {
+  const slice = slicer();
   const oldRun = supervisor.run;
-  const plan = planReload(oldRun, supervisor.instances, newRun);
-  const leaving = [...plan.removed, ...plan.changed.map((c) => c.instance)];
-  await Promise.all(leaving.map((i) => i.stop()));
-  for (const inst of leaving) {
-    const at = supervisor.instances.indexOf(inst);
-    if (at >= 0) supervisor.instances.splice(at, 1);
+  const plan = await drainSliced(planSteps(oldRun, [...supervisor.instances], newRun));
+  const leaving = new Set([...plan.removed, ...plan.changed.map((c) => c.instance)]);
+  await Promise.all([...leaving].map((i) => i.stop()));
+  if (leaving.size > 0) {
+    const staying = supervisor.instances.filter((i) => !leaving.has(i));
+    supervisor.instances.length = 0;
+    for (const inst of staying) supervisor.instances.push(inst);
   }
 
-  for (const inst of plan.unchanged) inst.spec = newRun.programs.flatMap((p) => p.instances).find((s) => s.name === inst.name) ?? inst.spec;
+  const specs = new Map(allProcesses(newRun).map((s) => [s.name, s]));
+  for (const inst of plan.unchanged) inst.spec = specs.get(inst.name) ?? inst.spec;
   const socketPath = oldRun.socketPath; // the socket stays where it is until procinit restarts
   Object.assign(oldRun, newRun, { socketPath });
 
-  const arriving = [...plan.changed.map((c) => c.spec), ...plan.added].map((spec) => supervisor.add(spec));
+  const arriving: ProcessInstance[] = [];
+  for (const spec of [...plan.changed.map((c) => c.spec), ...plan.added]) {
+    arriving.push(supervisor.add(spec));
+    await slice();
+  }
   const order = new Map(allProcesses(oldRun).map((s, i) => [s.name, i]));
   const sorted = [...supervisor.instances].sort((a, b) => (order.get(a.name) ?? Infinity) - (order.get(b.name) ?? Infinity));
   supervisor.instances.length = 0;
@@ -142,7 +159,12 @@ export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts:
   if (arriving.length > 0) opts.setNames?.(arriving.map((i) => i.name));
 
   const startable = arriving.filter((i) => i.spec.autostart).sort((a, b) => a.spec.priority - b.spec.priority);
-  if (opts.start !== false) for (const inst of startable) if (!supervisor.stopping) inst.start();
+  if (opts.start !== false) {
+    for (const inst of startable) {
+      if (!supervisor.stopping) inst.start();
+      await slice();
+    }
+  }
 
   return {
     added: plan.added.map((s) => s.name),

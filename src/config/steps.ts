@@ -1,0 +1,43 @@
+/**
+ * Work as steps: a generator that yields between units of work (a file, a program, a process) can be run
+ * at once (drain) or in slices on the event loop (drainSliced), so that reading or applying a config of
+ * thousands of programs never holds up reaping, signals or `status` for more than about a slice.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Run steps to their end at once. */
+export function drain<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Run steps, giving the event loop back (setImmediate) whenever sliceMs have passed. */
+export async function drainSliced<T>(steps: Steps<T>, sliceMs = 10): Promise<T> {
+  let since = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - since < sliceMs) continue;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    since = performance.now();
+  }
+}
+
+/**
+ * For async loops: `await slice()` in each turn gives the event loop back once sliceMs have passed since it
+ * last did (undefined, nothing to await, otherwise).
+ */
+export function slicer(sliceMs = 10): () => Promise<void> | undefined {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < sliceMs) return undefined;
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        since = performance.now();
+        resolve();
+      }),
+    );
+  };
+}
