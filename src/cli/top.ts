@@ -39,7 +39,7 @@ function cell(p: ProcessStatus): string[] {
 export function topTable(result: StatusResult): string {
   const header = ['NAME', 'STATE', 'PID', 'CPU', 'MEMORY', 'LIMITS', 'OOM'];
   const rows = [header, ...result.processes.map(cell)];
-  const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const widths = header.map((_, c) => rows.reduce((w, r) => Math.max(w, r[c].length), 0));
   const text = rows.map((r) => r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd() + '\n').join('');
   return text + (result.limits ? `${result.limits}\n` : '');
 }

@@ -46,7 +46,7 @@ export function exportFly(run: RunSpec, opts: FlyOptions): string {
   for (const file of opts.envFiles ?? []) comments.push(` ${file} is not written here; make its variables secrets: fly secrets import < ${file}`);
   if (tasks.length > 1) comments.push(` release_command runs ${tasks.map((t) => t.type).join(', ')} side by side; it fails if one fails`);
 
-  const grace = Math.max(...plans.map((p) => p.terminationGraceSeconds));
+  const grace = plans.reduce((g, p) => Math.max(g, p.terminationGraceSeconds), -Infinity);
   const config: Record<string, unknown> = {
     app: opts.name,
     // procinit is PID 1: fly's default SIGINT would do, TERM says what docker and Kubernetes send.
@@ -61,7 +61,7 @@ export function exportFly(run: RunSpec, opts: FlyOptions): string {
   }
   const web = services.find((p) => p.type === 'web' && p.port !== null) ?? null;
   const health = flyHealth(services, web);
-  comments.push(...health.comments);
+  for (const c of health.comments) comments.push(c);
   if (web) {
     config.http_service = {
       internal_port: web.port,

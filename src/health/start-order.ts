@@ -62,7 +62,7 @@ export class DependencyGate implements StartGate {
     if (seen.has(name)) return 0;
     seen.add(name);
     const deps = this.byName.get(name)?.health.dependsOn ?? [];
-    const r = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => (this.byName.has(d.program) ? this.rank(d.program, seen) : 0)));
+    const r = deps.length === 0 ? 0 : 1 + deps.reduce((m, d) => Math.max(m, this.byName.has(d.program) ? this.rank(d.program, seen) : 0), -Infinity);
     this.ranks.set(name, r);
     return r;
   }

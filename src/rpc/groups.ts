@@ -96,7 +96,7 @@ export function createGroupChanges(deps: GroupDeps): GroupChanges {
     configInfo() {
       const run = configured();
       const active = new Set(supervisor.instances.map((i) => i.spec.group));
-      const groupPrio = (g: string): number => Math.min(...run.programs.filter((p) => p.group === g).flatMap((p) => p.instances.map((s) => s.priority)));
+      const groupPrio = (g: string): number => run.programs.filter((p) => p.group === g).flatMap((p) => p.instances).reduce((m, s) => Math.min(m, s.priority), Infinity);
       const path = (t: ProcessSpec['stdoutLog']): string => (t.kind === 'file' ? t.path : t.kind === 'mux' ? '/dev/stdout' : t.kind === 'stderr' ? '/dev/stderr' : 'none');
       const bytes = (t: ProcessSpec['stdoutLog']): number => (t.kind === 'file' ? t.maxBytes : 0);
       const backups = (t: ProcessSpec['stdoutLog']): number => (t.kind === 'file' ? t.backups : 0);

@@ -45,7 +45,7 @@ describe('config limits, real procinit', () => {
       await run.stop();
     }
     expect(run.w.output).not.toMatch(/TimeoutOverflowWarning|32-bit/);
-    expect(run.w.output).not.toMatch(/SIGKILL/);
+    expect(run.w.output).not.toMatch(/: SIGKILL$|after SIGKILL/m);
   });
 
   it('check handles 150,000 Procfile entries: every line printed, exit 0 (was a stack overflow)', async () => {

@@ -11,7 +11,7 @@ import { defaultLoadOptions } from '../../../src/config/options.js';
 import { silentLogger } from '../../../src/output/log.js';
 import { applyReload } from '../../../src/supervisor/reload.js';
 import { Supervisor } from '../../../src/supervisor/supervisor.js';
-import { FakeLauncher } from '../../helpers/fakes.js';
+import { FakeClock, FakeLauncher } from '../../helpers/fakes.js';
 import { tempDir } from '../../helpers/procinit.js';
 
 /** Run work while measuring the longest CPU stretch (ms) between two turns of the event loop. */
@@ -40,8 +40,9 @@ it('reads and applies 5,000 added included files without holding the event loop 
   writeFileSync(join(dir, 'supervisord.conf'), '[supervisord]\n[program:base]\ncommand=sleep 300\n[include]\nfiles = conf.d/*.conf\n');
   mkdirSync(join(dir, 'conf.d'));
   const opts = defaultLoadOptions({ cwd: dir, config: 'supervisord.conf', env: { PATH: '/usr/bin:/bin' } });
-  const launcher = new FakeLauncher();
-  const supervisor = new Supervisor(loadRun(opts), { log: silentLogger(), launcher });
+  const clock = new FakeClock();
+  const launcher = new FakeLauncher(clock);
+  const supervisor = new Supervisor(loadRun(opts), { log: silentLogger(), launcher, clock, signal: () => {} });
   for (let i = 0; i < 5000; i++) writeFileSync(join(dir, 'conf.d', `p${i}.conf`), `[program:p${i}]\ncommand=sleep 300\nstartsecs=0\n`);
 
   for (const round of ['adding 5,000', 'all 5,001 unchanged']) {
