@@ -49,6 +49,11 @@ export function describeFault(err: unknown): string {
 export class RotatingLogFile {
   private fd = -1;
   private size = 0;
+  /**
+   * Only a regular file is rotated: renaming /dev/null (stdout_logfile=/dev/null with maxbytes) would move
+   * the device node away and leave a regular file in its place, for every process on the machine.
+   */
+  private regular = false;
   /** Since when the file fails (ms, from now()), or null while it works. */
   private failingSince: number | null = null;
   private lastTry = 0;
@@ -86,7 +91,7 @@ export class RotatingLogFile {
     if (!this.ready()) return this.handBack(lines, 0);
     let done = 0;
     const ok = this.attempt(() => {
-      if (this.maxBytes <= 0) {
+      if (this.maxBytes <= 0 || !this.regular) {
         this.put(Buffer.concat(lines));
         done = lines.length;
         return;
@@ -158,7 +163,9 @@ export class RotatingLogFile {
   private open(flags: number): void {
     this.closeFd();
     this.fd = openSync(this.path, flags, 0o644);
-    this.size = fstatSync(this.fd).size;
+    const st = fstatSync(this.fd);
+    this.regular = st.isFile();
+    this.size = st.size;
   }
 
   private put(buf: Buffer): void {
@@ -169,6 +176,7 @@ export class RotatingLogFile {
   }
 
   private rotate(): void {
+    if (!this.regular) return;
     this.closeFd();
     if (this.backups > 0) {
       const last = `${this.path}.${this.backups}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { RETRY_MS, RotatingLogFile } from '../../../src/output/logfile.js';
@@ -81,6 +81,17 @@ describe('RotatingLogFile: faults are values', () => {
     }
   });
 
+  it('a device is never rotated: stdout_logfile=/dev/null with maxbytes leaves the device node where it is', () => {
+    const dir = tempDir();
+    const dev = join(dir, 'null');
+    execFileSync('mknod', ['-m', '666', dev, 'c', '1', '3']);
+    const f = new RotatingLogFile(dev, 10, 3);
+    for (let i = 0; i < 20; i++) expect(f.writeLines(lines(`line ${i} is longer than ten bytes`))).toEqual([]);
+    f.close();
+    expect(statSync(dev).isCharacterDevice()).toBe(true);
+    expect(existsSync(`${dev}.1`)).toBe(false);
+  });
+
   it('a FIFO nobody reads: refused at once (ENXIO), never blocking', () => {
     const fifo = join(tempDir(), 'fifo.log');
     execFileSync('mkfifo', [fifo]);
@@ -94,7 +105,9 @@ describe('RotatingLogFile: faults are values', () => {
     const base = tempDir();
     mkdirSync(join(base, 'sub'));
     execFileSync('mkfifo', [join(base, 'fifo')]);
-    const paths = ['ok.log', 'gone/x.log', 'sub', 'fifo', '/dev/full', '/proc/version', '/dev/null'];
+    // a null device of our own (never /dev/null: a rotation bug would move the machine's away)
+    execFileSync('mknod', ['-m', '666', join(base, 'null'), 'c', '1', '3']);
+    const paths = ['ok.log', 'gone/x.log', 'sub', 'fifo', 'null', '/dev/full', '/proc/version'];
     let n = 0;
     fc.assert(
       fc.property(
@@ -103,7 +116,7 @@ describe('RotatingLogFile: faults are values', () => {
         fc.nat(3),
         fc.array(fc.array(fc.string({ maxLength: 20 }).map((s) => s.replace(/\n/g, '')), { maxLength: 8 }), { maxLength: 6 }),
         (p, maxBytes, backups, batches) => {
-          const path = p.startsWith('/') ? p : join(base, `${n++}-${p}`.replace(/^(\d+)-(sub|fifo)$/, '$2'));
+          const path = p.startsWith('/') ? p : join(base, `${n++}-${p}`.replace(/^(\d+)-(sub|fifo|null)$/, '$2'));
           let now = 0;
           const faults: string[] = [];
           const f = new RotatingLogFile(path, maxBytes, backups, { onFault: (_x, what) => faults.push(what) }, () => (now += 300));
@@ -114,6 +127,7 @@ describe('RotatingLogFile: faults are values', () => {
             expect(back).toEqual(input.slice(input.length - back.length));
           }
           f.close();
+          expect(statSync(join(base, 'null')).isCharacterDevice()).toBe(true);
           expect(faults.length).toBeLessThanOrEqual(batches.length + 1);
           if (p === 'ok.log') expect(faults).toEqual([]);
         },
