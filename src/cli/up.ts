@@ -81,7 +81,7 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
         if (!(stream === 'stdout' && isListener(name))) svLog.debug(outputEchoLine(name, stream, chunk));
       }
     : null;
-  const hub = new OutputHub(stdout, formatter, stderr, { raw, echo });
+  const hub = new OutputHub(stdout, formatter, stderr, { raw, echo, stripAnsi: sv?.stripAnsi === true });
   const log = svLog ?? createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLogSink });
   if (run.logfile) ownLog = new RotatingLogFile(run.logfile, sv?.logfileMaxBytes ?? 50 * 1024 * 1024, sv?.logfileBackups ?? 10, ownLogEvents(log));
   hub.onFault((level, msg) => log[level](msg));

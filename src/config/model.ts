@@ -255,6 +255,8 @@ export interface RunSpec {
     /** `[supervisord] childlogdir` and `identifier`: where AUTO child logs live and how they are named. */
     childlogdir: string;
     identifier: string;
+    /** `[supervisord] strip_ansi`: ANSI escapes removed from the programs' output (every sink). */
+    stripAnsi?: boolean;
   };
   /** Non-fatal things the user should hear about (unsupported sections, ignored keys). */
   warnings: ConfigWarning[];

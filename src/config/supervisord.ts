@@ -196,6 +196,7 @@ class SupervisordReader {
         nocleanup: sup.nocleanup,
         childlogdir: sup.childlogdir,
         identifier: sup.identifier,
+        stripAnsi: sup.stripAnsi,
       },
       warnings: this.warnings,
       rpc: this.readRpc(sup.identifier),
@@ -379,6 +380,7 @@ class SupervisordReader {
     logfileMaxBytes: number;
     logfileBackups: number;
     nocleanup: boolean;
+    stripAnsi: boolean;
   } {
     const S = 'supervisord';
     const ex: Expansions = { here: this.here };
@@ -419,10 +421,7 @@ class SupervisordReader {
       this.warn(childlogdirGot.file, childlogdirGot.line, `[supervisord] childlogdir: ${childlogdirGot.value} does not exist here (supervisord refuses such a config)`);
     }
     const nocleanup = this.conv(S, 'nocleanup', get('nocleanup', 'false'), boolean);
-    const stripAnsi = get('strip_ansi', 'false');
-    if (this.conv(S, 'strip_ansi', stripAnsi, boolean)) {
-      this.warn(stripAnsi.file, stripAnsi.line, '[supervisord] strip_ansi is not supported by procinit; output is kept as is');
-    }
+    const stripAnsi = this.conv(S, 'strip_ansi', get('strip_ansi', 'false'), boolean);
 
     // supervisord expands [supervisord] environment twice: once in get(), once more here.
     const envGot = get('environment', '');
@@ -449,6 +448,7 @@ class SupervisordReader {
       logfileMaxBytes: Math.max(0, logfileMaxBytes),
       logfileBackups: Math.max(0, logfileBackups),
       nocleanup,
+      stripAnsi,
     };
   }
 

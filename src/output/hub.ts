@@ -11,6 +11,7 @@ import { RotatingLogFile } from './logfile.js';
 import type { FdWriter } from './writer.js';
 import { readPipe, type OutputPipe, type PipeSource, type Source } from './pipe.js';
 import { RawSink } from './raw-sink.js';
+import { stripEscapes } from './strip-ansi.js';
 import type { OutputRecord, StreamName } from './record.js';
 
 const NL = Buffer.from('\n');
@@ -28,6 +29,8 @@ export interface HubOptions {
   raw?: boolean;
   /** Called with every chunk every program writes (supervisord's loglevel=debug echo into the main log). */
   echo?: OutputEcho | null;
+  /** `[supervisord] strip_ansi`: ANSI escapes are removed from programs' output before every sink. */
+  stripAnsi?: boolean;
 }
 
 /** Where the hub reports faults of its sinks (a log file that cannot be written): procinit's log. */
@@ -60,6 +63,7 @@ export class OutputHub {
   private readonly echo: OutputEcho | null;
   private report: FaultReporter = () => {};
   private readonly fileFaults: LogFileFaults = { faults: 0, linesToStdout: 0 };
+  private readonly stripAnsi: boolean;
 
   constructor(
     private readonly stdout: FdWriter,
@@ -69,6 +73,7 @@ export class OutputHub {
   ) {
     this.rawSinks = options.raw ? { stdout: new RawSink(stdout), stderr: new RawSink(stderr ?? stdout) } : null;
     this.echo = options.echo ?? null;
+    this.stripAnsi = options.stripAnsi ?? false;
     // the programs wait while either writer is behind (raw /dev/stderr output goes through the second one)
     const writers = stderr && stderr !== stdout ? [stdout, stderr] : [stdout];
     for (const w of writers) {
@@ -123,7 +128,8 @@ export class OutputHub {
     const chunker = new LineChunker();
     const source = readPipe(
       pipe,
-      (chunk) => {
+      (read) => {
+        const chunk = this.stripAnsi ? stripEscapes(read) : read;
         this.passThrough(name, stream, target, chunk);
         this.deliver(name, stream, target, chunker.push(chunk));
       },

@@ -57,6 +57,13 @@ describe('output of a supervisord.conf', () => {
     await p.exit();
   });
 
+  it('strip_ansi = true removes colour escapes from the output, as supervisord does', async () => {
+    const { p } = run('[supervisord]\nlogfile=/dev/null\nstrip_ansi=true\n\n' + prog('web', `command=printf '\\033[31mred\\033[0m plain\\n'\nautorestart=false\nstartsecs=0`));
+    expect((await p.exit()).code).toBe(0);
+    expect(p.stdout).toMatch(/^red plain$/m);
+    expect(p.stdout).not.toContain('\x1b[');
+  });
+
   it('prefixes lines with program names only when asked: [procinit] prefix = true, or --prefix', async () => {
     const conf = (extra: string): string => HEAD + extra + prog('web', `command=echo hello\nautorestart=false\nstartsecs=0`);
     for (const [c, args] of [[conf('[procinit]\nprefix = true\n\n'), []], [conf(''), ['--prefix']]] as Array<[string, string[]]>) {
