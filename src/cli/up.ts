@@ -2,6 +2,7 @@
  * `procinit [up] [TYPE...]`: the main job. Reads like its checklist:
  * load config -> open output -> start reaper -> handle signals -> start programs -> wait -> exit code.
  */
+import { MemoryWatch } from '../memory/watch.js';
 import { loadRun } from '../config/load.js';
 import { allProcesses, type RunSpec } from '../config/model.js';
 import { FdWriter } from '../output/writer.js';
@@ -218,11 +219,14 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   events.start();
   supervisor.start();
   control?.serve();
+  const memory = new MemoryWatch();
+  memory.start();
   // Node's process.stdout costs 0.5 ms (a file) to 2 ms (a pipe) to make, so it is made only now. Made it
   // is, as before this was moved: for a pipe on fd 1 it sets O_NONBLOCK, the mode the writer has always run with.
   void process.stdout.fd;
   stdout.uncork();
   const result = await supervisor.done;
+  memory.stop();
   health.dispose();
   // daemons that left their process group (setsid) were adopted by us: they do not outlive the run
   const leftovers = await killLeftoverChildren({ own: () => supervisor.ownPids(), reap: () => reaper.sweep() });

@@ -1,0 +1,91 @@
+/**
+ * Memory back to its idle level after any load, not only after control-socket bursts (control/pool.ts).
+ * A crash loop, a flood of output or a crowd of `logs -f` followers leaves RSS at its peak for good: V8
+ * collects nothing once nothing allocates (so garbage Buffers and a grown young generation stay), and
+ * glibc keeps freed heap in its arenas. Every CHECK_MS procinit reads its own RSS (one read of /proc,
+ * no allocation worth counting); when it has grown by more than GROWTH over what the last trim left,
+ * it trims (native/memory.cc: V8's LowMemoryNotification, a compacting full GC that also shrinks the
+ * young generation, then malloc_trim). What a trim cannot give back is memory in use: the level after a
+ * trim becomes the new reference, so a procinit that really needs more memory is not trimmed again and
+ * again. At most one trim per CHECK_MS: under a steady load that is a full GC of a small heap (about
+ * 5-20 ms) every 2 s, under 1 % of a core, and it keeps RSS near the idle level under load too.
+ */
+import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
+
+export const CHECK_MS = 2000;
+/** RSS above the last trim's level by this share triggers a trim. */
+export const GROWTH = 0.1;
+
+export interface MemoryWatchOptions {
+  checkMs?: number;
+  growth?: number;
+  /** Resident bytes now (process.memoryUsage.rss by default). */
+  rss?: () => number;
+  /** Give memory back; false when it cannot (no addon). */
+  trim?: () => boolean;
+}
+
+export class MemoryWatch {
+  private timer: NodeJS.Timeout | null = null;
+  /** No way to trim here (no addon): checks do nothing. */
+  private disabled = false;
+  /** RSS right after the last trim (or at the first check). */
+  private reference = 0;
+  /** Trims done (tests, figures). */
+  trims = 0;
+  private readonly rss: () => number;
+  private readonly trim: () => boolean;
+
+  constructor(private readonly opts: MemoryWatchOptions = {}) {
+    this.rss = opts.rss ?? (() => process.memoryUsage.rss());
+    this.trim = opts.trim ?? defaultTrim;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.check(), this.opts.checkMs ?? CHECK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One check (the timer's; tests call it directly). */
+  check(): void {
+    if (this.disabled) return;
+    const now = this.rss();
+    if (this.reference === 0) {
+      this.reference = now;
+      return;
+    }
+    if (now <= this.reference * (1 + (this.opts.growth ?? GROWTH))) return;
+    let ok = false;
+    try {
+      ok = this.trim();
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      this.disabled = true; // nothing to trim with: stop looking
+      return this.stop();
+    }
+    this.trims++;
+    this.reference = this.rss();
+  }
+}
+
+let addonTrim: (() => boolean) | null | undefined;
+
+function defaultTrim(): boolean {
+  if (addonTrim === undefined) {
+    try {
+      const addon = loadAddon(PROCINIT_ADDON) as { trimMemory?: () => boolean };
+      addonTrim = typeof addon.trimMemory === 'function' ? () => addon.trimMemory!() : null;
+    } catch {
+      addonTrim = null;
+    }
+  }
+  return addonTrim ? addonTrim() : false;
+}
