@@ -4,6 +4,7 @@ import { toCheckJson } from '../config/check-json.js';
 import { LOAD_OPTIONS, parse, toLoadOptions } from './args.js';
 import { CHECK_HELP } from './help.js';
 import { out } from '../control/client-command.js';
+import { healthLines } from './health-text.js';
 
 export async function checkCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...LOAD_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
@@ -25,6 +26,9 @@ export async function checkCommand(args: string[]): Promise<number> {
       .filter(Boolean)
       .join(',');
     lines.push(`  ${p.name.padEnd(width)}  ${p.command}${flags ? `  [${flags}]` : ''}`);
+  }
+  for (const program of run.programs) {
+    for (const line of healthLines(program.health)) lines.push(`  ${program.name}: ${line}`);
   }
   // awaited: process.exit would cut a pipe's output short (a 200,000-line check ended after 13,000)
   await out(lines.join('\n') + '\n');

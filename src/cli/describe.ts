@@ -1,10 +1,10 @@
 /** `procinit describe TYPE [--json]`: a process type as `drycc pts:describe` shows it. */
 import { UsageError } from '../config/errors.js';
-import type { LimitsSpec, ProbeSpec } from '../config/model.js';
 import type { DescribeResult } from '../control/handlers/describe.js';
 import { json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, withControl } from '../control/client-command.js';
 import { parse } from './args.js';
 import { readySummary, statusTable } from './status.js';
+import { limitsLine, notifyLine, probeLine } from './health-text.js';
 
 export const DESCRIBE_HELP = `Usage: procinit describe TYPE [--json] [-s SOCKET]
 
@@ -17,33 +17,8 @@ ${SOCKET_HELP}
 Exit codes: 0 shown; 4 no such type; 2 usage; 1 no procinit answering.
 `;
 
-const secs = (ms: number): string => `${ms % 1000 === 0 ? ms / 1000 : ms / 1000}s`;
-
-/** A probe as kubectl/Drycc print it (and procinit.toml reads it back). */
-export function probeLine(p: ProbeSpec | null): string {
-  if (!p) return '<none>';
-  const target =
-    p.kind === 'http' ? `http-get ${p.scheme === 'https' ? 'scheme=https ' : ''}path=${p.path} port=${p.port ?? '$PORT'}`
-    : p.kind === 'tcp' ? `tcp-socket :${p.port ?? '$PORT'}`
-    : `exec [${(p.command ?? []).join(' ')}]`;
-  return `${target} delay=${secs(p.initialDelayMs)} timeout=${secs(p.timeoutMs)} period=${secs(p.periodMs)} #success=${p.successThreshold} #failure=${p.failureThreshold}`;
-}
-
-export function memoryText(bytes: number): string {
-  for (const [unit, size] of [['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
-    if (bytes % size === 0) return `${bytes / size}${unit}`;
-  }
-  return `${bytes}`;
-}
-
-function limitsLine(l: LimitsSpec): string {
-  const parts = [l.cpu !== null ? `cpu ${l.cpu}` : '', l.memoryBytes !== null ? `memory ${memoryText(l.memoryBytes)}` : ''].filter(Boolean);
-  return parts.length ? parts.join(', ') : '<none>';
-}
-
 export function describeText(d: DescribeResult): string {
   const h = d.health;
-  const notify = !h.notify ? '<none>' : h.notify.kind === 'fd' ? `notification-fd ${h.notify.fd}` : `sd_notify${h.notify.watchdogMs !== null ? ` (watchdog ${secs(h.notify.watchdogMs)})` : ''}`;
   const rows: Array<[string, string]> = [
     ['Command', d.command],
     ['Instances', readySummary(d.instances).trim() || `${d.name} 0/0 ready`],
@@ -51,7 +26,7 @@ export function describeText(d: DescribeResult): string {
     ['Liveness', probeLine(h.checks.liveness)],
     ['Readiness', probeLine(h.checks.readiness)],
     ['Startup', probeLine(h.checks.startup)],
-    ['Notify', notify],
+    ['Notify', notifyLine(h.notify)],
     ['Depends on', h.dependsOn.length ? h.dependsOn.map((x) => `${x.program} (${x.condition})`).join(', ') : '<none>'],
     ['Autoscale', h.autoscale ? `min ${h.autoscale.min}, max ${h.autoscale.max}, cpu ${h.autoscale.cpuPercent}%` : '<none>'],
   ];

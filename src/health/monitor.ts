@@ -81,11 +81,6 @@ export class HealthMonitor {
     return { env, notifyFd: null };
   }
 
-  /** The last probe error of an instance (null when none failed, or it has no checks). */
-  lastError(inst: ProcessInstance): string | null {
-    return this.watches.get(inst)?.lastError ?? null;
-  }
-
   /** Stop every probe and remove the notify sockets (end of the run). */
   dispose(): void {
     for (const w of this.watches.values()) this.end(w);
@@ -103,6 +98,7 @@ export class HealthMonitor {
     } else {
       const w = this.watches.get(inst);
       if (w) this.end(w);
+      this.watches.delete(inst); // a new start makes a new watch; a removed instance leaves nothing behind
     }
   }
 

@@ -45,7 +45,11 @@ export class DependencyGate implements StartGate {
         : dep.condition === 'ready' ? i.ready
         : i.state === 'EXITED' && i.lastExit?.code === 0,
       );
-      if (!holds) return `${dep.program} ${dep.condition === 'completed_successfully' ? 'to complete successfully' : `to be ${dep.condition}`}`;
+      if (!holds) {
+        const what = `${dep.program} ${dep.condition === 'completed_successfully' ? 'to complete successfully' : `to be ${dep.condition}`}`;
+        const idle = others.some((i) => !i.spec.autostart && i.state === 'STOPPED' && i.startedAt === null);
+        return idle ? `${what} (autostart=false: procinit start ${dep.program})` : what;
+      }
     }
     return null;
   }

@@ -144,6 +144,30 @@ describe('depends_on', () => {
   });
 });
 
+describe('depends_on with supervisord programs', () => {
+  it('priority still orders starts and stops; a dependent waits, and stops first', async () => {
+    const program = (name: string, priority: number) =>
+      `[program:${name}]\ncommand=/bin/sh -c "echo ${name} up; exec sleep 100"\npriority=${priority}\nstartsecs=0\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n`;
+    const r = await run(
+      {
+        'supervisord.conf': `[supervisord]\nnodaemon=true\n\n${program('a', 10)}\n${program('b', 20)}\n${program('c', 5)}`,
+        'procinit.toml': '[a]\ndepends_on = ["b"]\n',
+      },
+      ['-c', 'supervisord.conf'],
+    );
+    const out = await r.w.waitFor(/^a up$/m); // supervisord's log style: procinit runs as supervisord here
+    const started = (name: string) => out.indexOf(`spawned: '${name}'`);
+    expect(out).toContain('a waits for b to be started');
+    expect(started('c')).toBeLessThan(started('b')); // priority 5 before 20
+    expect(started('b')).toBeLessThan(started('a')); // a waits for b despite its priority 10
+    expect((await r.stop()).code).toBe(0);
+    const stopping = (name: string) => r.w.output.indexOf(`stopped: ${name} (`);
+    expect(stopping('a')).toBeGreaterThan(0);
+    expect(stopping('a')).toBeLessThan(stopping('b')); // the dependent first
+    expect(stopping('b')).toBeLessThan(stopping('c')); // then reverse priority
+  });
+});
+
 describe('readiness from the program', () => {
   it('sd_notify (Python over NOTIFY_SOCKET, and systemd-notify) and s6 notification-fd become READY when they say so', async () => {
     const r = await run(
