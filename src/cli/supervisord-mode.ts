@@ -36,7 +36,8 @@ export function becomeConfiguredUser(sv: SupervisordSettings, getuid: () => numb
   }
   const r = dropPrivileges(sv.user);
   if ('error' in r) throw new UsageError(`[supervisord] user=${sv.user}: ${r.error}; not starting any program`);
-  return r.dropped ? { level: 'info', msg: `Set uid to user ${r.uid} succeeded` } : null;
+  // supervisord says so even when it already was that user (user=root as root)
+  return { level: 'info', msg: `Set uid to user ${r.uid} succeeded` };
 }
 
 /** supervisord's start-up lines: the user note, then `supervisord started with pid N`. */

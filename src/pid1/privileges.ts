@@ -6,7 +6,7 @@
  */
 import { resolveUser, supplementaryGroups, UserError } from '../supervisor/user.js';
 
-export type DropResult = { dropped: false; reason: 'same-user' } | { dropped: true; uid: number } | { error: string };
+export type DropResult = { dropped: false; reason: 'same-user'; uid: number } | { dropped: true; uid: number } | { error: string };
 
 export interface PrivilegeCalls {
   getuid(): number;
@@ -31,7 +31,7 @@ export function dropPrivileges(user: string, calls: PrivilegeCalls = realCalls, 
     throw err;
   }
   const current = calls.getuid();
-  if (current === ids.uid) return { dropped: false, reason: 'same-user' };
+  if (current === ids.uid) return { dropped: false, reason: 'same-user', uid: ids.uid };
   if (current !== 0) return { error: "Can't drop privilege as nonroot user" };
   try {
     calls.setgroups(supplementaryGroups(ids.name, ids.gid, groupFile));

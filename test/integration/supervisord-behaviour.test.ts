@@ -197,6 +197,13 @@ describe.skipIf(process.getuid?.() !== 0)('[supervisord] user=', () => {
     expect((await p.exit()).code).toBe(0);
   });
 
+  it('user=root as root: nothing to drop, and supervisord\'s line for it', async () => {
+    const { p } = run('[supervisord]\nuser=root\nlogfile=/dev/null\n\n' + prog('web', 'command=true\nautorestart=false\nstartsecs=0'));
+    expect((await p.exit()).code).toBe(0);
+    expect(p.stdout).toMatch(/ INFO Set uid to user 0 succeeded$/m);
+    expect(p.stdout).not.toMatch(/running as root/);
+  });
+
   it('says that it runs as root, in supervisord words, when no user= is set', async () => {
     const { p } = run(HEAD + prog('web', 'command=true\nautorestart=false\nstartsecs=0'));
     await p.waitFor('CRIT Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.');

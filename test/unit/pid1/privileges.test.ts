@@ -29,7 +29,7 @@ describe('dropPrivileges', () => {
 
   it('already that user: nothing to do', () => {
     const c = calls(1000);
-    expect(dropPrivileges('1000', c, passwd, group)).toEqual({ dropped: false, reason: 'same-user' });
+    expect(dropPrivileges('1000', c, passwd, group)).toEqual({ dropped: false, reason: 'same-user', uid: 1000 });
     expect(c.trail).toEqual([]);
   });
 
