@@ -8,6 +8,7 @@ import { EXIT_NO_SUCH_PROCESS, out, SOCKET_HELP, SOCKET_OPTIONS, withControl } f
 import { UsageError, oneLine } from '../config/errors.js';
 import { formatBytes } from '../health/limits/size.js';
 import { parse } from './args.js';
+import { longTimeout } from '../supervisor/clock.js';
 
 export const TOP_HELP = `Usage: procinit top [NAME|TYPE...] [-n N] [-i SECONDS] [-s SOCKET]
 
@@ -70,7 +71,7 @@ export async function topCommand(args: string[]): Promise<number> {
       // the first answer starts procinit's sampling: CPU % needs two samples, so the first table waits one interval
       await client.request<StatusResult>('status', { names: positionals });
       for (let i = 0; i < iterations && !stop; i++) {
-        await new Promise((r) => setTimeout(r, i === 0 ? Math.max(intervalMs, 1100) : intervalMs));
+        await new Promise<void>((r) => longTimeout(i === 0 ? Math.max(intervalMs, 1100) : intervalMs, r)); // --interval may pass 24.8 days
         if (stop) break;
         const result = await client.request<StatusResult>('status', { names: positionals });
         if (result.unknown.length > 0) {

@@ -12,6 +12,7 @@ import { processEnv, type LaunchedChild, type LaunchExtras } from '../supervisor
 import { resolveUser } from '../supervisor/user.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { ProcessState } from '../supervisor/states.js';
+import { longTimeout, type Timer } from '../supervisor/clock.js';
 import { parseNotify } from './notify-message.js';
 import { NotifySockets, type NotifySocket } from './notify-socket.js';
 import { probeExec } from './probe-exec.js';
@@ -31,7 +32,7 @@ interface Watch {
   notifyReady: boolean;
   socket: NotifySocket | null;
   watchdogMs: number | null;
-  watchdogTimer: NodeJS.Timeout | null;
+  watchdogTimer: Timer | null;
   /** Last probe error, for status. */
   lastError: string | null;
   ended: boolean;
@@ -249,11 +250,12 @@ export class HealthMonitor {
   }
 
   private armWatchdog(w: Watch): void {
-    if (w.watchdogTimer) clearTimeout(w.watchdogTimer);
+    w.watchdogTimer?.cancel();
+    w.watchdogTimer = null;
     if (w.watchdogMs === null || w.ended) return;
     const ms = w.watchdogMs;
-    w.watchdogTimer = setTimeout(() => this.restart(w, `no WATCHDOG=1 within ${ms} ms (watchdog)`), ms);
-    w.watchdogTimer.unref();
+    // WATCHDOG_USEC comes from the program (up to 15 digits): longer than setTimeout's 2^31-1 ms is chained
+    w.watchdogTimer = longTimeout(ms, () => this.restart(w, `no WATCHDOG=1 within ${ms} ms (watchdog)`)).unref();
   }
 
   /** READY = every readiness source agrees; a change is logged, and may release held-back dependents. */
@@ -281,7 +283,7 @@ export class HealthMonitor {
     if (w.ended) return;
     w.ended = true;
     for (const p of w.probers) p.stop();
-    if (w.watchdogTimer) clearTimeout(w.watchdogTimer);
+    w.watchdogTimer?.cancel();
     w.socket?.close();
     w.socket = null;
   }

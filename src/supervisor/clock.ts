@@ -3,6 +3,11 @@ export interface Timer {
   cancel(): void;
 }
 
+/** A timer that may also stop keeping the process alive (Node's unref), across its whole chain. */
+export interface LongTimer extends Timer {
+  unref(): LongTimer;
+}
+
 export interface Clock {
   now(): number;
   after(ms: number, fn: () => void): Timer;
@@ -17,21 +22,29 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  * so it fires when it should and Node never warns. An infinite delay never fires; NaN or a negative delay
  * fires at once, as setTimeout would. Every duration procinit puts on a timer goes through here.
  */
-export function longTimeout(ms: number, fn: () => void): Timer {
-  if (ms === Infinity) return { cancel: () => {} };
-  const wait = Number.isNaN(ms) || ms < 0 ? 0 : ms;
-  if (wait <= MAX_TIMEOUT_MS) {
-    const t = setTimeout(fn, wait);
-    return { cancel: () => clearTimeout(t) };
-  }
-  const due = performance.now() + wait;
-  let t: NodeJS.Timeout;
-  const arm = (): void => {
-    const left = due - performance.now();
-    t = left > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(fn, Math.max(0, left));
+export function longTimeout(ms: number, fn: () => void): LongTimer {
+  let t: NodeJS.Timeout | null = null;
+  let unrefd = false;
+  const timer: LongTimer = {
+    cancel: () => {
+      if (t) clearTimeout(t);
+      t = null;
+    },
+    unref: () => {
+      unrefd = true;
+      t?.unref();
+      return timer;
+    },
   };
-  arm();
-  return { cancel: () => clearTimeout(t) };
+  if (ms === Infinity) return timer;
+  const wait = Number.isNaN(ms) || ms < 0 ? 0 : ms;
+  const due = performance.now() + wait;
+  const arm = (left: number): void => {
+    t = left > MAX_TIMEOUT_MS ? setTimeout(() => arm(due - performance.now()), MAX_TIMEOUT_MS) : setTimeout(fn, Math.max(0, left));
+    if (unrefd) t.unref();
+  };
+  arm(wait);
+  return timer;
 }
 
 export const realClock: Clock = {

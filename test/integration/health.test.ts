@@ -205,6 +205,14 @@ describe('readiness from the program', () => {
     await r.w.waitFor(/dog\.1 started[^]*dog\.1 started/);
     expect((await status(r)).processes[0].health_restarts).toBeGreaterThanOrEqual(1);
   });
+  it('WATCHDOG_USEC of 15 digits from the program (beyond 2^31-1 ms) is honoured, not cut to 1 ms', async () => {
+    const tell = `/usr/bin/python3 -c "import os,socket,time; s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.sendto(b'READY=1\\nWATCHDOG_USEC=999999999999999', os.environ['NOTIFY_SOCKET']); print('told', flush=True); time.sleep(100)"`;
+    const r = await run({ Procfile: `dog: ${tell}\n`, 'procinit.toml': '[dog]\nnotify = "sd_notify"\n' }, []);
+    await r.w.waitFor(/dog\.1 +\| told/);
+    await r.w.waitFor('dog.1 is ready');
+    await new Promise((done) => setTimeout(done, 1000));
+    expect(r.w.output).not.toMatch(/restarting|TimeoutOverflowWarning|32-bit/);
+  });
 });
 
 describe('Cloud Foundry manifest', () => {

@@ -51,3 +51,30 @@ describe('longTimeout', () => {
     expect(fired.sort()).toEqual(['nan', 'neg']);
   });
 });
+
+describe('longTimeout: unref', () => {
+  it('unref applies to every timer of the chain', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const unrefs: number[] = [];
+      const real = globalThis.setTimeout;
+      const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, d: number) => {
+        const t = real(fn, d) as unknown as { unref(): unknown };
+        const own = t.unref?.bind(t);
+        t.unref = () => {
+          unrefs.push(d);
+          return own ? own() : t;
+        };
+        return t;
+      }) as typeof setTimeout);
+      let fired = false;
+      longTimeout(2.5 * MAX_TIMEOUT_MS, () => (fired = true)).unref();
+      vi.advanceTimersByTime(3 * MAX_TIMEOUT_MS);
+      spy.mockRestore();
+      expect(fired).toBe(true);
+      expect(unrefs).toHaveLength(3); // MAX, MAX, then the rest: each one unref-ed
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
