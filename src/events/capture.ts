@@ -70,11 +70,15 @@ export class OutputChannel {
   }
 
   private record(out: Buffer[]): void {
+    // views into one buffer while tokens are found (a copy per message made this quadratic); the tail is copied
+    let data = this.pending;
+    this.pending = Buffer.alloc(0);
     for (;;) {
       const token = this.captureMode ? END_TOKEN : BEGIN_TOKEN;
-      if (this.pending.length <= token.length) return;
-      const data = this.pending;
-      this.pending = Buffer.alloc(0);
+      if (data.length <= token.length) {
+        this.pending = Buffer.from(data);
+        return;
+      }
       const at = data.indexOf(token);
       if (at < 0) {
         const keep = prefixAtEnd(data, token);
@@ -84,9 +88,8 @@ export class OutputChannel {
       }
       this.log(data.subarray(0, at), out);
       this.toggle();
-      const after = data.subarray(at + token.length);
-      this.pending = Buffer.from(after);
-      if (after.length === 0) return;
+      data = data.subarray(at + token.length);
+      if (data.length === 0) return;
     }
   }
 
