@@ -75,7 +75,8 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   const svLog = sv && options.logFormat === 'text'
     ? createSupervisordLogger({ level: run.loglevel, stdout: sv.silent ? null : { raw: (buf) => hub.raw(buf) }, file: ownLogSink })
     : null;
-  // an event listener's stdout is its protocol, not output: supervisord does not echo it (nor does procinit)
+  // an event listener's stdout is its protocol: src/events echoes it as supervisord's PEventListenerDispatcher
+  // does (`'x' stdout output:` and a bytes repr), so it is left out here
   const isListener = (name: string): boolean => run.programs.some((p) => p.instances.some((i) => i.name === name && i.eventListener));
   const echo = svLog?.enabled('debug')
     ? (name: string, stream: string, chunk: Buffer) => {

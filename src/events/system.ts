@@ -19,6 +19,7 @@ import {
   processGroupEvent,
   processLogEvent,
   processStateEvent,
+  pyBytesRepr,
   supervisorStateEvent,
   tickEvent,
 } from './event.js';
@@ -44,12 +45,15 @@ export class EventSystem {
   private readonly lastTick = new Map<number, number>();
   private readonly log: PoolLog;
   private started = false;
+  /** loglevel=debug: only then are a listener's bytes rendered for the log. */
+  private readonly debugOn: boolean;
   private closed = false;
 
   constructor(
     private readonly run: RunSpec,
     private readonly logger: Logger,
   ) {
+    this.debugOn = ['debug', 'trace', 'blather'].includes((run.loglevel ?? '').toLowerCase());
     this.log = {
       debug: (m) => logger.debug?.(m),
       warn: (m) => logger.warn(m),
@@ -214,6 +218,8 @@ export class EventSystem {
     const tee = teePipe(
       child.stdout,
       (chunk) => {
+        // supervisord's PEventListenerDispatcher: `'%r %s output:\n%s' % (name, channel, bytes)` at debug
+        if (this.debugOn) this.log.debug(`'${spec.name}' stdout output:\n${pyBytesRepr(chunk)}`);
         listener.protocol.push(chunk);
         return chunk;
       },
