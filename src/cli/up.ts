@@ -212,7 +212,8 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
     reaper.stop();
     throw err;
   }
-  if (run.pidfile) writePidfile(run.pidfile, log);
+  // removed at the end only when written: what was there (a FIFO, another daemon's file) is not ours
+  const wrotePidfile = run.pidfile !== null && writePidfile(run.pidfile, log);
 
   const running = `procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`;
   // a supervisord config said `supervisord started` already; this is procinit's detail
@@ -244,7 +245,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   logAt(sv ? 'debug' : 'info', `exiting with code ${result.code} (${result.reason})`);
   hub.close();
   ownLog?.close();
-  if (run.pidfile) removePidfile(run.pidfile, log);
+  if (run.pidfile && wrotePidfile) removePidfile(run.pidfile, log);
   await stdout.flush();
   await stderr.flush();
   return result.code;
@@ -270,13 +271,15 @@ function ownLogEvents(log: Logger): LogFileEvents {
 /** O_NONBLOCK: a FIFO at the pidfile's path must not block PID 1 in open(). */
 const PIDFILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK | constants.O_NOCTTY;
 
-function writePidfile(path: string, log: Logger): void {
+function writePidfile(path: string, log: Logger): boolean {
   let fd = -1;
   try {
     fd = openSync(path, PIDFILE_FLAGS, 0o644);
     writeSync(fd, `${process.pid}\n`);
+    return true;
   } catch (err) {
     log.warn(`cannot write pidfile ${path}: ${describeFault(err)}`);
+    return false;
   } finally {
     if (fd >= 0) closeQuietly(fd);
   }

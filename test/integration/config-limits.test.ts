@@ -2,8 +2,9 @@
  * Config values at the edges, through the real CLI (issue 16, items 2, 3, 9, 10): NUL bytes, a config that
  * runs nothing, durations beyond 2^31-1 ms, and configs of 200,000 entries.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureDir, startProcinit } from '../helpers/procinit.js';
@@ -93,4 +94,16 @@ describe('config limits, real procinit', () => {
       await run.stop();
     }
   }, 120_000);
+
+  it('a FIFO as the pidfile: one warning (ENXIO), procinit runs on; it was a blocking open()', async () => {
+    const dir = fixtureDir({});
+    execFileSync('mkfifo', [join(dir, 'pid.fifo')]);
+    writeFileSync(join(dir, 'supervisord.conf'), `[supervisord]\npidfile=${dir}/pid.fifo\n[program:a]\ncommand=sh -c 'echo a up; exec sleep 300'\nstdout_logfile=/dev/stdout\nstartsecs=0\n`);
+    const p = startProcinit(['-c', 'supervisord.conf'], { cwd: dir });
+    await p.waitFor(/cannot write pidfile .*pid\.fifo: ENXIO/);
+    await p.waitFor(/a up/);
+    p.kill('SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+    expect(statSync(join(dir, 'pid.fifo')).isFIFO()).toBe(true); // not ours: left alone
+  });
 });
