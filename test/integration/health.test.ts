@@ -194,6 +194,31 @@ describe('readiness from the program', () => {
     expect(st.processes.find((p) => p.name === 'sysd.1')?.health).toBe('warmed up');
   });
 
+  it('a program flooding its NOTIFY_SOCKET cannot stall procinit: status answers, the last STATUS= wins', async () => {
+    const flood = [
+      'import os, socket, time',
+      's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+      'end = time.time() + 2',
+      'n = 0',
+      'while time.time() < end:',
+      '    n += 1',
+      "    s.sendto(('STATUS=' + 'x' * 3000 + str(n)).encode(), os.environ['NOTIFY_SOCKET'])",
+      "s.sendto(b'READY=1\\nSTATUS=done flooding', os.environ['NOTIFY_SOCKET'])",
+      "print('flooded', n, flush=True)",
+      'time.sleep(100)',
+      '',
+    ].join('\n');
+    const r = await run({ Procfile: 'flood: exec /usr/bin/python3 flood.py\n', 'flood.py': flood, 'procinit.toml': '[flood]\nnotify = "sd_notify"\n' }, []);
+    const during = await r.ctl('status', '--json');
+    expect(during.code).toBe(3); // answered while the flood goes on, and not ready yet
+    const note = (JSON.parse(during.stdout) as StatusJson[])[0].health;
+    expect(note === null || /^x{200}$/.test(note)).toBe(true); // STATUS= kept short
+    await r.w.waitFor('flood.1 is ready');
+    const st = await status(r);
+    expect(st.code).toBe(0);
+    expect(st.processes[0].health).toBe('done flooding');
+  });
+
   it('a program that stops pinging the watchdog is restarted', async () => {
     const r = await run(
       { Procfile: `dog: PINGS=4 ${NOTIFY}\n`, 'procinit.toml': '[dog]\nnotify = "sd_notify"\nwatchdog = "0.4s"\n' },
