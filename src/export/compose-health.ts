@@ -41,8 +41,13 @@ export function healthcheck(health: HealthSpec, awaited: boolean): ComposeHealth
   const main: ProbeSpec | null = readiness ?? liveness;
   if (!main && !startup && !awaited && health.notify === null) return null;
   const periodMs = main?.periodMs ?? startup?.periodMs ?? 10_000;
-  // The probe's own thresholds already act inside procinit: one failed answer is a real failure.
-  const startMs = startup ? startup.initialDelayMs + startup.periodMs * startup.failureThreshold : (main?.initialDelayMs ?? 0);
+  // The probe's own thresholds already act inside procinit: one failed answer is a real failure. But
+  // `procinit status` says ready only once the readiness probe passed: its first chance comes after the
+  // startup budget, the initial delay and successThreshold periods; one more period covers a program that
+  // was not listening yet at the first probe (else a 1 s healthcheck raced a 1 s probe, and lost under load).
+  const startupMs = startup ? startup.initialDelayMs + startup.periodMs * startup.failureThreshold : 0;
+  const readyMs = main ? main.initialDelayMs + main.periodMs * (main.successThreshold + 1) : 0;
+  const startMs = startupMs + readyMs;
   return {
     test: ['CMD', 'procinit', 'status'],
     interval: composeDuration(periodMs),

@@ -110,7 +110,7 @@ describe('export compose: the health model (healthcheck, limits, depends_on cond
       '[web]\nreadiness = { type = "http", path = "/ready", period = "2s" }\nstartup = "tcp-socket :8000 period=1s #failure=30"\nmemory = "64M"\ncpu = 0.5\n[worker]\nmemory = "1536M"\n',
     );
     const { services } = composeFile(run, COMPOSE);
-    expect(services.web.healthcheck).toEqual({ test: ['CMD', 'procinit', 'status'], interval: '2s', timeout: '5s', retries: 1, start_period: '30s' });
+    expect(services.web.healthcheck).toEqual({ test: ['CMD', 'procinit', 'status'], interval: '2s', timeout: '5s', retries: 1, start_period: '34s' });
     expect([services.web.mem_limit, services.web.cpus]).toEqual(['64m', 0.5]);
     expect([services.worker.healthcheck, services.worker.mem_limit, services.worker.cpus]).toEqual([undefined, '1536m', undefined]);
   });
