@@ -125,6 +125,12 @@ export class OutputHub {
 
   /** Read a child's pipe into the hub until it ends. */
   attachPipe(name: string, stream: StreamName, pipe: OutputPipe, target: LogTarget): PipeSource {
+    // a log file exists from the program's start, written to or not (supervisord opens it then too, and
+    // `supervisorctl tail` of a quiet program reads an empty file rather than none)
+    if (target.kind === 'file') {
+      const out = this.output(name);
+      if (!out.files.has(target.path)) this.openLogFile(out, target, name, stream);
+    }
     const chunker = new LineChunker();
     const source = readPipe(
       pipe,

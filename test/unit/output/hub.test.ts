@@ -13,7 +13,8 @@ const stdoutTarget: LogTarget = { kind: 'mux' };
 describe('OutputHub', () => {
   it('waits for every pipe to reach end-of-file before a run ends, and delivers what was still in them', async () => {
     const devNull = openSync('/dev/null', 'w');
-    const hub = new OutputHub(new FdWriter(devNull), new RecordFormatter({ format: 'text', color: false, timestamps: false }));
+    const writer = new FdWriter(devNull);
+    const hub = new OutputHub(writer, new RecordFormatter({ format: 'text', color: false, timestamps: false }));
     const [r, w] = outputPipePair()!;
     hub.attachPipe('web.1', 'stdout', { fd: r }, stdoutTarget);
     writeSync(w, 'one\ntwo\nthree');
@@ -24,6 +25,8 @@ describe('OutputHub', () => {
     expect(await hub.pipesDrained(10_000)).toBe(true);
     expect(hub.recent(['web.1'], 10).map((x) => x.line.toString())).toEqual(['one', 'two', 'three and a half']);
     expect(await hub.pipesDrained(0)).toBe(true);
+    // the writer's last batch must be out before its fd is closed (and its number given to another file)
+    await writer.flush();
     closeSync(devNull);
   });
 });
