@@ -52,6 +52,16 @@ describe.skipIf(!cgroupsUsable)('memory limit enforced by a cgroup', () => {
     expect(readFileSync(`/proc/${idle.pid}/cgroup`, 'utf8')).not.toMatch(/idle\.1/);
   });
 
+  it('a cpu limit is a CFS quota: a busy loop limited to 0.1 core is throttled', async () => {
+    current = runLimited('spin: exec sh -c "while :; do :; done"\n', { spin: { cpu: 0.1 } });
+    const pid = current.supervisor.instances[0].pid!;
+    const rel = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /:cpu[,:]/.test(l))?.split(':')[2];
+    if (!rel || rel === '/') return; // no writable cpu hierarchy here: the monitor said so at start
+    const dir = `/sys/fs/cgroup/cpu${rel}`;
+    expect(readFileSync(`${dir}/cpu.cfs_quota_us`, 'utf8').trim()).toBe('10000');
+    await until(() => /nr_throttled [1-9]/.test(readFileSync(`${dir}/cpu.stat`, 'utf8')), 10_000, 'the quota to throttle it');
+  });
+
   it('removes its cgroups at the end of the run', async () => {
     current = runLimited('hog: sleep 1000\n', { hog: { memoryBytes: 64 * MiB, cpu: 0.5 } });
     const { supervisor } = current;
