@@ -87,6 +87,7 @@ export function detectCgroups({ mountinfo, selfCgroup, pid }: DetectInput): Dete
   }
   const mem1 = v1Dir(mountinfo, selfCgroup, 'memory');
   if (mem1) {
+    removeStale(mem1);
     const parent = join(mem1, `procinit-${pid}`);
     const err = tryMkdir(parent);
     if (err === null) {
@@ -283,16 +284,40 @@ function counter(text: string | null, key: string): number {
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * Parents left by a procinit that was SIGKILLed (no cleanup ran): procinit-<pid> whose pid is gone. Only
+ * empty cgroups can be removed (rmdir refuses the others), so nothing that still runs is touched.
+ */
+function removeStale(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).filter((e) => /^procinit-\d+$/.test(e));
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const pid = Number(e.slice('procinit-'.length));
+    try {
+      process.kill(pid, 0);
+      continue; // alive: that procinit's own
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    removeTree(join(dir, e));
+  }
+}
+
+function removeTree(dir: string): void {
+  try {
+    for (const sub of readdirSync(dir, { withFileTypes: true })) if (sub.isDirectory()) rmdirSync(join(dir, sub.name));
+    rmdirSync(dir);
+  } catch {
+    /* busy or gone: best effort */
+  }
+}
+
 /** Remove the per-run parent directories (v1) once every instance cgroup is gone. */
 export function removeHostParents(host: CgroupHost): void {
   if (host.version !== 1) return;
-  for (const dir of [host.memoryParent, host.cpuParent]) {
-    if (!dir) continue;
-    try {
-      for (const sub of readdirSync(dir, { withFileTypes: true })) if (sub.isDirectory()) rmdirSync(join(dir, sub.name));
-      rmdirSync(dir);
-    } catch {
-      /* busy or gone: best effort */
-    }
-  }
+  for (const dir of [host.memoryParent, host.cpuParent]) if (dir) removeTree(dir);
 }

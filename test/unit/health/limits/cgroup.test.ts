@@ -117,7 +117,12 @@ describe('cgroup v1 (fake tree)', () => {
     const root = tempDir();
     for (const c of ['memory', 'cpu']) mkdirSync(join(root, c, 'app'), { recursive: true });
     const mi = `35 31 0:32 / ${join(root, 'memory')} rw - cgroup cgroup rw,memory\n32 31 0:29 / ${join(root, 'cpu')} rw - cgroup cgroup rw,cpu\n`;
+    // what a SIGKILLed procinit left (its pid gone) is removed; a live procinit's parent is not
+    mkdirSync(join(root, 'memory/app/procinit-999999999/web.1'), { recursive: true });
+    mkdirSync(join(root, `memory/app/procinit-${process.pid}/web.1`), { recursive: true });
     const d = detectCgroups({ mountinfo: mi, selfCgroup: '4:memory:/app\n1:cpu:/app\n', pid: 99 });
+    expect(existsSync(join(root, 'memory/app/procinit-999999999'))).toBe(false);
+    expect(existsSync(join(root, `memory/app/procinit-${process.pid}/web.1`))).toBe(true);
     expect(d).toEqual({ ok: true, host: { version: 1, memoryParent: join(root, 'memory/app/procinit-99'), cpuParent: join(root, 'cpu/app/procinit-99') } });
     const cg = InstanceCgroup.create((d as { host: CgroupHost }).host, 'bad/name', { memoryBytes: 32 << 20, cpu: 1.5 }) as InstanceCgroup;
     const mem = join(root, 'memory/app/procinit-99/bad_name');
