@@ -104,7 +104,11 @@ export class LimitMonitor {
     const existing = this.cgroups.get(spec.name);
     if (!hasLimits(limits) && !existing) return null;
     const d = this.host();
-    if (!d.ok) return null; // rss mode: the sampler watches
+    if (!d.ok) {
+      // rss mode: the sampler watches memory; nothing can hold CPU time back
+      if (limits.cpu !== null) this.warnOnce(`${spec.name}:cpu`, `${spec.name}: cpu limit ${limits.cpu} not enforced: no cgroup can be made here (RSS mode limits memory only)`);
+      return null;
+    }
     let cg = existing;
     const err = cg ? cg.apply(limits) : null;
     if (!cg) {

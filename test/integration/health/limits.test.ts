@@ -77,7 +77,7 @@ describe.skipIf(!cgroupsUsable)('memory limit enforced by a cgroup', () => {
 
 describe('memory limit enforced by RSS sampling (no cgroups)', () => {
   it('the tree over its limit is killed, reported and restarted by the policy', async () => {
-    current = runLimited('hog: node hog.js\n', { hog: { memoryBytes: 64 * MiB } }, { rss: true, autoRestart: true, periodMs: 100 });
+    current = runLimited('hog: node hog.js\n', { hog: { memoryBytes: 64 * MiB, cpu: 0.5 } }, { rss: true, autoRestart: true, periodMs: 100 });
     const { supervisor, monitor, logs } = current;
     const hog = supervisor.instances[0];
     await until(() => killedLine(logs) !== undefined, 30_000, 'the kill report');
@@ -85,5 +85,6 @@ describe('memory limit enforced by RSS sampling (no cgroups)', () => {
     await until(() => hog.restarts >= 1 && hog.pid !== null, 20_000, 'the restart');
     expect(monitor.usage(hog)).toMatchObject({ limit_mode: 'rss', memory_limit: 64 * MiB });
     expect(logs.some((l) => /^limits: RSS sampling every 0\.1s \(cgroups not usable: PROCINIT_LIMITS=rss\)/.test(l))).toBe(true);
+    expect(logs.filter((l) => /cpu limit/.test(l))).toEqual(['hog.1: cpu limit 0.5 not enforced: no cgroup can be made here (RSS mode limits memory only)']);
   });
 });
