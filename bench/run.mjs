@@ -5,7 +5,7 @@
 //   npm run bench -- --full       the issue's numbers (1,000,000 lines per program, 7 repetitions)
 //
 // Options: --reps N, --lines N, --only start,idle,control,throughput,shutdown,reaping,restart,
-//          --procinit PATH (an executable, or a .js run with node), --no-build, --no-install,
+//          churn,scale, --procinit PATH (an executable, or a .js run with node), --no-build, --no-install,
 //          --no-profile, --out FILE (default docs/benchmarks.md), --keep-tmp,
 //          --also-procinit LABEL=PATH (another procinit build as an extra row: before/after comparisons).
 // Builds procinit, installs the peers on Debian (apt-get; pm2 from npm into bench/.peers), compiles the
@@ -29,7 +29,9 @@ import { sessionScenario } from './lib/session.mjs';
 import { buildProcinit, chooseProcinit, cleanEnv, compilePrograms, installPeers, machineInfo, procinitBinary } from './lib/setup.mjs';
 import { shutdownOnce, shutdownScenario } from './lib/shutdown.mjs';
 import { throughputOnce, throughputScenario } from './lib/throughput.mjs';
-import { makeTools, procinitVariant } from './lib/tools.mjs';
+import { makeTools, procinitRaw, procinitVariant } from './lib/tools.mjs';
+import { churnScenario } from './lib/churn.mjs';
+import { scaleMarkdown, scaleScenario, scaleSvg } from './lib/scale.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repo = dirname(benchDir);
@@ -65,10 +67,15 @@ const options = {
   blockLines: Number(opt.lines ?? (full ? 200_000 : 20_000)),
   blockReps: full ? Number(opt.reps ?? 7) : Math.min(2, Number(opt.reps ?? 3)),
   restartWindowMs: full ? 10000 : 2000,
+  churnReps: full ? 3 : 1,
+  churnLoadMs: full ? 30000 : 15000,
+  churnAfterMs: 60000,
+  scaleCounts: [1, 10, 100, 1000],
+  scaleReps: full ? 3 : 1,
   controlCalls: full ? 10 : 5,
   orphans: 10000,
 };
-const ALL = ['start', 'idle', 'control', 'throughput', 'shutdown', 'reaping', 'restart'];
+const ALL = ['start', 'idle', 'control', 'throughput', 'shutdown', 'reaping', 'restart', 'churn', 'scale'];
 const only = new Set(opt.only ? opt.only.split(',').map((s) => s.trim()) : ALL);
 for (const o of only) if (!ALL.includes(o)) throw new Error(`--only: unknown scenario '${o}' (${ALL.join(', ')})`);
 
@@ -128,9 +135,11 @@ if (only.has('start') || only.has('idle') || only.has('control')) {
 }
 if (only.has('throughput')) {
   log(`scenario: log throughput (${options.lines} lines × 8)`);
-  keep(await throughputScenario(ctx, tools, { reps: options.reps, lines: options.lines, timeoutMs: full ? 900000 : 120000, log }));
+  const tputTools = [...tools];
+  if (ctx.features.ini) tputTools.splice(1, 0, procinitRaw(ctx));
+  keep(await throughputScenario(ctx, tputTools, { reps: options.reps, lines: options.lines, timeoutMs: full ? 900000 : 120000, log }));
   log(`scenario: log throughput with block writes (${options.blockLines} lines × 8)`);
-  keep(await throughputScenario(ctx, tools, { reps: options.blockReps, lines: options.blockLines, mode: 'block', timeoutMs: full ? 900000 : 120000, log }));
+  keep(await throughputScenario(ctx, tputTools, { reps: options.blockReps, lines: options.blockLines, mode: 'block', timeoutMs: full ? 900000 : 120000, log }));
 }
 if (only.has('shutdown')) {
   log('scenario: shutdown');
@@ -143,6 +152,16 @@ if (only.has('reaping')) {
 if (only.has('restart')) {
   log('scenario: restart');
   keep(await restartScenario(ctx, tools, { reps: options.reps, windowMs: options.restartWindowMs, log }));
+}
+let scaleResult = null;
+if (only.has('churn')) {
+  log(`scenario: memory under churn (${options.churnLoadMs / 1000} s of load, then ${options.churnAfterMs / 1000} s quiet)`);
+  const variants = [{ id: 'procinit', label: 'procinit', bin: procinit }, ...ctx.variants.map((v) => ({ id: `procinit@${v.name}`, label: `procinit (${v.name})`, bin: v }))];
+  keep(await churnScenario(ctx, variants, { reps: options.churnReps, loadMs: options.churnLoadMs, afterMs: options.churnAfterMs, log }));
+}
+if (only.has('scale')) {
+  log(`scenario: scale (${options.scaleCounts.join(', ')} programs)`);
+  scaleResult = (await scaleScenario(ctx, { counts: options.scaleCounts, reps: options.scaleReps, log })).scale;
 }
 for (const id of [...metrics.keys()]) {
   const scenario = metrics.get(id).scenario;
@@ -278,6 +297,15 @@ writeFileSync(
     analysis: existsSync(join(benchDir, 'analysis.md')) ? readFileSync(join(benchDir, 'analysis.md'), 'utf8') : null,
   }),
 );
+if (scaleResult) {
+  const scaleChart = `${basename(outFile, '.md')}-scale.svg`;
+  writeFileSync(join(dirname(outFile), scaleChart), scaleSvg(scaleResult));
+  const text = readFileSync(outFile, 'utf8');
+  // after the results, before the method
+  const at = text.indexOf('\n## How each figure is measured');
+  const section = scaleMarkdown(scaleResult, scaleChart);
+  writeFileSync(outFile, at === -1 ? text + section : text.slice(0, at) + section + text.slice(at));
+}
 log(`wrote ${relative(repo, outFile)} and ${relative(repo, chartFile)}`);
 for (const g of goals) log(`goal ${g.met === null ? 'n/a ' : g.met ? 'MET ' : 'MISS'} ${g.goal}: ${g.measured}`);
 if (opt['keep-tmp']) log(`kept ${tmp}`);

@@ -76,7 +76,7 @@ export function kindOf(tool) {
   return tool.id === 'procinit' ? 'procinit' : tool.variant ? 'variant' : 'peer';
 }
 
-function procinitTool(ctx, bin, id, label) {
+function procinitTool(ctx, bin, id, label, { raw = false } = {}) {
   const env = ctx.env;
   return {
     id,
@@ -89,8 +89,8 @@ function procinitTool(ctx, bin, id, label) {
       const base = opts.profileDir ? bin.profileArgs(opts.profileDir) : bin;
       const toolEnv = { ...env };
       let cfgArgs;
-      if (spec.restart) {
-        const { file } = writeSupervisordConf(dir, spec.programs, { restart: true });
+      if (spec.restart || opts.ini || raw) {
+        const { file } = writeSupervisordConf(dir, spec.programs, { restart: spec.restart });
         cfgArgs = ['-c', file];
       } else {
         cfgArgs = ['-f', writeProcfile(dir, spec.programs)];
@@ -106,6 +106,15 @@ function procinitTool(ctx, bin, id, label) {
       };
     },
   };
+}
+
+/**
+ * procinit from the same supervisord.conf as supervisord (stdout_logfile=/dev/stdout): its raw passthrough,
+ * bytes as read, no prefix (issue 18 goal 1). Only the throughput scenarios run it.
+ */
+export function procinitRaw(ctx) {
+  const t = procinitTool(ctx, ctx.procinit, 'procinit-raw', 'procinit (supervisord.conf: raw passthrough)', { raw: true });
+  return { ...t, variant: true, supports: (scenario) => (scenario === 'throughput' ? true : 'n/a (throughput only)') };
 }
 
 /** Another procinit build (bin from setup.procinitBinary), shown as its own row. */
