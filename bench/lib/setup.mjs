@@ -77,11 +77,18 @@ export function procinitBinary(path) {
   };
 }
 
+/** s6 has no --version: Debian's package version. */
+function s6Version() {
+  const r = run('dpkg-query', ['-W', '-f', '${Version}', 's6']);
+  return r.out.trim() || null;
+}
+
 const APT = [
   { bin: 'supervisord', pkg: 'supervisor' },
   { bin: 'tini', pkg: 'tini' },
   { bin: 'dumb-init', pkg: 'dumb-init' },
   { bin: 'foreman', pkg: 'ruby-foreman' },
+  { bin: 's6-svscan', pkg: 's6' },
 ];
 
 function aptCandidate(pkg) {
@@ -142,6 +149,8 @@ export function installPeers(benchDir, { install, log }) {
       tini: which('tini'),
       dumbInit: which('dumb-init'),
       foreman: which('foreman'),
+      s6svscan: which('s6-svscan'),
+      s6svstat: which('s6-svstat'),
       honcho: which('honcho'),
       unshare: which('unshare'),
       time: existsSync('/usr/bin/time') ? '/usr/bin/time' : null,
@@ -200,6 +209,7 @@ export function machineInfo(peers, procinit, env) {
       supervisord: version(peers.supervisord, ['--version']),
       'pm2-runtime': peers.pm2Version,
       foreman: version(peers.foreman, ['version']),
+      s6: s6Version(),
       honcho: version(peers.honcho, ['--version']),
       tini: version(peers.tini, ['--version']),
       'dumb-init': version(peers.dumbInit, ['--version']),

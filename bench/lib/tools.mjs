@@ -177,6 +177,34 @@ export function makeTools(ctx) {
     },
   };
 
+  // s6 (skarnet): s6-svscan over a scan directory, one service directory per program with a ./run that
+  // execs it, and s6-supervise per service. No multiplexer: every program writes to svscan's own stdout.
+  // SIGTERM to s6-svscan brings every service down (s6-svscanctl -t) and exits.
+  const s6 = {
+    id: 's6',
+    label: 's6-svscan',
+    missing: ctx.peers.s6svscan ? null : 'n/a (s6 not installed)',
+    supports: () => true,
+    prepare(dir, spec) {
+      const scan = join(dir, 's6');
+      mkdirSync(scan, { recursive: true });
+      for (const p of spec.programs) {
+        const svc = join(scan, p.name);
+        mkdirSync(svc, { recursive: true });
+        writeFileSync(join(svc, 'run'), `#!/bin/sh\nexec ${p.argv.map(shQuote).join(' ')}\n`, { mode: 0o755 });
+        // without auto-restart: a ./finish that exits 125 tells s6-supervise the service is down for good
+        if (!spec.restart) writeFileSync(join(svc, 'finish'), '#!/bin/sh\nexit 125\n', { mode: 0o755 });
+      }
+      return {
+        cmd: ctx.peers.s6svscan,
+        args: [scan],
+        env,
+        control: null,
+        controlMissing: 'n/a (s6-svstat reads one service’s status file; there is no daemon round trip to compare)',
+      };
+    },
+  };
+
   const honcho = {
     id: 'honcho',
     label: 'honcho',
@@ -187,5 +215,5 @@ export function makeTools(ctx) {
     },
   };
 
-  return [procinit, ...variants, supervisord, pm2, foreman, honcho];
+  return [procinit, ...variants, supervisord, pm2, foreman, s6, honcho];
 }
