@@ -52,6 +52,8 @@ export interface RunOptions {
   stopTimeout: number;
   /** --prefix: prefix a supervisord config's /dev/stdout output with program names (it passes through raw). */
   prefix: boolean;
+  /** A live procinit on the default control socket is a warning, not an error (supervisord personality: its socket is the config's). */
+  controlSocketOptional?: boolean;
 }
 
 /** util.parseArgs, with its errors turned into one-line usage errors. */

@@ -69,7 +69,7 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
   try {
     servers.push(await listen(choice.path));
   } catch (err) {
-    if (!(err instanceof ControlSocketError && err.kind === 'unusable' && choice.source === 'default')) throw err;
+    if (!(err instanceof ControlSocketError && (err.kind === 'unusable' || options.controlSocketOptional) && choice.source === 'default')) throw err;
     fileProblem = err;
   }
   if (choice.source === 'default' && (fileProblem !== null || process.pid === 1)) {

@@ -9,6 +9,7 @@ import { RpcBindError } from '../rpc/serve.js';
 import { MAIN_HELP } from './help.js';
 import { parse, RUN_OPTIONS, toRunOptions } from './args.js';
 import { COMMANDS } from './commands.js';
+import { personalityOf } from './personality.js';
 import pkg from '../../package.json';
 
 export const VERSION: string = pkg.version;
@@ -66,8 +67,16 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
+/** By the name procinit runs under: procinit, or supervisord's / supervisorctl's command line. */
+async function byName(argv: string[]): Promise<number> {
+  const who = personalityOf(process.argv0, process.argv[1]);
+  if (who === 'supervisord') return (await import('./supervisord.js')).supervisordMain(argv, process.argv[1] ?? process.argv0);
+  if (who === 'supervisorctl') return (await import('./supervisorctl/main.js')).supervisorctlMain(argv);
+  return main(argv);
+}
+
 export function cli(): void {
-  main(process.argv.slice(2)).then(
+  byName(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => process.exit(reportError(err)),
   );

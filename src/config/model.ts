@@ -262,6 +262,8 @@ export interface RunSpec {
   warnings: ConfigWarning[];
   /** supervisord's XML-RPC servers ([unix_http_server], [inet_http_server]) and identity; absent for other formats. */
   rpc?: RpcSpec;
+  /** [supervisord] nodaemon (supervisord daemonizes without it or -n; procinit never does). */
+  nodaemon?: boolean;
 }
 
 /** One HTTP server supervisord would serve XML-RPC on. */

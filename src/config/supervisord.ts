@@ -200,6 +200,7 @@ class SupervisordReader {
       },
       warnings: this.warnings,
       rpc: this.readRpc(sup.identifier),
+      nodaemon: sup.nodaemon,
     };
   }
 
@@ -369,6 +370,7 @@ class SupervisordReader {
   // --- [supervisord] and [procinit] ---------------------------------------------------------------------
 
   private readSupervisordSection(): SupervisordSettings & {
+    nodaemon: boolean;
     directory: string | null;
     umask: number | null;
     logfile: string | null;
@@ -413,7 +415,7 @@ class SupervisordReader {
     const pidfileGot = get('pidfile', 'supervisord.pid');
     this.checkDirOf(S, 'pidfile', pidfileGot);
     const identifier = get('identifier', 'supervisor').value;
-    this.conv(S, 'nodaemon', get('nodaemon', 'false'), boolean);
+    const nodaemon = this.conv(S, 'nodaemon', get('nodaemon', 'false'), boolean);
     const silent = this.conv(S, 'silent', get('silent', 'false'), boolean);
     const childlogdirGot = get('childlogdir', this.defaultTempDir());
     const childlogdir = resolve(this.opts.cwd, this.expandUser(childlogdirGot.value));
@@ -435,6 +437,7 @@ class SupervisordReader {
 
     return {
       here: this.here,
+      nodaemon,
       identifier,
       childlogdir,
       directory,
