@@ -3,6 +3,7 @@
  * action calls the same XML-RPC methods and prints the same lines, so scripts that parse supervisorctl keep
  * working. Exit statuses: LSB init codes, and for `status` 3 (something not running) / 4 (unknown name, no server).
  */
+import { HELP } from './help.js';
 import { call, Fault, HttpStatusError, stream, type ServerRef } from './transport.js';
 
 const F = { BAD_NAME: 10, BAD_SIGNAL: 11, NO_FILE: 20, NOT_EXECUTABLE: 21, FAILED: 30, ABNORMAL_TERMINATION: 40, SPAWN_ERROR: 50, ALREADY_STARTED: 60, NOT_RUNNING: 70, SUCCESS: 80, ALREADY_ADDED: 90, STILL_RUNNING: 91, SHUTDOWN_STATE: 6, UNKNOWN_METHOD: 1 };
@@ -187,6 +188,7 @@ export const ACTIONS: Record<string, Action> = {
     const names = words(arg);
     if (names.length === 0) {
       ctl.out('Error: start requires a process name');
+      ctl.out(HELP.start);
       ctl.exitstatus = LSB.INVALID_ARGS;
       return;
     }
@@ -206,6 +208,7 @@ export const ACTIONS: Record<string, Action> = {
     const names = words(arg);
     if (names.length === 0) {
       ctl.out('Error: stop requires a process name');
+      ctl.out(HELP.stop);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
@@ -223,6 +226,7 @@ export const ACTIONS: Record<string, Action> = {
   async restart(ctl, arg) {
     if (words(arg).length === 0) {
       ctl.out('Error: restart requires a process name');
+      ctl.out(HELP.restart);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
@@ -235,6 +239,7 @@ export const ACTIONS: Record<string, Action> = {
     const args = words(arg);
     if (args.length < 2) {
       ctl.out('Error: signal requires a signal name and a process name');
+      ctl.out(HELP.signal);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
@@ -255,6 +260,7 @@ export const ACTIONS: Record<string, Action> = {
     const names = words(arg);
     if (names.length === 0) {
       ctl.out('Error: clear requires a process name');
+      ctl.out(HELP.clear);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
@@ -302,10 +308,9 @@ export const ACTIONS: Record<string, Action> = {
   async tail(ctl, arg) {
     if (!(await upcheck(ctl))) return;
     const args = words(arg);
-    const usage = 'tail [-f] <name> [stdout|stderr] (default stdout)';
     if (args.length < 1 || args.length > 3) {
       ctl.out(args.length < 1 ? 'Error: too few arguments' : 'Error: too many arguments');
-      ctl.out(usage);
+      ctl.out(HELP.tail);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
@@ -372,6 +377,7 @@ export const ACTIONS: Record<string, Action> = {
   async avail(ctl, arg) {
     if (arg.trim()) {
       ctl.out('Error: avail accepts no arguments');
+      ctl.out(HELP.avail);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
@@ -386,6 +392,7 @@ export const ACTIONS: Record<string, Action> = {
   async reread(ctl, arg) {
     if (arg.trim()) {
       ctl.out('Error: reread accepts no arguments');
+      ctl.out(HELP.reread);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
@@ -484,6 +491,7 @@ export const ACTIONS: Record<string, Action> = {
   async shutdown(ctl, arg) {
     if (arg.trim()) {
       ctl.out('Error: shutdown accepts no arguments');
+      ctl.out(HELP.shutdown);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
@@ -504,6 +512,7 @@ export const ACTIONS: Record<string, Action> = {
   async reload(ctl, arg) {
     if (arg.trim()) {
       ctl.out('Error: reload accepts no arguments');
+      ctl.out(HELP.reload);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
@@ -521,6 +530,7 @@ export const ACTIONS: Record<string, Action> = {
   async version(ctl, arg) {
     if (arg.trim()) {
       ctl.out('Error: version accepts no arguments');
+      ctl.out(HELP.version);
       ctl.exitstatus = LSB.GENERIC;
       return;
     }
