@@ -71,6 +71,9 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
       }
     },
   });
-  for (const a of servers.addresses) log.info(`XML-RPC interface (supervisord's) serving on ${a}`);
+  // supervisord's start-up lines for its servers
+  log.info("RPC interface 'supervisor' initialized");
+  const critical = (msg: string): void => ((log as { critical?: (m: string) => void }).critical ?? log.warn)(msg);
+  for (const s of spec.servers) if (s.username === null) critical(`Server '${s.section}' running without any HTTP authentication checking`);
   return servers;
 }

@@ -1,14 +1,14 @@
 /**
  * procinit run as `supervisord`: supervisord's command line (supervisor/options.py ServerOptions), onto the same
  * config loader and supervisor as `procinit -c FILE`. Command-line values override the config's, as in
- * supervisord. procinit never daemonizes: without -n or nodaemon=true it says so and exits 2 (supervisord would
+ * supervisord (-q childlogdir is accepted but AUTO log paths keep the config's directory). procinit never daemonizes: without -n or nodaemon=true it says so and exits 2 (supervisord would
  * fork into the background, which in a container ends the container).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, oneLine } from '../config/errors.js';
 import { loadRun } from '../config/load.js';
-import { pyInt } from '../config/supervisord-types.js';
+import { byteSize, pyInt } from '../config/supervisord-types.js';
 import { getopt, GetoptError, type OptionSpec } from './getopt.js';
 import { toRunOptions } from './args.js';
 import { SUPERVISOR_VERSION } from '../rpc/supervisor-api.js';
@@ -137,9 +137,18 @@ export async function supervisordMain(argv: string[], argv0: string): Promise<nu
       `${run.file}: supervisord would daemonize here (no -n, no nodaemon=true in [supervisord]); this supervisord is procinit, which runs in the foreground only: add -n`,
     );
   }
-  const user = o.get('user');
-  if (user !== undefined && user !== 'root' && user !== '0') {
-    return usage(`-u ${user}: switching supervisord's own user from the command line is not supported by procinit; use [supervisord] user= or run it as that user`);
+  const mode = run.supervisordMode;
+  if (mode) {
+    if (o.has('user')) mode.user = o.get('user')!;
+    if (o.has('silent')) mode.silent = true;
+    if (o.has('nocleanup')) mode.nocleanup = true;
+    if (o.has('identifier')) mode.identifier = o.get('identifier')!;
+    try {
+      if (o.has('logfile_maxbytes')) mode.logfileMaxBytes = byteSize(o.get('logfile_maxbytes')!);
+      if (o.has('logfile_backups')) mode.logfileBackups = pyInt(o.get('logfile_backups')!);
+    } catch (err) {
+      return usage((err as Error).message);
+    }
   }
   if (o.has('logfile')) run.logfile = resolve(cwd, o.get('logfile')!);
   if (loglevel !== undefined) run.loglevel = loglevel.toLowerCase();

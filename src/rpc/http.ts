@@ -55,30 +55,32 @@ function plain(res: ServerResponse, status: number, text: string, extra: Record<
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > MAX_BODY) return resolve('too-large');
+/** The body, or 'too-large' once it passes MAX_BODY: the rest is read and dropped (never kept), so that the
+ * client, still writing, gets to read the 413 instead of a reset connection. requestTimeout bounds how long. */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large' | 'aborted'> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = Number(req.headers['content-length'] ?? NaN) > MAX_BODY;
     req.on('data', (c: Buffer) => {
+      if (tooLarge) return;
       size += c.length;
       if (size > MAX_BODY) {
-        req.removeAllListeners('data');
-        req.pause();
-        resolve('too-large');
+        tooLarge = true;
+        chunks.length = 0;
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', () => resolve('aborted'));
   });
 }
 
 async function handleRpc(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'POST') return plain(res, 400, 'Bad request');
   const body = await readBody(req);
+  if (body === 'aborted') return void res.destroy();
   if (body === 'too-large') return plain(res, 413, 'Request Entity Too Large', { Connection: 'close' });
   let call;
   try {

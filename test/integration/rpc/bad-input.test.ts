@@ -53,7 +53,7 @@ async function boot(extra: string): Promise<{ dir: string; sock: string; p: Watc
   const conf = join(dir, 'supervisord.conf');
   writeFileSync(conf, `[supervisord]\nnodaemon=true\n[unix_http_server]\nfile=${sock}\n${extra}\n[program:keeper]\ncommand=sleep 1000\nstartsecs=0\n`);
   running = startProcinit(['-c', conf], { env: testEnv() });
-  await running.waitFor(/keeper (started|is running)/);
+  await running.waitFor(/keeper (started|is running)|spawned: 'keeper'/);
   return { dir, sock, p: running };
 }
 

@@ -54,7 +54,7 @@ describe('procinit as supervisord', () => {
     const conf = join(dir, 'supervisord.conf');
     writeFileSync(conf, `[supervisord]\n[unix_http_server]\nfile=${sock}\n[supervisorctl]\nserverurl=unix://${sock}\n[program:x]\ncommand=sleep 1000\nstartsecs=0\n`);
     running = startWatched(supervisord, ['-n', '-c', conf, '-i', 'from-cli', '-j', join(dir, 'sd.pid')], { env: testEnv() });
-    await running.waitFor(/x (started|is running)/);
+    await running.waitFor(/x (started|is running)|spawned: 'x'/);
     const r = spawnSync('/usr/bin/python3', ['-c', `
 from supervisor.xmlrpc import SupervisorTransport
 from supervisor.compat import xmlrpclib
@@ -78,7 +78,7 @@ describe('procinit as supervisorctl, next to the real one', () => {
         `[group:workers]\nprograms=w1,w2\n[program:w1]\ncommand=sleep 1000\nstartsecs=0\n[program:w2]\ncommand=sleep 1000\nstartsecs=0\n`,
     );
     running = startWatched(supervisord, ['-c', conf], { env: testEnv() });
-    await running.waitFor(/w2 (started|is running)/);
+    await running.waitFor(/w2 (started|is running)|spawned: 'w2'/);
     const real = (args: string[], input?: string) => run('/usr/bin/python3', ['/usr/bin/supervisorctl', '-c', conf, ...args], input);
     const ours = (args: string[], input?: string) => run(supervisorctl, ['-c', conf, ...args], input);
     const uptime = (s: string): string => s.replace(/uptime \d+:\d\d:\d\d/g, 'uptime T').replace(/pid \d+/g, 'pid N');

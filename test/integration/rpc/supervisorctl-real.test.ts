@@ -64,7 +64,7 @@ ${extra}`,
 
 async function boot(conf: string): Promise<Watched> {
   running = startProcinit(['-c', conf], { env: testEnv() });
-  await running.waitFor('XML-RPC interface');
+  await running.waitFor("RPC interface 'supervisor' initialized");
   await running.waitFor(/two started|two is running|success: two entered RUNNING/);
   return running;
 }
