@@ -1,7 +1,8 @@
 /**
  * procinit run as `supervisord`: supervisord's command line (supervisor/options.py ServerOptions), onto the same
  * config loader and supervisor as `procinit -c FILE`. Command-line values override the config's, as in
- * supervisord (-q childlogdir is accepted but AUTO log paths keep the config's directory). procinit never daemonizes: without -n or nodaemon=true it says so and exits 2 (supervisord would
+ * supervisord, and so is its lifetime: the run ends on a signal or `supervisorctl shutdown`, not when programs
+ * end or go FATAL (`procinit -c FILE` keeps procinit's container endings) (-q childlogdir is accepted but AUTO log paths keep the config's directory). procinit never daemonizes: without -n or nodaemon=true it says so and exits 2 (supervisord would
  * fork into the background, which in a container ends the container).
  */
 import { existsSync } from 'node:fs';
@@ -150,6 +151,9 @@ export async function supervisordMain(argv: string[], argv0: string): Promise<nu
       return usage((err as Error).message);
     }
   }
+  // supervisord's lifetime: it ends on a signal or `shutdown`, never because programs ended or gave up
+  run.onFatal = 'keep';
+  run.onIdle = 'keep';
   if (o.has('logfile')) run.logfile = resolve(cwd, o.get('logfile')!);
   if (loglevel !== undefined) run.loglevel = loglevel.toLowerCase();
   if (o.has('pidfile')) run.pidfile = resolve(cwd, o.get('pidfile')!);

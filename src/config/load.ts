@@ -96,8 +96,10 @@ export function* loadRunSteps(opts: LoadOptions): Steps<RunSpec> {
     found.format === 'supervisord'
       ? yield* readSupervisordRunSteps(found.file, { ...opts, root }, fileEnv)
       : read(found.file, { ...opts, root }, fileEnv);
-  // an empty Procfile is refused; so is any other config that would run nothing for ever
-  if (run.programs.length === 0) throw new ConfigError(found.file, null, 'defines no program: nothing to run');
+  // an empty Procfile is refused; so is any other config that would run nothing for ever (a supervisord
+  // config that serves XML-RPC can be given programs later: reread/update, addProcessGroup)
+  const controllable = run.format === 'supervisord' && (run.rpc?.servers.length ?? 0) > 0;
+  if (run.programs.length === 0 && !controllable) throw new ConfigError(found.file, null, 'defines no program: nothing to run');
   applyProcinitToml(found.file, run.programs);
   yield;
   checkDependencies(run.programs);

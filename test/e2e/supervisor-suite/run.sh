@@ -19,6 +19,10 @@ ln -s "${PROCINIT_BIN:-$repo/bin/procinit}" "$work/bin/supervisord"
 export PROCINIT_AS_SUPERVISORD="$work/bin/supervisord"
 export PYTHONPATH="$work"
 export END_TO_END=1
+# AUTO child logs go to the temp dir, and every supervisord clears the AUTO logs of its identifier there at
+# start: a private one, so that runs side by side (or other tests) never delete each other's logs
+mkdir "$work/tmp"
+export TMPDIR="$work/tmp"
 unset NODE_EXTRA_CA_CERTS PROCINIT_SOCKET
 cd "$work"
 if [ $# -gt 0 ]; then
