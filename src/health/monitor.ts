@@ -120,7 +120,8 @@ export class HealthMonitor {
       watchdogTimer: null, lastError: null, ended: false,
     };
     this.watches.set(inst, w);
-    inst.readyFlag = false;
+    // READY waits only for a readiness or startup probe or the program's own word; liveness alone does not gate it
+    inst.readyFlag = w.startupPassed && w.probeReady && w.notifyReady;
     if (h.notify?.kind === 'sd_notify') {
       try {
         w.socket = this.sockets.open((messages) => this.onNotify(w, messages));
