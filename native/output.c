@@ -16,6 +16,10 @@
  *       Lines end at each "\n" and at the end of data; the "\r" of a "\r\n" is dropped when stripCR; a line
  *       longer than maxLine comes out in maxLine parts.
  *
+ *   countLines(data) -> number
+ *       the number of "\n" in data, plus one when data does not end with one: the records a batch makes at
+ *       least (a line longer than maxLine makes more), so that a ring can keep its last N lines, not 1 MiB.
+ *
  *   isatty(fd) -> boolean
  *       whether procinit's own stdout is a terminal (colours), without loading Node's tty module, which
  *       loads net and streams: 4 ms before the first program could start.
@@ -94,6 +98,22 @@ static napi_value prefix_lines(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value count_lines(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  void *data;
+  size_t len;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || argc < 1 || napi_get_buffer_info(env, arg, &data, &len) != napi_ok)
+    return fail(env, "countLines(data): data must be a Buffer");
+  const char *p = data, *end = p + len;
+  double n = 0;
+  for (const char *nl; p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1) n++;
+  if (len > 0 && ((const char *)data)[len - 1] != '\n') n++;
+  napi_value result;
+  napi_create_double(env, n, &result);
+  return result;
+}
+
 static napi_value make_pipe(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg;
@@ -130,6 +150,7 @@ void output_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"pipe", NULL, make_pipe, NULL, NULL, NULL, napi_default, NULL},
       {"prefixLines", NULL, prefix_lines, NULL, NULL, NULL, napi_default, NULL},
+      {"countLines", NULL, count_lines, NULL, NULL, NULL, napi_default, NULL},
       {"isatty", NULL, is_a_tty, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -91,3 +91,10 @@ export function splitBatch(b: LineBatch): Buffer[] {
   eachLine(b, (start, end) => lines.push(b.data.subarray(start, end)));
   return lines;
 }
+
+/** The "\n" in data, plus one when it does not end with one: the fewest records it makes (a line over maxLine makes more). */
+export function countLinesJs(data: Buffer): number {
+  let n = 0;
+  for (let at = data.indexOf(10); at !== -1; at = data.indexOf(10, at + 1)) n++;
+  return data.length > 0 && data[data.length - 1] !== 10 ? n + 1 : n;
+}

@@ -11,6 +11,8 @@ export interface OutputAddon {
   pipe(nonBlockingRead: boolean): [number, number];
   /** See native/output.c: bytes written into out from off, or minus the room needed. */
   prefixLines(data: Buffer, prefix: Buffer, maxLine: number, stripCR: boolean, out: Buffer, off: number): number;
+  /** The "\n" in data, plus one when it does not end with one (native/output.c). */
+  countLines?(data: Buffer): number;
   /** isatty(3) without Node's tty module (which loads net and streams). */
   isatty(fd: number): boolean;
 }

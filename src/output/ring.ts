@@ -1,9 +1,13 @@
 /**
  * Recent output of one process, bounded by line count and bytes: what `procinit logs` shows and what
  * `connect` replays. Batches are copied into one circular buffer per process (grown on demand up to
- * maxBytes, then reused: streaming allocates nothing) and cut into lines only when read.
+ * maxBytes, then reused: streaming allocates nothing) and cut into lines only when read. Batches older than
+ * the last maxLines lines are dropped as new ones come (a line count per batch, native/output.c), so a
+ * process writing short lines keeps about maxLines lines' bytes, not maxBytes: 1,000 programs with
+ * 100-byte lines hold about 100 KiB each, not 1 MiB.
  */
-import { splitBatch, type LineBatch } from './lines.js';
+import { countLinesJs, splitBatch, type LineBatch } from './lines.js';
+import { outputAddon } from './native.js';
 import type { OutputRecord, StreamName } from './record.js';
 
 export const RING_MAX_LINES = 1000;
@@ -18,6 +22,13 @@ interface Entry {
   length: number;
   maxLine: number;
   stripCR: boolean;
+  /** Records it makes at least (countLines). */
+  lines: number;
+}
+
+function countLines(data: Buffer): number {
+  const addon = outputAddon();
+  return addon?.countLines ? addon.countLines(data) : countLinesJs(data);
 }
 
 export class RecordRing {
@@ -27,6 +38,8 @@ export class RecordRing {
   /** Where the next batch goes, and how many bytes the live entries hold. */
   private end = 0;
   private used = 0;
+  /** Lines (at least) in the live entries. */
+  private lines = 0;
 
   constructor(
     readonly name: string,
@@ -36,14 +49,18 @@ export class RecordRing {
 
   push(stream: StreamName, time: number, batch: LineBatch): void {
     const data = batch.data.length > this.maxBytes ? newestLines(batch.data, this.maxBytes) : batch.data;
+    const lines = countLines(data);
+    // what the last maxLines lines do not need goes first: it is never shown again
+    while (this.head < this.entries.length && this.lines + lines - this.entries[this.head].lines >= this.maxLines) this.dropOldest();
     if (this.buf.length - this.used < data.length && this.buf.length < Math.max(this.maxBytes, data.length)) this.grow(this.used + data.length, data.length);
     while (this.buf.length - this.used < data.length) this.dropOldest();
     const first = Math.min(data.length, this.buf.length - this.end);
     data.copy(this.buf, this.end, 0, first);
     if (first < data.length) data.copy(this.buf, 0, first);
-    this.entries.push({ stream, time, at: this.end, length: data.length, maxLine: batch.maxLine, stripCR: batch.stripCR });
+    this.entries.push({ stream, time, at: this.end, length: data.length, maxLine: batch.maxLine, stripCR: batch.stripCR, lines });
     this.end = (this.end + data.length) % this.buf.length;
     this.used += data.length;
+    this.lines += lines;
     if (this.head > 4096 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
@@ -79,12 +96,18 @@ export class RecordRing {
     return out;
   }
 
+  /** Bytes the circular buffer holds room for (tests, figures). */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   private dropOldest(): void {
     this.used -= this.entries[this.head].length;
+    this.lines -= this.entries[this.head].lines;
     this.head++;
     if (this.head === this.entries.length) {
       this.entries = [];
-      this.head = this.end = this.used = 0;
+      this.head = this.end = this.used = this.lines = 0;
     }
   }
 

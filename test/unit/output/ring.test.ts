@@ -69,3 +69,32 @@ describe('ByteRing', () => {
     expect(b.contents().toString()).toBe('cdefg');
   });
 });
+
+describe('RecordRing keeps its last maxLines lines, not maxBytes, of short lines', () => {
+  it('a flood of 100-byte lines leaves a buffer near maxLines × 100 bytes, and tail still gives maxLines lines', () => {
+    const ring = new RecordRing('flood', 1000, 1024 * 1024);
+    const line = (i: number): string => `${String(i).padStart(9, '0')} ${'x'.repeat(89)}\n`;
+    let i = 0;
+    for (let b = 0; b < 2000; b++) {
+      let chunk = '';
+      for (let k = 0; k < 40; k++) chunk += line(i++);
+      ring.push('stdout', b, { data: Buffer.from(chunk), maxLine: 64 * 1024, stripCR: false });
+    }
+    expect(ring.capacity).toBeLessThanOrEqual(256 * 1024);
+    const tail = ring.tail();
+    expect(tail).toHaveLength(1000);
+    expect(tail[999].line.toString()).toBe(line(i - 1).slice(0, -1));
+    expect(tail[0].line.toString()).toBe(line(i - 1000).slice(0, -1));
+  });
+
+  it('counts an unterminated last line, and the JS count matches the addon', async () => {
+    const { countLinesJs } = await import('../../../src/output/lines.js');
+    const { outputAddon } = await import('../../../src/output/native.js');
+    for (const s of ['', 'a', 'a\n', 'a\nb', '\n\n', 'abc\ndef\n']) {
+      const n = (s.match(/\n/g) ?? []).length + (s.length > 0 && !s.endsWith('\n') ? 1 : 0);
+      expect(countLinesJs(Buffer.from(s))).toBe(n);
+      const addon = outputAddon();
+      if (addon?.countLines) expect(addon.countLines(Buffer.from(s))).toBe(n);
+    }
+  });
+});
