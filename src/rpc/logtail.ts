@@ -11,17 +11,29 @@ const POLL_MS = 100;
 const CHUNK = 64 * 1024;
 
 export function followFile(path: string, req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): void {
-  let fd: number;
+  // procinit opens a program's log file at its first line, supervisord at spawn: a file not there yet is
+  // waited for, as an empty one would be
+  let fd = -1;
+  let ino = 0;
+  let pos = 0;
+  const openNow = (head: number): boolean => {
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return false;
+    }
+    const st = fstatSync(fd);
+    ino = st.ino;
+    pos = Math.max(0, st.size - head);
+    return true;
+  };
+  openNow(HEAD);
+  let mtime = new Date();
   try {
-    fd = openSync(path, 'r');
+    mtime = statSync(path).mtime;
   } catch {
-    res.writeHead(404, { 'Content-Type': 'text/plain' });
-    res.end('Not Found');
-    return;
+    /* not there yet */
   }
-  let ino = fstatSync(fd).ino;
-  let pos = Math.max(0, fstatSync(fd).size - HEAD);
-  const mtime = statSync(path).mtime;
   res.writeHead(200, {
     'Content-Type': 'text/plain;charset=utf-8',
     'Last-Modified': mtime.toUTCString(),
@@ -32,6 +44,7 @@ export function followFile(path: string, req: IncomingMessage, res: ServerRespon
     if (closed) return;
     closed = true;
     clearInterval(timer);
+    if (fd < 0) return;
     try {
       closeSync(fd);
     } catch {
@@ -41,13 +54,14 @@ export function followFile(path: string, req: IncomingMessage, res: ServerRespon
   const buf = Buffer.alloc(CHUNK);
   const tick = (): void => {
     if (closed || res.writableNeedDrain) return;
+    if (fd < 0 && !openNow(0)) return;
     try {
       try {
         const now = statSync(path).ino;
         if (now !== ino) {
           closeSync(fd);
-          fd = openSync(path, 'r');
-          ino = now;
+          fd = -1;
+          if (!openNow(0)) return;
           pos = 0;
         }
       } catch {
