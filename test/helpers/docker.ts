@@ -50,7 +50,7 @@ export function dockerEnvironment(): { ready: boolean; message: string } {
   return { ready: false, message: message.startsWith('skipped:') ? message : `skipped: no docker engine (docker-env.sh: ${r.status ?? r.signal}: ${message})` };
 }
 
-export const SCENARIOS = ['procfile', 'supervisord', 'tini'] as const;
+export const SCENARIOS = ['procfile', 'supervisord', 'tini', 'supervisor-swap'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Tagged per checkout, so that test runs from two work trees at once never run each other's images. */
