@@ -68,7 +68,7 @@ const options = {
   blockReps: full ? Number(opt.reps ?? 7) : Math.min(2, Number(opt.reps ?? 3)),
   restartWindowMs: full ? 10000 : 2000,
   churnReps: full ? 3 : 1,
-  churnLoadMs: full ? 30000 : 15000,
+  churnLoadMs: full ? 30000 : 12000,
   churnAfterMs: 60000,
   scaleCounts: [1, 10, 100, 1000],
   scaleReps: full ? 3 : 1,
@@ -161,7 +161,7 @@ if (only.has('churn')) {
 }
 if (only.has('scale')) {
   log(`scenario: scale (${options.scaleCounts.join(', ')} programs)`);
-  scaleResult = (await scaleScenario(ctx, { counts: options.scaleCounts, reps: options.scaleReps, log })).scale;
+  scaleResult = (await scaleScenario(ctx, { counts: options.scaleCounts, reps: options.scaleReps, idleMs: full ? 5000 : 3000, settleMs: full ? 3000 : 2000, log })).scale;
 }
 for (const id of [...metrics.keys()]) {
   const scenario = metrics.get(id).scenario;

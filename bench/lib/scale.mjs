@@ -83,12 +83,12 @@ export const SCALE_FIGURES = [
   { key: 'stopMs', title: 'SIGTERM to exit', unit: 'ms', per: 'ms', digits: 1 },
 ];
 
-export async function scaleScenario(ctx, { counts, reps, log }) {
+export async function scaleScenario(ctx, { counts, reps, idleMs = 5000, settleMs = 3000, log }) {
   const raw = new Map(counts.map((n) => [n, []]));
   for (let rep = 0; rep < reps; rep++) {
     for (const n of counts) {
       log(`  scale rep ${rep + 1}/${reps}: ${n} program(s)`);
-      const r = await scaleOnce(ctx, ctx.procinit, n);
+      const r = await scaleOnce(ctx, ctx.procinit, n, { idleMs, settleMs });
       if (r.error) log(`    ${r.error}`);
       else {
         log(`    start ${r.startMs.toFixed(1)} ms, idle ${r.rssMiB.toFixed(1)} MiB, CPU ${r.cpuPct.toFixed(3)} %, stop ${r.stopMs?.toFixed(1)} ms`);
@@ -120,7 +120,7 @@ export function scaleMarkdown({ rows, fits }, chartFile) {
     '',
     '## Scale: 1, 10, 100 and 1,000 programs',
     '',
-    'procinit from a Procfile of N marker programs (each exec’d without a shell). Start: until the last program has stamped its marker. Idle VmRSS of procinit’s own process (not its programs), 3 s after the start. Idle CPU: scheduler time of all procinit’s threads over 5 s. Stop: SIGTERM to procinit’s exit (the programs exit at once). Medians; per program: the slope of a least-squares line through the four points.',
+    'procinit from a Procfile of N marker programs (each exec’d without a shell). Start: until the last program has stamped its marker. Idle VmRSS of procinit’s own process (not its programs), after the start and the idle window. Idle CPU: scheduler time of all procinit’s threads over the idle window (5 s in full mode, 3 s in quick mode, after 3 s / 2 s to settle). Stop: SIGTERM to procinit’s exit (the programs exit at once). Medians; per program: the slope of a least-squares line through the four points.',
     '',
     `![scale](${chartFile})`,
     '',

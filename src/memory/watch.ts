@@ -43,7 +43,14 @@ export class MemoryWatch {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.check(), this.opts.checkMs ?? CHECK_MS);
+    let first = true;
+    this.timer = setInterval(() => {
+      if (first) {
+        first = false;
+        youngGenerationStaysSmall();
+      }
+      this.check();
+    }, this.opts.checkMs ?? CHECK_MS);
     this.timer.unref();
   }
 
@@ -73,6 +80,25 @@ export class MemoryWatch {
     }
     this.trims++;
     this.reference = this.rss();
+  }
+}
+
+/**
+ * V8 doubles the young generation (up to 16 MiB a semi-space) whenever much survives a scavenge, as under a
+ * flood with 100 followers, and keeps it: a growth factor of 1 keeps it at its first size (1 MiB). Measured
+ * (crash loop + 4 floods + 100 followers, 2 alternating runs): RSS under load 76/72 -> 68/66 MiB, peak
+ * 100-106 -> 73-75 MiB; CPU per million lines streamed unchanged (procinit's output path allocates little).
+ * The flag is read when the young generation would grow, so setting it at run time works (the heap size
+ * flags do not). Set on the first check, seconds after the start and never before: loading node:v8 costs
+ * about 2 ms, and the build's code cache (build/sea.mjs, trainCodeCache) is written 500 ms into a run,
+ * with the V8 flags of that moment, which must be those of a start or V8 rejects the cache.
+ */
+function youngGenerationStaysSmall(): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
+  } catch {
+    /* best effort */
   }
 }
 
