@@ -75,6 +75,23 @@ export function readRegularFile(file: string, maxBytes = MAX_CONFIG_BYTES): Buff
   }
 }
 
+/**
+ * An fd on a regular file, opened for reading without ever blocking (O_NONBLOCK: a FIFO with no writer
+ * would block a plain open() for ever). Throws an Error with `code` (ENOENT, EACCES, ..., ENOTREG for a
+ * FIFO, socket, directory or device; the fd is closed then). For files read at run time (logtail).
+ */
+export function openRegularFile(file: string): { fd: number; st: Stats } {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new FileError('ENOTREG', `is ${kindOf(st)}, not a regular file`);
+    return { fd, st };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
 /** One line of text for an error reading `file` (for ConfigError's detail). */
 export function describeReadError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;

@@ -2,15 +2,20 @@
  * Reading a log file as supervisord's readFile and tailFile do (options.py), on open/read/close of a bounded
  * length: never more than READ_LIMIT bytes per call, so a request cannot make PID 1 read a huge file into memory.
  */
+import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { RpcFault } from './faults.js';
 
 export const READ_LIMIT = 16 * 1024 * 1024;
 
 async function readAt(path: string, position: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
+  // O_NONBLOCK and regular files only: a FIFO at a log path would hold a libuv thread in open() for ever
+  // (four such calls and every fs call of PID 1 waits)
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) throw new RpcFault('FAILED');
+    const size = st.size;
     const n = Math.max(0, Math.min(length, size - position, READ_LIMIT));
     const buf = Buffer.alloc(n);
     let got = 0;
