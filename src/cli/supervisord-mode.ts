@@ -40,9 +40,15 @@ export function becomeConfiguredUser(sv: SupervisordSettings, getuid: () => numb
   return { level: 'info', msg: `Set uid to user ${r.uid} succeeded` };
 }
 
-/** supervisord's start-up lines: the user note, then `supervisord started with pid N`. */
-export function logStartup(log: SupervisordLogger, note: UserNote | null): void {
-  if (note) log[note.level](note.msg);
+/**
+ * supervisord's start-up lines in its order (make_logger): criticals (running as root), warnings (the
+ * config's), infos (Set uid, Included extra file …), then `supervisord started with pid N`.
+ */
+export function logStartup(log: SupervisordLogger, note: UserNote | null, run: Pick<RunSpec, 'warnings' | 'notes'> | null): void {
+  if (note?.level === 'critical') log.critical(note.msg);
+  for (const w of run?.warnings ?? []) log.warn(`${w.file}:${w.line}: ${w.message}`);
+  if (note?.level === 'info') log.info(note.msg);
+  for (const n of run?.notes ?? []) log.info(n.message);
   log.info(`supervisord started with pid ${process.pid}`);
 }
 

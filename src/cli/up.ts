@@ -124,9 +124,11 @@ const PIPE_DRAIN_MS = 2000;
 async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr, hub, log, ownLog, svLog, userNote }: Outputs): Promise<number> {
   const sv = run.supervisordMode ?? null;
   const logAt = (level: 'debug' | 'info', msg: string): void => log[level]?.(msg);
-  if (svLog) logStartup(svLog, userNote);
-  else if (userNote) log[userNote.level === 'critical' ? 'warn' : 'info'](userNote.msg);
-  for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+  if (svLog) logStartup(svLog, userNote, run);
+  else {
+    if (userNote) log[userNote.level === 'critical' ? 'warn' : 'info'](userNote.msg);
+    for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+  }
   const tooSlow = stopTimeoutWarning(allProcesses(run), options.stopTimeout);
   if (tooSlow) log.warn(tooSlow);
   if (sv) clearAutoChildLogs(sv, log);
@@ -178,7 +180,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
         const stopReports = reportWaits(supervisor, log);
         void control?.restart?.(() => {
           stopReports();
-          if (svLog) logStartup(svLog, null);
+          if (svLog) logStartup(svLog, null, null);
         });
         return;
       }

@@ -258,6 +258,8 @@ export interface RunSpec {
     /** `[supervisord] strip_ansi`: ANSI escapes removed from the programs' output (every sink). */
     stripAnsi?: boolean;
   };
+  /** What reading the config is worth saying at INFO (supervisord's `Included extra file "…" during parsing`). */
+  notes?: ConfigWarning[];
   /** Non-fatal things the user should hear about (unsupported sections, ignored keys). */
   warnings: ConfigWarning[];
   /** supervisord's XML-RPC servers ([unix_http_server], [inet_http_server]) and identity; absent for other formats. */

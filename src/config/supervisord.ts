@@ -145,6 +145,8 @@ class SupervisordReader {
   private readonly hereLeft = new Set<string>();
   private readonly here: string;
   private readonly warnings: ConfigWarning[] = [];
+  /** What supervisord logs at INFO while reading (`Included extra file "…" during parsing`). */
+  private readonly notes: ConfigWarning[] = [];
   /** ENV_X expansions: the inherited environment, the env files, then [supervisord] environment. */
   private readonly envExpansions: Record<string, string> = {};
   private readonly hostName: string;
@@ -199,6 +201,7 @@ class SupervisordReader {
         stripAnsi: sup.stripAnsi,
       },
       warnings: this.warnings,
+      notes: this.notes,
       rpc: this.readRpc(sup.identifier),
       nodaemon: sup.nodaemon,
     };
@@ -264,6 +267,7 @@ class SupervisordReader {
           this.warn(files.file, files.line, `include: ${match}: ${err.detail}, skipped`);
           continue;
         }
+        this.notes.push({ file: files.file, line: files.line, message: `Included extra file "${match}" during parsing` });
         this.expandHere(dirname(resolve(match)));
         yield;
       }

@@ -176,6 +176,22 @@ describe('AUTO child logs', () => {
   });
 });
 
+describe('start-up lines', () => {
+  it("come in supervisord's order: CRIT, the config's warnings, INFO Included extra file, then supervisord started", async () => {
+    const dir = fixtureDir({ 'web.conf': '[program:web]\ncommand=true\nautorestart=false\nstartsecs=0\n' });
+    writeFileSync(join(dir, 'supervisord.conf'), '[supervisord]\nlogfile=/dev/null\n[include]\nfiles=web.conf nothing/*.conf\n');
+    const p = startProcinit(['-c', 'supervisord.conf'], { cwd: dir, env: { PROCINIT_STOP_TIMEOUT: '60' } });
+    running.push(p);
+    expect((await p.exit()).code).toBe(0);
+    const lines = p.stdout.split('\n').map((l) => l.replace(/^\S+ \S+ /, '')).filter((l) => /^[A-Z]{4} /.test(l));
+    const i = (re: RegExp): number => lines.findIndex((l) => re.test(l));
+    expect(i(/^CRIT Supervisor is running as root/)).toBe(0);
+    expect(i(/^WARN .*no file matches include/)).toBe(1);
+    expect(lines[2]).toBe(`INFO Included extra file "${dir}/web.conf" during parsing`);
+    expect(lines[3]).toMatch(/^INFO supervisord started with pid \d+$/);
+  });
+});
+
 describe.skipIf(process.getuid?.() !== 0)('[supervisord] user=', () => {
   it('procinit drops to that user before it starts anything, as supervisord does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'procinit-user-'));
