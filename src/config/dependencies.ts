@@ -2,7 +2,7 @@
  * Start order between programs (compose's depends_on): reading the conditions, and checking that every
  * dependency names a program of the run and that they form no cycle.
  */
-import { ConfigError, oneLine } from './errors.js';
+import { ConfigError, oneLine, someNames } from './errors.js';
 import type { DependencyCondition, DependencySpec, ProgramSpec, SourceRef } from './model.js';
 import { describeValue } from './health-values.js';
 
@@ -49,26 +49,40 @@ export function checkDependencies(programs: ProgramSpec[]): void {
   for (const p of programs) {
     for (const d of p.health.dependsOn) {
       if (!byName.has(d.program)) {
-        throw new ConfigError(d.source.file, d.source.line, `${p.name} depends on '${oneLine(d.program)}', which is not a program here (known: ${[...byName.keys()].join(', ')})`);
+        throw new ConfigError(d.source.file, d.source.line, `${p.name} depends on '${oneLine(d.program)}', which is not a program here (known: ${someNames(byName.keys())})`);
       }
     }
   }
-  // Depth-first search; a grey node reached again closes a cycle.
+  // Depth-first search with an explicit stack (a chain of 100,000 programs would overflow the call stack);
+  // a grey node reached again closes a cycle.
   const colour = new Map<string, 'grey' | 'black'>();
   const path: string[] = [];
-  const visit = (name: string): void => {
-    colour.set(name, 'grey');
-    path.push(name);
-    for (const d of byName.get(name)!.health.dependsOn) {
+  const next: number[] = []; // per path entry: the index of its next dependency to look at
+  for (const p of programs) {
+    if (colour.has(p.name)) continue;
+    colour.set(p.name, 'grey');
+    path.push(p.name);
+    next.push(0);
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const deps = byName.get(path[top])!.health.dependsOn;
+      if (next[top] === deps.length) {
+        colour.set(path[top], 'black');
+        path.pop();
+        next.pop();
+        continue;
+      }
+      const d = deps[next[top]++];
       const c = colour.get(d.program);
       if (c === 'grey') {
-        const cycle = [...path.slice(path.indexOf(d.program)), d.program];
+        const cycle = [...path.slice(path.lastIndexOf(d.program)), d.program];
         throw new ConfigError(d.source.file, d.source.line, `depends_on forms a cycle: ${cycle.join(' -> ')}`);
       }
-      if (c === undefined) visit(d.program);
+      if (c === undefined) {
+        colour.set(d.program, 'grey');
+        path.push(d.program);
+        next.push(0);
+      }
     }
-    path.pop();
-    colour.set(name, 'black');
-  };
-  for (const p of programs) if (!colour.has(p.name)) visit(p.name);
+  }
 }

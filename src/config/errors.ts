@@ -48,3 +48,14 @@ export function normalizeSignal(value: string): string | null {
   }
   return v in SIGNALS ? v : null;
 }
+
+/** Names for a message: the first `max`, then how many more (a 100,000-name list is no message). */
+export function someNames(names: Iterable<string>, max = 20): string {
+  const shown: string[] = [];
+  let more = 0;
+  for (const name of names) {
+    if (shown.length < max) shown.push(name);
+    else more++;
+  }
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
+}

@@ -18,7 +18,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ConfigError, oneLine } from './errors.js';
+import { ConfigError, oneLine, someNames } from './errors.js';
 import type { HealthSpec, ProgramSpec, SourceRef } from './model.js';
 import { describeValue, parseCount, parseCpu, parseMemory, parsePositiveDuration } from './health-values.js';
 import { buildProbe, parseProbeLine, PROBE_FIELDS, type ProbeFields, type ProbeRole } from './probe.js';
@@ -54,7 +54,7 @@ export function readProcinitToml(file: string, programs: ProgramSpec[]): void {
     const line = lines.lineOf(null, name);
     const program = byName.get(name);
     if (!program) {
-      throw new ConfigError(file, line, `[${oneLine(name)}]: no such program or process type (known: ${[...byName.keys()].join(', ')})`);
+      throw new ConfigError(file, line, `[${oneLine(name)}]: no such program or process type (known: ${someNames(byName.keys())})`);
     }
     if (!isTable(section)) throw new ConfigError(file, line, `${oneLine(name)} must be a table ([${oneLine(name)}] with its settings)`);
     applySection(program.health, name, section, { file, line }, (key) => ({ file, line: lines.lineOf(name, key) }), lines);

@@ -8,6 +8,8 @@ export class TomlLines {
   private readonly lines: string[];
   /** Every header in file order: its dotted name (quotes dropped), 1-based line, and its occurrence number. */
   private readonly headers: Array<{ name: string; line: number; nth: number }> = [];
+  /** `name\0nth` -> index in headers: a lookup per key of a 100,000-table file must not scan them all. */
+  private readonly headerIndex = new Map<string, number>();
 
   constructor(text: string) {
     this.lines = text.split(/\r?\n/);
@@ -17,13 +19,15 @@ export class TomlLines {
       if (name === undefined) return;
       const nth = seen.get(name) ?? 0;
       seen.set(name, nth + 1);
+      this.headerIndex.set(`${name}\0${nth}`, this.headers.length);
       this.headers.push({ name, line: i + 1, nth });
     });
   }
 
   /** Line of the nth `[name]` / `[[name]]` header (0-based nth), or null. */
   tableLine(table: string, nth = 0): number | null {
-    return this.headers.find((h) => h.name === table && h.nth === nth)?.line ?? null;
+    const k = this.headerIndex.get(`${table}\0${nth}`);
+    return k === undefined ? null : this.headers[k].line;
   }
 
   /** Line of `key = ...` in the nth `[table]` (null table: top level), `table.key = ...` above it, or null. */
@@ -61,8 +65,8 @@ export class TomlLines {
   /** [first, end) 0-based line indexes of the nth table's body; top level for null. */
   private range(table: string | null, nth: number): [number, number] | null {
     if (table === null) return [0, this.headers.length > 0 ? this.headers[0].line - 1 : this.lines.length];
-    const k = this.headers.findIndex((h) => h.name === table && h.nth === nth);
-    if (k < 0) return null;
+    const k = this.headerIndex.get(`${table}\0${nth}`);
+    if (k === undefined) return null;
     const end = k + 1 < this.headers.length ? this.headers[k + 1].line - 1 : this.lines.length;
     return [this.headers[k].line, end];
   }

@@ -25,7 +25,7 @@ export class DependencyGate implements StartGate {
       this.known = this.run.programs;
       this.byName = new Map(this.known.map((p) => [p.name, p]));
       this.ranks.clear();
-      for (const p of this.known) this.rank(p.name, new Set());
+      for (const p of this.known) this.rank(p.name);
     }
     return this.byName;
   }
@@ -59,15 +59,44 @@ export class DependencyGate implements StartGate {
     return this.ranks.get(inst.spec.program) ?? 0;
   }
 
-  /** Length of the longest depends_on chain below a program (the config has checked there is no cycle). */
-  private rank(name: string, seen: Set<string>): number {
-    const known = this.ranks.get(name);
-    if (known !== undefined) return known;
-    if (seen.has(name)) return 0;
-    seen.add(name);
-    const deps = this.byName.get(name)?.health.dependsOn ?? [];
-    const r = deps.length === 0 ? 0 : 1 + deps.reduce((m, d) => Math.max(m, this.byName.has(d.program) ? this.rank(d.program, seen) : 0), -Infinity);
-    this.ranks.set(name, r);
-    return r;
+  /**
+   * Length of the longest depends_on chain below a program (the config has checked there is no cycle; one
+   * reached anyway counts 0). Iterative, with an explicit stack: a chain of 100,000 programs would overflow
+   * the call stack.
+   */
+  private rank(start: string): void {
+    if (this.ranks.has(start)) return;
+    const onPath = new Set<string>([start]);
+    const path: string[] = [start];
+    const next: number[] = [0];
+    const best: number[] = [0]; // per path entry: 1 + the highest rank of its dependencies seen so far
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const deps = this.byName.get(path[top])?.health.dependsOn ?? [];
+      if (next[top] === deps.length) {
+        const r = best[top];
+        this.ranks.set(path[top], r);
+        onPath.delete(path[top]);
+        path.pop();
+        next.pop();
+        best.pop();
+        if (path.length > 0) best[path.length - 1] = Math.max(best[path.length - 1], r + 1);
+        continue;
+      }
+      const dep = deps[next[top]++].program;
+      if (!this.byName.has(dep)) {
+        best[top] = Math.max(best[top], 1);
+        continue;
+      }
+      const known = this.ranks.get(dep);
+      if (known !== undefined) best[top] = Math.max(best[top], known + 1);
+      else if (onPath.has(dep)) best[top] = Math.max(best[top], 1);
+      else {
+        onPath.add(dep);
+        path.push(dep);
+        next.push(0);
+        best.push(0);
+      }
+    }
   }
 }

@@ -49,3 +49,38 @@ describe('DependencyGate', () => {
     expect(['worker.1', 'web.1', 'db.1', 'migrate.1'].map((n) => gate.stopRank(inst(n)))).toEqual([2, 1, 0, 0]);
   });
 });
+
+describe('a depends_on chain of 100,000 programs', () => {
+  it('is checked and ranked without deep recursion (the call stack overflowed)', () => {
+    const n = 100_000;
+    const procfile: string[] = [];
+    const toml: string[] = [];
+    for (let i = 0; i < n; i++) {
+      procfile.push(`p${i}: sleep 1000`);
+      if (i + 1 < n) toml.push(`[p${i}]`, `depends_on = ["p${i + 1}"]`);
+    }
+    const dir = fixtureDir({ Procfile: `${procfile.join('\n')}\n`, 'procinit.toml': `${toml.join('\n')}\n` });
+    const run = loadRun(defaultLoadOptions({ env: {}, cwd: dir, procfile: `${dir}/Procfile` }));
+    const clock = new FakeClock();
+    const sup = new Supervisor(run, { launcher: new FakeLauncher(clock), clock, log: silentLogger(), signal: () => {} });
+    const gate = new DependencyGate(run, () => sup.instances);
+    const byName = new Map(sup.instances.map((i) => [i.name, i]));
+    expect(gate.stopRank(byName.get('p0.1')!)).toBe(n - 1);
+    expect(gate.stopRank(byName.get('p50000.1')!)).toBe(n - 1 - 50_000);
+    expect(gate.stopRank(byName.get(`p${n - 1}.1`)!)).toBe(0);
+  }, 60_000);
+
+  it('a cycle at the end of a long chain is named, not a stack overflow', () => {
+    const n = 30_000;
+    const procfile: string[] = [];
+    const toml: string[] = [];
+    for (let i = 0; i < n; i++) {
+      procfile.push(`p${i}: sleep 1000`);
+      toml.push(`[p${i}]`, `depends_on = ["p${i + 1 < n ? i + 1 : n - 2}"]`);
+    }
+    const dir = fixtureDir({ Procfile: `${procfile.join('\n')}\n`, 'procinit.toml': `${toml.join('\n')}\n` });
+    expect(() => loadRun(defaultLoadOptions({ env: {}, cwd: dir, procfile: `${dir}/Procfile` }))).toThrow(
+      `depends_on forms a cycle: p${n - 2} -> p${n - 1} -> p${n - 2}`,
+    );
+  }, 60_000);
+});
