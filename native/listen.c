@@ -1,13 +1,15 @@
 /*
  * The control socket's part of procinit's addon (native/addon.c).
  *
- *   listenUnix(path, backlog) -> fd
+ *   listenUnix(path, backlog[, mode]) -> fd
  *       socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC), bind(path) under umask 0177 (the file is 0600 from its
  *       first instant: no window in which another user could connect), listen(backlog). The fd goes to a
  *       net.Server (server.listen({ fd })) once the programs have started: Node's net module and its
  *       streams take about 4 ms to load, and connections that come meanwhile wait in the backlog.
  *       A path starting with '@' names an abstract socket (Linux): no file, no permissions, gone when closed.
  *       Throws an Error whose code is the errno name (EADDRINUSE, EACCES, ENOENT, ...).
+ *       mode (default 0600; FastCGI's socket_mode): the umask is ~mode & 0777 during bind, so the file has
+ *       its mode from its first instant and no chmod(path) that could follow a swapped-in symlink is needed.
  *
  *   lockFile(path) -> [fd, uid]
  *       open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600) and flock(LOCK_EX | LOCK_NB): the lock
@@ -68,11 +70,12 @@ static napi_value throw_code(napi_env env, int e, const char *what) {
 }
 
 static napi_value listen_unix(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   char path[4096];
   size_t len = 0;
   int32_t backlog = 511;
+  int32_t mode = 0600;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
       napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
     napi_throw_error(env, NULL, "listenUnix(path, backlog)");
@@ -81,6 +84,7 @@ static napi_value listen_unix(napi_env env, napi_callback_info info) {
   struct sockaddr_un addr;
   if (len == 0 || len >= sizeof addr.sun_path) return throw_code(env, ENAMETOOLONG, "bind");
   if (argc >= 2) napi_get_value_int32(env, argv[1], &backlog);
+  if (argc >= 3) napi_get_value_int32(env, argv[2], &mode);
 
   memset(&addr, 0, sizeof addr);
   addr.sun_family = AF_UNIX;
@@ -92,7 +96,7 @@ static napi_value listen_unix(napi_env env, napi_callback_info info) {
 
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_code(env, errno, "socket");
-  mode_t previous = umask(0177);
+  mode_t previous = umask(~(mode_t)mode & 0777);
   int rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
   int bind_errno = errno;
   umask(previous);

@@ -9,7 +9,9 @@
  * the next start, procinit keeps it open until the run ends, then closes it and removes a unix socket's file:
  * connections that arrive while a FastCGI program restarts wait in the backlog instead of being refused.
  */
-import { chmodSync, chownSync, closeSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, lchownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { socketDirProblem } from '../control/socket-dir.js';
 import type { FcgiSocketSpec, ProcessSpec } from '../config/model.js';
 import type { Logger } from '../output/log.js';
 import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
@@ -17,7 +19,8 @@ import { LaunchError, type StdinSource } from '../supervisor/spawn.js';
 import { resolveUser } from '../supervisor/user.js';
 
 interface ListenAddon {
-  listenUnix(path: string, backlog: number): number;
+  /** Bound under umask ~mode & 0777: the file has its mode from its first instant (no chmod by path). */
+  listenUnix(path: string, backlog: number, mode: number): number;
   listenTcp(host: string, port: number, backlog: number): number;
 }
 
@@ -66,10 +69,14 @@ export class FcgiSockets implements StdinSource {
         throw new LaunchError(`${process.name}: cannot listen on ${url}: ${(err as Error).message}`);
       }
     }
+    // whoever may write to the folder could swap the socket for a symlink between bind and chown: checked
+    // as the control socket's folder is
+    const dirProblem = socketDirProblem(dirname(s.path));
+    if (dirProblem !== null) throw new LaunchError(`${process.name}: will not make its FastCGI socket ${s.path}: ${dirProblem}`);
     removeSocketFile(s.path);
     let fd: number;
     try {
-      fd = addon.listenUnix(s.path, backlog);
+      fd = addon.listenUnix(s.path, backlog, s.mode);
     } catch (err) {
       throw new LaunchError(`${process.name}: cannot listen on ${url}: ${(err as Error).message}`);
     }
@@ -77,8 +84,8 @@ export class FcgiSockets implements StdinSource {
       // supervisord: socket_owner, else the program's user when it is not procinit's own
       let owner = s.owner ? ownerIds(s.owner) : process.user !== null ? userIds(process.user) : null;
       if (!s.owner && owner && owner.uid === globalThis.process.getuid?.()) owner = null;
-      if (owner) chownSync(s.path, owner.uid, owner.gid);
-      chmodSync(s.path, s.mode);
+      // lchown: a symlink swapped in after bind is changed itself, never its target (the mode was set by bind)
+      if (owner) lchownSync(s.path, owner.uid, owner.gid);
     } catch (err) {
       closeSync(fd);
       removeSocketFile(s.path);

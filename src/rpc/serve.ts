@@ -1,9 +1,11 @@
 /**
  * Bind the HTTP servers the config asks for, as supervisord does: a unix socket (a stale one is replaced, a
- * live one is an error; created under umask 077, then chmod, default 0700, and chown user[:group]) and TCP
+ * live one is an error; bound under umask ~chmod, default 0700, so the file has its mode from bind on, then lchown user[:group]; its folder is checked as the control socket's is) and TCP
  * ports (host '' = every IPv4 address). Nothing is bound that the config did not name.
  */
-import { chmodSync, chownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { lchownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { socketDirProblem } from '../control/socket-dir.js';
 import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import type { HttpServerSpec, RpcSpec } from '../config/model.js';
@@ -70,7 +72,9 @@ function listen(server: Server, spec: HttpServerSpec): Promise<void> {
       resolve();
     };
     if (spec.kind === 'unix') {
-      const old = process.umask(0o077);
+      // bound under umask ~chmod: the file has its mode from its first instant, no chmod by path afterwards
+      // (it would follow a symlink swapped in meanwhile)
+      const old = process.umask(~spec.chmod & 0o777);
       try {
         server.listen(spec.file, ok);
       } finally {
@@ -85,6 +89,8 @@ function listen(server: Server, spec: HttpServerSpec): Promise<void> {
 async function bindOne(spec: HttpServerSpec, deps: HttpDeps): Promise<{ server: Server; address: string }> {
   const where = `[${spec.section}] (${spec.source.file}:${spec.source.line})`;
   if (spec.kind === 'unix') {
+    const dirProblem = socketDirProblem(dirname(spec.file));
+    if (dirProblem !== null) throw new RpcBindError(`${where}: will not listen on ${spec.file}: ${dirProblem}`);
     let exists = false;
     try {
       exists = lstatSync(spec.file).isSocket();
@@ -112,15 +118,15 @@ async function bindOne(spec: HttpServerSpec, deps: HttpDeps): Promise<{ server: 
   }
   if (spec.kind === 'inet') return { server, address: `http://${spec.host || '*'}:${spec.port}` };
   try {
-    chmodSync(spec.file, spec.chmod);
     if (spec.chown !== null) {
       const ids = ownerIds(spec.chown);
       if (typeof ids === 'string') throw new Error(ids);
-      chownSync(spec.file, ids.uid, ids.gid);
+      // lchown: a symlink swapped in after bind is changed itself, never its target
+      lchownSync(spec.file, ids.uid, ids.gid);
     }
   } catch (err) {
     server.close();
-    throw new RpcBindError(`${where}: ${spec.file}: cannot set chmod/chown: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new RpcBindError(`${where}: ${spec.file}: cannot set chown: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return { server, address: `unix://${spec.file}` };
 }
