@@ -25,6 +25,9 @@ describe('the lock beside the control socket', () => {
       expect(first.e.code, `try ${i}: ${loser.output}`).toBe(1);
       expect(loser.stderr.trim().split('\n')).toHaveLength(1);
       expect(loser.stderr).toMatch(new RegExp(`^procinit: another procinit( \\(pid ${winner.pid}\\))? is (already listening on|starting on) ${sock.replace(/[/.]/g, '\\$&')}`));
+      // the loser may exit while the winner still holds only the lock (the stale socket not yet replaced:
+      // a connection then is refused); the winner binds before it starts its programs
+      await winner.waitFor(/sleeper\.1 .*started|started.*sleeper/);
       const c = await RawClient.open(sock);
       expect((await c.waitFor((m) => m.hello === 'procinit')).pid).toBe(winner.pid);
       expect((await c.request(1, 'status')).ok).toBe(true);
