@@ -11,7 +11,7 @@ import type { ProcessInstance } from '../../supervisor/instance.js';
 import type { ChildPlacement, LaunchedChild, PlacementTicket } from '../../supervisor/spawn.js';
 import { closeFds, InstanceCgroup, removeHostParents, type Detection } from './cgroup.js';
 import { hasLimits, type ResourceLimits } from './limits.js';
-import { processTree, usageOf } from './proc-sample.js';
+import { isRunning, processTree, usageOf } from './proc-sample.js';
 import { formatBytes } from './size.js';
 
 export type LimitMode = 'cgroup-v2' | 'cgroup-v1' | 'rss';
@@ -209,7 +209,8 @@ export class LimitMonitor {
     if (t.cgroup) {
       // the kernel killed one of its processes, maybe not the main one (v1 has no memory.oom.group):
       // the instance as a whole is over its limit, so all of it goes, and the policy restarts it
-      if (t.cgroup.oomKillsSinceStart() > 0) {
+      // (when the main process itself was killed, its exit says so: it is gone or a zombie by now)
+      if (t.cgroup.oomKillsSinceStart() > 0 && isRunning(t.child.pid, this.deps.proc)) {
         this.reportKill(t, 'the kernel killed a process in its cgroup');
         t.cgroup.killAll((pid) => this.deps.kill(pid, 'KILL', false));
       }

@@ -87,3 +87,11 @@ export function usageOf(pids: number[], proc = '/proc'): TreeUsage {
   }
   return { rss, cpuSeconds, pids: alive };
 }
+
+/** The process exists and has not exited (a zombie waiting to be reaped has). */
+export function isRunning(pid: number, proc = '/proc'): boolean {
+  const stat = readText(`${proc}/${pid}/stat`);
+  if (stat === null) return false;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X' && state !== '';
+}

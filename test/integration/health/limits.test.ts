@@ -37,7 +37,8 @@ describe.skipIf(!cgroupsUsable)('memory limit enforced by a cgroup', () => {
     const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /memory/.test(l) || l.startsWith('0::'));
     expect(line).toMatch(/\/hog\.1$/);
     await until(() => killedLine(logs) !== undefined, 30_000, 'the kill report');
-    expect(killedLine(logs)).toMatch(/\(the kernel killed it in its cgroup\)/);
+    // (a sampling round may see the kill counter before the exit arrives: then "a process")
+    expect(killedLine(logs)).toMatch(/\(the kernel killed (it|a process) in its cgroup\)/);
     // the exit comes after the reason, and the policy restarts it
     await until(() => hog.restarts >= 1 && hog.pid !== null, 20_000, 'the restart');
     const i = logs.findIndex((l) => l.startsWith('hog.1 killed'));

@@ -150,7 +150,9 @@ describe('sizes', () => {
 
 describe('/proc parsing', () => {
   it('reads utime+stime after the command (which may hold spaces and parens) and VmRSS in bytes', async () => {
-    const { cpuSecondsFromStat, rssFromStatus } = await import('../../../../src/health/limits/proc-sample.js');
+    const { cpuSecondsFromStat, rssFromStatus, isRunning } = await import('../../../../src/health/limits/proc-sample.js');
+    expect(isRunning(process.pid)).toBe(true);
+    expect(isRunning(999999999)).toBe(false);
     const stat = '4242 (my (weird) prog) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 100 1000 200 18446744073709551615';
     expect(cpuSecondsFromStat(stat)).toBe(3);
     expect(cpuSecondsFromStat('garbage')).toBeNull();
