@@ -99,7 +99,8 @@ export function processInfo(inst: ProcessInstance, nowMs = Date.now()): ProcessI
     state: STATE_CODES[inst.state],
     statename: inst.state,
     spawnerr,
-    exitstatus: last ? (last.code ?? (last.signal ? -1 : 0)) : 0,
+    // supervisord records the exit status only of a process that was RUNNING (not of a too quick exit)
+    exitstatus: last && inst.state !== 'BACKOFF' && inst.state !== 'FATAL' ? (last.code ?? (last.signal ? -1 : 0)) : 0,
     logfile: stdout,
     stdout_logfile: stdout,
     stderr_logfile: inst.spec.redirect_stderr ? '' : logPath(inst.spec.stderrLog),

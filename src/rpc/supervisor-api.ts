@@ -100,7 +100,8 @@ async function startOne(ctx: RpcContext, inst: ProcessInstance, name: string, wa
   if (spawnFailed(inst)) throw new RpcFault('SPAWN_ERROR', name);
   if (!wait || inst.state === 'RUNNING') return true;
   const s = await waitForState(ctx.supervisor, inst, (st) => st !== 'STARTING');
-  if (spawnFailed(inst)) throw new RpcFault('SPAWN_ERROR', name);
+  // supervisord sets spawnerr ('Exited too quickly') when a start fails: SPAWN_ERROR, not ABNORMAL_TERMINATION
+  if (s === 'BACKOFF' || s === 'FATAL') throw new RpcFault('SPAWN_ERROR', name);
   if (s !== 'RUNNING') throw new RpcFault('ABNORMAL_TERMINATION', name);
   return true;
 }
