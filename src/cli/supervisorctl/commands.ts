@@ -174,11 +174,11 @@ export const ACTIONS: Record<string, Action> = {
           ctl.out(proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`);
           ctl.exitstatus = STATUS_UNKNOWN;
         }
-        matching.push(...hits);
+        for (const h of hits) matching.push(h);
       }
     }
     const specs = matching.map((i) => namespec(i.group, i.name));
-    const width = Math.max(30, ...specs.map((s) => s.length)) + 3;
+    const width = specs.reduce((w, s) => Math.max(w, s.length), 30) + 3;
     matching.forEach((info, k) => ctl.out(`${specs[k].padEnd(width)}${info.statename.padEnd(10)}${info.description}`));
     if (matching.some((i) => STOPPED_STATES.has(i.state))) ctl.exitstatus = STATUS_NOT_RUNNING;
   },
