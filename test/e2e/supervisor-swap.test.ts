@@ -19,7 +19,14 @@ describe.skipIf(!engine.ready)('supervisor swapped for procinit (docker/supervis
 
   it('keeps CMD ["/usr/bin/supervisord", "-n", "-c", ...] and the supervisorctl HEALTHCHECK working', async () => {
     const c = await Container.run(IMAGE);
-    const status = await eventually(() => c.exec(['supervisorctl', 'status']), (r) => r.code === 0, 'supervisorctl status to exit 0', 20_000);
+    // supervisorctl exits 0 for STARTING too (only STOPPED, EXITED, FATAL and UNKNOWN make it 3), so wait
+    // for both programs to have stayed up for startsecs
+    const status = await eventually(
+      () => c.exec(['supervisorctl', 'status']),
+      (r) => r.code === 0 && /^bar\s+RUNNING/m.test(r.stdout) && /^foo\s+RUNNING/m.test(r.stdout),
+      'supervisorctl status to exit 0 with both programs RUNNING',
+      20_000,
+    );
     expect(status.stdout).toMatch(/^bar\s+RUNNING\s+pid \d+, uptime /m);
     expect(status.stdout).toMatch(/^foo\s+RUNNING\s+pid \d+, uptime /m);
     const health = await eventually(
