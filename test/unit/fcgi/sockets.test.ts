@@ -3,14 +3,14 @@
  * write to the socket's folder and swaps the new socket for a symlink never gets root to chmod or chown the
  * symlink's target; a folder others may write to is refused. Real sockets, a real racer process.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProcessSpec } from '../../../src/config/model.js';
 import { FcgiSockets } from '../../../src/fcgi/sockets.js';
 import { silentLogger } from '../../../src/output/log.js';
-import { startSymlinkRacer } from '../../helpers/symlink-racer.js';
+import { raceSocketSetup } from '../../helpers/symlink-racer.js';
 
 let dir: string;
 beforeEach(() => {
@@ -39,32 +39,14 @@ describe('FastCGI unix sockets', () => {
   });
 
   it.skipIf(process.getuid?.() !== 0)('a racer swapping the socket for a symlink never gets its target chmod-ed or chown-ed (10 tries)', async () => {
-    const target = join(dir, 'precious');
-    writeFileSync(target, 'x');
-    chmodSync(target, 0o644);
-    const sockDir = join(dir, 'sockets');
-    mkdirSync(sockDir);
-    const racer = await startSymlinkRacer(sockDir, 'php.sock', target);
-    let swapped = 0;
-    try {
-      for (let i = 0; i < 10; i++) {
-        const sockets = new FcgiSockets(silentLogger());
-        sockets.fdFor(spec(join(sockDir, 'php.sock'), { user: 'nobody', group: null }));
-        await new Promise((r) => setTimeout(r, 20));
-        try {
-          if (statSync(join(sockDir, 'php.sock')).isFile()) swapped++;
-        } catch {
-          /* not swapped this time */
-        }
-        sockets.close();
-        rmSync(join(sockDir, 'php.sock'), { force: true });
-        const st = statSync(target);
-        expect((st.mode & 0o777).toString(8)).toBe('644');
-        expect(st.uid).toBe(0);
-      }
-    } finally {
-      racer.kill();
-    }
+    const swapped = await raceSocketSetup(dir, 'php.sock', async (path) => {
+      const sockets = new FcgiSockets(silentLogger());
+      sockets.fdFor(spec(path, { user: 'nobody', group: null }));
+      return () => sockets.close();
+    }, (mode, uid) => {
+      expect(mode).toBe('644');
+      expect(uid).toBe(0);
+    });
     expect(swapped).toBeGreaterThan(0);
   });
 });

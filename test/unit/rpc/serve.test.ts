@@ -3,14 +3,14 @@
  * can write to the socket's folder and swaps the new socket for a symlink never gets root to chmod or chown
  * the symlink's target; a folder others may write to is refused. Real sockets, a real racer process.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RpcSpec } from '../../../src/config/model.js';
 import type { HttpDeps } from '../../../src/rpc/http.js';
 import { serveRpc } from '../../../src/rpc/serve.js';
-import { startSymlinkRacer } from '../../helpers/symlink-racer.js';
+import { raceSocketSetup } from '../../helpers/symlink-racer.js';
 
 let dir: string;
 beforeEach(() => {
@@ -44,31 +44,13 @@ describe('serveRpc on a unix socket', () => {
   });
 
   it.skipIf(process.getuid?.() !== 0)('a racer swapping the socket for a symlink never gets its target chmod-ed or chown-ed (10 tries)', async () => {
-    const target = join(dir, 'precious');
-    writeFileSync(target, 'x');
-    chmodSync(target, 0o644);
-    const sockDir = join(dir, 'sockets');
-    mkdirSync(sockDir);
-    const racer = await startSymlinkRacer(sockDir, 'sv.sock', target);
-    let swapped = 0;
-    try {
-      for (let i = 0; i < 10; i++) {
-        const s = await serveRpc(spec(join(sockDir, 'sv.sock'), 0o700, 'nobody'), deps).catch(() => null);
-        await new Promise((r) => setTimeout(r, 20));
-        try {
-          if (statSync(join(sockDir, 'sv.sock')).isFile()) swapped++;
-        } catch {
-          /* not swapped this time */
-        }
-        await s?.close();
-        rmSync(join(sockDir, 'sv.sock'), { force: true });
-        const st = statSync(target);
-        expect((st.mode & 0o777).toString(8)).toBe('644');
-        expect(st.uid).toBe(0);
-      }
-    } finally {
-      racer.kill();
-    }
+    const swapped = await raceSocketSetup(dir, 'sv.sock', async (path) => {
+      const s = await serveRpc(spec(path, 0o700, 'nobody'), deps).catch(() => null);
+      return async () => void (await s?.close());
+    }, (mode, uid) => {
+      expect(mode).toBe('644');
+      expect(uid).toBe(0);
+    });
     expect(swapped).toBeGreaterThan(0);
   });
 });
