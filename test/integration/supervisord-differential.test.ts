@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureDir, startProcinit, Watched } from '../helpers/procinit.js';
-import { haveSupervisorPython, PYTHON, supervisorPythonSkipReason } from '../helpers/supervisord-python.js';
+import { haveSupervisorPython, PYTHON, reportMissingSupervisorPython } from '../helpers/supervisord-python.js';
 
 const CONF = `[supervisord]
 nodaemon=true
@@ -178,4 +178,4 @@ describe.skipIf(!haveSupervisorPython)('the same supervisord.conf under supervis
   }, 120_000);
 });
 
-if (!haveSupervisorPython) it.skip(supervisorPythonSkipReason, () => {});
+reportMissingSupervisorPython();

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { haveSupervisorPython, PYTHON, supervisorPythonSkipReason } from '../../helpers/supervisord-python.js';
+import { haveSupervisorPython, PYTHON, reportMissingSupervisorPython } from '../../helpers/supervisord-python.js';
 import { fixtureDir, startProcinit, until, Watched } from '../../helpers/procinit.js';
 
 const RECORDER = resolve(__dirname, '../../fixtures/events/recorder.py');
@@ -120,4 +120,4 @@ describe.skipIf(!haveSupervisorPython)('event listeners: procinit vs supervisord
   }, 60_000);
 });
 
-if (!haveSupervisorPython) it.skip(supervisorPythonSkipReason, () => {});
+reportMissingSupervisorPython();

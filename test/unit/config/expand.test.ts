@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.js';
 import { FormatError, expandTemplate, pyFormat, pyRepr } from '../../../src/config/expand.js';
-import { askPython, haveSupervisorPython, supervisorPythonSkipReason } from '../../helpers/supervisord-python.js';
+import { askPython, haveSupervisorPython, reportMissingSupervisorPython } from '../../helpers/supervisord-python.js';
 
 const VALUES = {
   program_name: 'worker',
@@ -139,8 +139,4 @@ describe.skipIf(!haveSupervisorPython)('pyFormat against Python', () => {
   });
 });
 
-if (!haveSupervisorPython) {
-  describe('pyFormat against Python', () => {
-    it.skip(supervisorPythonSkipReason, () => {});
-  });
-}
+reportMissingSupervisorPython();

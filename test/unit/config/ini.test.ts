@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.js';
 import { IniDocument, inlineCommentStart, isPySpace, pyStrip, readIniFile } from '../../../src/config/ini.js';
-import { askPython, haveSupervisorPython, supervisorPythonSkipReason } from '../../helpers/supervisord-python.js';
+import { askPython, haveSupervisorPython, reportMissingSupervisorPython } from '../../helpers/supervisord-python.js';
 import { configError } from '../../helpers/config-error.js';
 
 const FILE = '/etc/supervisord.conf';
@@ -165,8 +165,4 @@ describe.skipIf(!haveSupervisorPython)('IniDocument against Python\'s ConfigPars
   });
 });
 
-if (!haveSupervisorPython) {
-  describe("IniDocument against Python's ConfigParser", () => {
-    it.skip(supervisorPythonSkipReason, () => {});
-  });
-}
+reportMissingSupervisorPython();

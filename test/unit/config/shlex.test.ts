@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ShlexError, shlexSplit, shlexTokens } from '../../../src/config/shlex.js';
 import { keyValuePairs } from '../../../src/config/supervisord-types.js';
-import { askPython, haveSupervisorPython, supervisorPythonSkipReason } from '../../helpers/supervisord-python.js';
+import { askPython, haveSupervisorPython, reportMissingSupervisorPython } from '../../helpers/supervisord-python.js';
 
 describe('shlexSplit: supervisord splits command= with shlex.split (POSIX)', () => {
   it('splits on spaces, tabs and newlines, nothing else', () => {
@@ -125,8 +125,4 @@ describe.skipIf(!haveSupervisorPython)('against Python', () => {
   });
 });
 
-if (!haveSupervisorPython) {
-  describe('against Python', () => {
-    it.skip(supervisorPythonSkipReason, () => {});
-  });
-}
+reportMissingSupervisorPython();

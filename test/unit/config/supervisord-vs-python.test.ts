@@ -25,7 +25,7 @@ import { ConfigError } from '../../../src/config/errors.js';
 import type { LogTarget, RunSpec } from '../../../src/config/model.js';
 import { defaultLoadOptions } from '../../../src/config/options.js';
 import { readSupervisordRun } from '../../../src/config/supervisord.js';
-import { PYTHON, haveSupervisorPython, supervisorPythonSkipReason } from '../../helpers/supervisord-python.js';
+import { PYTHON, haveSupervisorPython, reportMissingSupervisorPython } from '../../helpers/supervisord-python.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const corpus = resolve(repoRoot, '../shared/corpus');
@@ -253,11 +253,7 @@ describe.skipIf(!havePython)('supervisord reader vs supervisord 4 (Python)', () 
   });
 });
 
-if (!havePython) {
-  describe('supervisord reader vs supervisord 4 (Python)', () => {
-    it.skip(supervisorPythonSkipReason, () => {});
-  });
-}
+reportMissingSupervisorPython();
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
