@@ -56,7 +56,7 @@ export class HealthMonitor {
     opts: HealthMonitorOptions = {},
   ) {
     this.inherited = opts.inherited ?? process.env;
-    this.gate = new DependencyGate(run, () => sup.instances);
+    this.gate = new DependencyGate(run, sup);
     sup.setStartGate(this.gate);
     sup.on('state', (inst: ProcessInstance, from: ProcessState, to: ProcessState) => this.onState(inst, from, to));
     sup.on('spawn', (inst: ProcessInstance, child: LaunchedChild) => this.onSpawn(inst, child));
@@ -270,7 +270,7 @@ export class HealthMonitor {
       else this.log.warn(`${w.inst.name} is not ready${error ? `: ${error}` : ''}`);
     }
     this.sup.emit('ready', w.inst, ready);
-    this.sup.startWaiting();
+    this.sup.startWaiting(w.inst);
   }
 
   private restart(w: Watch, reason: string): void {

@@ -4,26 +4,52 @@
  * with code 0 (`completed_successfully`). Only the first start waits; restarts do not. Stops go the other
  * way: dependents first (a higher rank stops earlier), then priority as before.
  */
-import type { ProgramSpec, RunSpec } from '../config/model.js';
+import type { DependencyCondition, ProgramSpec, RunSpec } from '../config/model.js';
 import type { ProcessInstance } from '../supervisor/instance.js';
-import type { StartGate } from '../supervisor/supervisor.js';
+import type { DependencyMemo, StartGate } from '../supervisor/supervisor.js';
 
+/** Where the gate finds a program's instances (the Supervisor keeps them indexed by program). */
+export interface InstancesByProgram {
+  instancesOf(program: string): readonly ProcessInstance[];
+}
+
+const NO_NAMES: readonly string[] = [];
+
+/**
+ * Every question is answered from indexes, never by scanning all instances or all programs: a chain of
+ * 100,000 programs starts in linear time (each state change looks only at the dependents of its program,
+ * and each dependency's instances once per change).
+ */
 export class DependencyGate implements StartGate {
   private known: ProgramSpec[] | null = null;
   private byName = new Map<string, ProgramSpec>();
   private readonly ranks = new Map<string, number>();
+  /** program -> the programs that depend on it */
+  private dependentsOf = new Map<string, string[]>();
+  /** programs that others wait on to complete successfully */
+  private oneShots = new Set<string>();
 
   /** run is read at each question: a reload replaces its programs in place. */
   constructor(
     private readonly run: RunSpec,
-    private readonly instances: () => readonly ProcessInstance[],
+    private readonly instances: InstancesByProgram,
   ) {}
 
-  /** The run's programs by name, and their stop ranks, refreshed when a reload replaced them. */
+  /** The run's programs by name, their dependents and stop ranks, refreshed when a reload replaced them. */
   private get programs(): Map<string, ProgramSpec> {
     if (this.known !== this.run.programs) {
       this.known = this.run.programs;
       this.byName = new Map(this.known.map((p) => [p.name, p]));
+      this.dependentsOf = new Map();
+      this.oneShots = new Set();
+      for (const p of this.known) {
+        for (const d of p.health.dependsOn) {
+          const list = this.dependentsOf.get(d.program);
+          if (list === undefined) this.dependentsOf.set(d.program, [p.name]);
+          else if (list[list.length - 1] !== p.name) list.push(p.name);
+          if (d.condition === 'completed_successfully') this.oneShots.add(d.program);
+        }
+      }
       this.ranks.clear();
       for (const p of this.known) this.rank(p.name);
     }
@@ -32,26 +58,51 @@ export class DependencyGate implements StartGate {
 
   /** Programs others wait on to complete: their successful exit is their job, not the end of the run. */
   isOneShotDependency(program: string): boolean {
-    return [...this.programs.values()].some((p) => p.health.dependsOn.some((d) => d.program === program && d.condition === 'completed_successfully'));
+    void this.programs;
+    return this.oneShots.has(program);
   }
 
-  waitingFor(inst: ProcessInstance): string | null {
+  /** The programs with a depends_on on this one: only their waiting instances can be released by its change. */
+  dependents(program: string): readonly string[] {
+    void this.programs;
+    return this.dependentsOf.get(program) ?? NO_NAMES;
+  }
+
+  /**
+   * memo: what each dependency (program and condition) answers, kept by the caller for as long as no
+   * instance of that program changed (one pass of Supervisor.startWaiting): n waiting instances of one
+   * program cost one look at the instances they wait for, not n.
+   */
+  waitingFor(inst: ProcessInstance, memo?: DependencyMemo): string | null {
     const program = this.programs.get(inst.spec.program);
     if (!program) return null;
     for (const dep of program.health.dependsOn) {
-      const others = this.instances().filter((i) => i.spec.program === dep.program);
-      const holds = others.every((i) =>
-        dep.condition === 'started' ? i.state === 'RUNNING' || (i.state === 'EXITED' && i.startedAt !== null)
-        : dep.condition === 'ready' ? i.ready
-        : i.state === 'EXITED' && i.lastExit?.code === 0,
-      );
-      if (!holds) {
-        const what = `${dep.program} ${dep.condition === 'completed_successfully' ? 'to complete successfully' : `to be ${dep.condition}`}`;
-        const idle = others.some((i) => !i.spec.autostart && i.state === 'STOPPED' && i.startedAt === null);
-        return idle ? `${what} (autostart=false: procinit start ${dep.program})` : what;
+      let known = memo?.get(dep.program);
+      let reason = known?.get(dep.condition);
+      if (reason === undefined) {
+        reason = this.dependencyWait(dep.program, dep.condition);
+        if (memo !== undefined) {
+          if (known === undefined) memo.set(dep.program, (known = new Map()));
+          known.set(dep.condition, reason);
+        }
       }
+      if (reason !== null) return reason;
     }
     return null;
+  }
+
+  /** null when every instance of program meets condition, else what a dependent waits for. */
+  private dependencyWait(name: string, condition: DependencyCondition): string | null {
+    const others = this.instances.instancesOf(name);
+    const holds = others.every((i) =>
+      condition === 'started' ? i.state === 'RUNNING' || (i.state === 'EXITED' && i.startedAt !== null)
+      : condition === 'ready' ? i.ready
+      : i.state === 'EXITED' && i.lastExit?.code === 0,
+    );
+    if (holds) return null;
+    const what = `${name} ${condition === 'completed_successfully' ? 'to complete successfully' : `to be ${condition}`}`;
+    const idle = others.some((i) => !i.spec.autostart && i.state === 'STOPPED' && i.startedAt === null);
+    return idle ? `${what} (autostart=false: procinit start ${name})` : what;
   }
 
   stopRank(inst: ProcessInstance): number {

@@ -87,7 +87,7 @@ export function createGroupChanges(deps: GroupDeps): GroupChanges {
       if (members.some((i) => !STOPPED_STATES.has(i.state))) throw new RpcFault('STILL_RUNNING', group);
       for (const inst of members) {
         inst.dispose();
-        supervisor.instances.splice(supervisor.instances.indexOf(inst), 1);
+        supervisor.removeInstance(inst);
       }
       supervisor.run.programs = supervisor.run.programs.filter((p) => p.group !== group);
       deps.groupChanged?.('REMOVED', group);

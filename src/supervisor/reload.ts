@@ -137,9 +137,7 @@ export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts:
   const leaving = new Set([...plan.removed, ...plan.changed.map((c) => c.instance)]);
   await Promise.all([...leaving].map((i) => i.stop()));
   if (leaving.size > 0) {
-    const staying = supervisor.instances.filter((i) => !leaving.has(i));
-    supervisor.instances.length = 0;
-    for (const inst of staying) supervisor.instances.push(inst);
+    supervisor.setInstances(supervisor.instances.filter((i) => !leaving.has(i)));
   }
 
   const specs = new Map(allProcesses(newRun).map((s) => [s.name, s]));
@@ -154,8 +152,7 @@ export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts:
   }
   const order = new Map(allProcesses(oldRun).map((s, i) => [s.name, i]));
   const sorted = [...supervisor.instances].sort((a, b) => (order.get(a.name) ?? Infinity) - (order.get(b.name) ?? Infinity));
-  supervisor.instances.length = 0;
-  for (const inst of sorted) supervisor.instances.push(inst); // no spread: a call's arguments live on the stack
+  supervisor.setInstances(sorted);
   if (arriving.length > 0) opts.setNames?.(arriving.map((i) => i.name));
 
   const startable = arriving.filter((i) => i.spec.autostart).sort((a, b) => a.spec.priority - b.spec.priority);

@@ -37,10 +37,26 @@ export interface SupervisorDeps {
  * starting, and in which order to stop.
  */
 export interface StartGate {
-  /** null when inst may start now, else what it waits for (e.g. "db ready"). */
-  waitingFor(inst: ProcessInstance): string | null;
+  /**
+   * null when inst may start now, else what it waits for (e.g. "db ready"). memo: answers per dependency
+   * that stay true while no instance of that dependency changes (one pass of startWaiting).
+   */
+  waitingFor(inst: ProcessInstance, memo?: DependencyMemo): string | null;
+  /**
+   * The programs whose held-back instances a change of this program's instances may release; without it,
+   * every held-back instance is asked again at each change.
+   */
+  dependents?(program: string): readonly string[];
   /** Higher ranks stop first (dependents before what they depend on); ties fall back to priority. */
   stopRank(inst: ProcessInstance): number;
+}
+
+/** A start gate's answers for one pass, by program, then by condition (see StartGate.waitingFor). */
+export type DependencyMemo = Map<string, Map<string, string | null>>;
+
+/** Forget a program's memoized answers (one of its instances changed). */
+function forget(memo: DependencyMemo, program: string): void {
+  memo.delete(program);
 }
 
 export interface RunResult {
@@ -65,6 +81,15 @@ export class Supervisor extends EventEmitter {
   private gate: StartGate | null = null;
   /** Autostart instances held back by the start gate, with what they wait for. */
   private readonly waiting = new Map<ProcessInstance, string>();
+  /** The same, by program: a change releases only the held-back instances of the changed program's dependents. */
+  private readonly waitingByProgram = new Map<string, Set<ProcessInstance>>();
+  /** Programs whose instances changed while startWaiting was busy (it works through them in order). */
+  private readonly pendingPrograms = new Set<string>();
+  private pendingAll = false;
+  private releasing = false;
+  /** instances by program, and as a set; rebuilt when instances was changed other than by add(). */
+  private byProgram: Map<string, ProcessInstance[]> | null = null;
+  private members = new Set<ProcessInstance>();
   private ending: RunResult | null = null;
   private resolveDone!: (r: RunResult) => void;
   /** Resolves once the run is over and every process is stopped. */
@@ -101,7 +126,7 @@ export class Supervisor extends EventEmitter {
       onState: (inst, from, to) => {
         if (to === 'STOPPED' || to === 'EXITED' || to === 'BACKOFF') this.cleanupGroup(inst);
         this.emit('state', inst, from, to);
-        if (this.waiting.size > 0) this.startWaiting();
+        if (this.waiting.size > 0) this.startWaiting(inst);
       },
       onSpawn: (inst, child) => this.onSpawn(inst, child),
       onExit: (inst, info, _expected, willRestart) => {
@@ -128,8 +153,51 @@ export class Supervisor extends EventEmitter {
 
   add(spec: ProcessSpec): ProcessInstance {
     const inst = new ProcessInstance(spec, this.launcher, this.clock, this.hooks(), this.signal);
+    const indexed = this.byProgram !== null && this.members.size === this.instances.length;
     this.instances.push(inst);
+    if (indexed) this.index(inst);
     return inst;
+  }
+
+  /** Replace the instances (reload): the same array object, new members and order. */
+  setInstances(list: readonly ProcessInstance[]): void {
+    this.instances.length = 0;
+    for (const inst of list) this.instances.push(inst); // no spread: a call's arguments live on the stack
+    this.byProgram = null;
+  }
+
+  /** Take an instance out of the run (scale down, removeProcessGroup). */
+  removeInstance(inst: ProcessInstance): void {
+    const at = this.instances.indexOf(inst);
+    if (at >= 0) this.instances.splice(at, 1);
+    this.byProgram = null;
+  }
+
+  /** The instances of one program, from an index (not a scan of every instance). */
+  instancesOf(program: string): readonly ProcessInstance[] {
+    this.indexed();
+    return this.byProgram!.get(program) ?? [];
+  }
+
+  /** Whether inst is still one of the run's instances. */
+  has(inst: ProcessInstance): boolean {
+    this.indexed();
+    return this.members.has(inst);
+  }
+
+  private indexed(): void {
+    // a length that differs means instances was changed directly: rebuild
+    if (this.byProgram !== null && this.members.size === this.instances.length) return;
+    this.byProgram = new Map();
+    this.members = new Set();
+    for (const inst of this.instances) this.index(inst);
+  }
+
+  private index(inst: ProcessInstance): void {
+    const list = this.byProgram!.get(inst.spec.program);
+    if (list === undefined) this.byProgram!.set(inst.spec.program, [inst]);
+    else list.push(inst);
+    this.members.add(inst);
   }
 
   private onSpawn(inst: ProcessInstance, child: LaunchedChild): void {
@@ -182,37 +250,87 @@ export class Supervisor extends EventEmitter {
    * those the start gate holds back start as soon as what they wait for holds (startWaiting).
    */
   start(): void {
+    const memo: DependencyMemo = new Map();
+    let autostart = 0;
     for (const inst of [...this.instances]) {
       if (!inst.spec.autostart || this.shuttingDown) continue;
-      const reason = this.gate?.waitingFor(inst) ?? null;
-      if (reason === null) inst.start();
-      else {
-        this.waiting.set(inst, reason);
+      autostart += 1;
+      const reason = this.gate?.waitingFor(inst, memo) ?? null;
+      if (reason === null) {
+        inst.start();
+        forget(memo, inst.spec.program);
+      } else {
+        this.hold(inst, reason);
         this.log.info(`${inst.name} waits for ${reason}`);
       }
     }
-    if (this.instances.filter((i) => i.spec.autostart).length === 0) {
-      this.log.warn('no process to start');
+    if (autostart === 0) this.log.warn('no process to start');
+  }
+
+  private hold(inst: ProcessInstance, reason: string): void {
+    this.waiting.set(inst, reason);
+    const program = inst.spec.program;
+    const set = this.waitingByProgram.get(program);
+    if (set === undefined) this.waitingByProgram.set(program, new Set([inst]));
+    else set.add(inst);
+  }
+
+  private unhold(inst: ProcessInstance): void {
+    this.waiting.delete(inst);
+    const set = this.waitingByProgram.get(inst.spec.program);
+    set?.delete(inst);
+    if (set?.size === 0) this.waitingByProgram.delete(inst.spec.program);
+  }
+
+  /**
+   * Start the held-back instances whose dependencies now hold (called on every state or readiness change).
+   * changed: the instance that changed; only the held-back instances of its program's dependents are asked
+   * again (all of them without it). Never recursive: a start it makes changes a state, which queues that
+   * program here, and the outer pass works through the queue (a chain of 100,000 would overflow the stack).
+   */
+  startWaiting(changed?: ProcessInstance): void {
+    if (this.shuttingDown || !this.gate) return;
+    if (changed === undefined || !this.gate.dependents) this.pendingAll = true;
+    else this.pendingPrograms.add(changed.spec.program);
+    if (this.releasing) return;
+    this.releasing = true;
+    try {
+      while (!this.shuttingDown && (this.pendingAll || this.pendingPrograms.size > 0)) {
+        const memo: DependencyMemo = new Map();
+        if (this.pendingAll) {
+          this.pendingAll = false;
+          this.pendingPrograms.clear();
+          for (const inst of [...this.waiting.keys()]) this.release(inst, memo);
+          continue;
+        }
+        const program = this.pendingPrograms.values().next().value as string;
+        this.pendingPrograms.delete(program);
+        for (const dependent of this.gate.dependents!(program)) {
+          const held = this.waitingByProgram.get(dependent);
+          if (held !== undefined) for (const inst of [...held]) this.release(inst, memo);
+        }
+      }
+    } finally {
+      this.releasing = false;
     }
   }
 
-  /** Start the held-back instances whose dependencies now hold (called on every state or readiness change). */
-  startWaiting(): void {
-    if (this.shuttingDown || !this.gate) return;
-    for (const [inst, was] of [...this.waiting]) {
-      if (!this.instances.includes(inst)) {
-        this.waiting.delete(inst);
-        continue;
-      }
-      const reason = this.gate.waitingFor(inst);
-      if (reason === null) {
-        this.waiting.delete(inst);
-        this.log.info(`${inst.name}: ${was} holds, starting`);
-        inst.start();
-      } else if (reason !== was) {
-        this.waiting.set(inst, reason);
-        this.log.info(`${inst.name} waits for ${reason}`);
-      }
+  private release(inst: ProcessInstance, memo: DependencyMemo): void {
+    const was = this.waiting.get(inst);
+    if (was === undefined || this.shuttingDown) return;
+    if (!this.has(inst)) {
+      this.unhold(inst);
+      return;
+    }
+    const reason = this.gate!.waitingFor(inst, memo);
+    if (reason === null) {
+      this.unhold(inst);
+      this.log.info(`${inst.name}: ${was} holds, starting`);
+      inst.start();
+      forget(memo, inst.spec.program);
+    } else if (reason !== was) {
+      this.waiting.set(inst, reason);
+      this.log.info(`${inst.name} waits for ${reason}`);
     }
   }
 
@@ -231,7 +349,7 @@ export class Supervisor extends EventEmitter {
     this.log.warn(`${inst.name} restarting: ${reason}`);
     this.emit('health-restart', inst, reason);
     await inst.stop();
-    if (!this.shuttingDown && this.instances.includes(inst)) {
+    if (!this.shuttingDown && this.has(inst)) {
       inst.restarts += 1;
       inst.start();
     }
@@ -282,12 +400,18 @@ export class Supervisor extends EventEmitter {
    */
   private async stopEach(): Promise<void> {
     this.waiting.clear();
-    const key = (i: ProcessInstance): string => `${this.gate?.stopRank(i) ?? 0}/${i.spec.priority}`;
-    const levels = [...new Map(this.instances.map((i) => [key(i), [this.gate?.stopRank(i) ?? 0, i.spec.priority]])).entries()]
-      .sort(([, a], [, b]) => b[0] - a[0] || b[1] - a[1])
-      .map(([k]) => k);
-    for (const level of levels) {
-      const members = this.instances.filter((i) => key(i) === level);
+    this.waitingByProgram.clear();
+    // grouped in one pass (a chain of 100,000 programs has 100,000 levels: filtering per level was quadratic)
+    const levels = new Map<string, { rank: number; priority: number; members: ProcessInstance[] }>();
+    for (const i of this.instances) {
+      const rank = this.gate?.stopRank(i) ?? 0;
+      const key = `${rank}/${i.spec.priority}`;
+      const level = levels.get(key);
+      if (level === undefined) levels.set(key, { rank, priority: i.spec.priority, members: [i] });
+      else level.members.push(i);
+    }
+    const ordered = [...levels.values()].sort((a, b) => b.rank - a.rank || b.priority - a.priority);
+    for (const { members } of ordered) {
       if (this.beforeStop) await this.beforeStop(members).catch(() => undefined);
       await Promise.all(members.map((i) => i.stop()));
     }
@@ -346,7 +470,7 @@ export class Supervisor extends EventEmitter {
     const surplus = current.slice(count).reverse();
     for (const inst of surplus) {
       await inst.stop();
-      this.instances.splice(this.instances.indexOf(inst), 1);
+      this.removeInstance(inst);
       stopped.push(inst.name);
     }
     program.instances = this.instances.filter((i) => i.spec.program === name).map((i) => i.spec);

@@ -17,7 +17,7 @@ function setup() {
   const clock = new FakeClock();
   const launcher = new FakeLauncher(clock);
   const sup = new Supervisor(run, { launcher, clock, log: silentLogger(), signal: () => {} });
-  const gate = new DependencyGate(run, () => sup.instances);
+  const gate = new DependencyGate(run, sup);
   sup.setStartGate(gate);
   const inst = (name: string) => sup.instances.find((i) => i.name === name)!;
   return { sup, gate, launcher, inst };
@@ -63,12 +63,46 @@ describe('a depends_on chain of 100,000 programs', () => {
     const run = loadRun(defaultLoadOptions({ env: {}, cwd: dir, procfile: `${dir}/Procfile` }));
     const clock = new FakeClock();
     const sup = new Supervisor(run, { launcher: new FakeLauncher(clock), clock, log: silentLogger(), signal: () => {} });
-    const gate = new DependencyGate(run, () => sup.instances);
+    const gate = new DependencyGate(run, sup);
     const byName = new Map(sup.instances.map((i) => [i.name, i]));
     expect(gate.stopRank(byName.get('p0.1')!)).toBe(n - 1);
     expect(gate.stopRank(byName.get('p50000.1')!)).toBe(n - 1 - 50_000);
     expect(gate.stopRank(byName.get(`p${n - 1}.1`)!)).toBe(0);
   }, 60_000);
+
+  it('starts in linear time: a change asks only its dependents, and each dependency once per pass', () => {
+    // before: every state change asked every held-back instance, each scanning all instances (O(n^2) per
+    // change; a chain of 100,000 spun for minutes), and each start recursed into the next (stack overflow)
+    const n = 20_000;
+    const procfile: string[] = [];
+    const toml: string[] = [];
+    for (let i = 0; i < n; i++) {
+      procfile.push(`p${i}: sleep 1000`);
+      if (i + 1 < n) toml.push(`[p${i}]`, `depends_on = ["p${i + 1}"]`);
+    }
+    const dir = fixtureDir({ Procfile: `${procfile.join('\n')}\n`, 'procinit.toml': `${toml.join('\n')}\n` });
+    const run = loadRun(defaultLoadOptions({ env: {}, cwd: dir, procfile: `${dir}/Procfile` }));
+    for (const p of run.programs) for (const s of p.instances) s.startsecs = 0; // RUNNING at once: the whole chain starts inside start()
+    const clock = new FakeClock();
+    const launcher = new FakeLauncher(clock);
+    const sup = new Supervisor(run, { launcher, clock, log: silentLogger(), signal: () => {} });
+    let looked = 0; // instances the gate looked at
+    const gate = new DependencyGate(run, {
+      instancesOf: (program) => {
+        const found = sup.instancesOf(program);
+        looked += found.length;
+        return found;
+      },
+    });
+    sup.setStartGate(gate);
+    const began = performance.now();
+    sup.start();
+    const ms = performance.now() - began;
+    expect(sup.instances.every((i) => i.state === 'RUNNING')).toBe(true);
+    expect(launcher.children).toHaveLength(n);
+    expect(looked).toBeLessThanOrEqual(3 * n); // linear: quadratic was ~n^2/2 = 5e9
+    expect(ms).toBeLessThan(20_000); // 0.3 s (1.6 s for 100,000) at load 2.7; minutes before
+  }, 120_000);
 
   it('a cycle at the end of a long chain is named, not a stack overflow', () => {
     const n = 30_000;
