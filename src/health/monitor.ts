@@ -45,7 +45,7 @@ export interface HealthMonitorOptions {
 
 export class HealthMonitor {
   private readonly watches = new Map<ProcessInstance, Watch>();
-  private readonly sockets = new NotifySockets();
+  private readonly sockets: NotifySockets;
   private readonly gate: DependencyGate;
   private readonly inherited: Record<string, string | undefined>;
 
@@ -56,6 +56,7 @@ export class HealthMonitor {
     opts: HealthMonitorOptions = {},
   ) {
     this.inherited = opts.inherited ?? process.env;
+    this.sockets = new NotifySockets((message) => this.log.warn(`sd_notify: ${message}`));
     this.gate = new DependencyGate(run, sup);
     sup.setStartGate(this.gate);
     sup.on('state', (inst: ProcessInstance, from: ProcessState, to: ProcessState) => this.onState(inst, from, to));

@@ -23,6 +23,24 @@ export class NotifySockets {
   private dir: string | null = null;
   private next = 0;
   private addon: NotifyAddon | null | undefined;
+  private reported = false;
+
+  /** onFault: told once (the first time) that a socket or the folder could not be removed. */
+  constructor(private readonly onFault: (message: string) => void = () => {}) {}
+
+  /**
+   * Remove a socket or the folder; a fault (a program replaced its socket with a folder, a read-only or
+   * vanished file system) is reported once and never thrown: it would come out of PID 1's exit handling.
+   */
+  private remove(path: string, recursive: boolean): void {
+    try {
+      rmSync(path, { force: true, recursive });
+    } catch (err) {
+      if (this.reported) return;
+      this.reported = true;
+      this.onFault(`cannot remove ${path} (${(err as Error).message}); it is left behind (reported once)`);
+    }
+  }
 
   /** Bind a new socket; messages go to onMessages. Throws an Error with a reason when it cannot. */
   open(onMessages: (messages: string[]) => void): NotifySocket {
@@ -45,14 +63,14 @@ export class NotifySockets {
         if (!open) return;
         open = false;
         addon.notifyClose(handle);
-        rmSync(path, { force: true });
+        this.remove(path, false);
       },
     };
   }
 
   /** Remove the folder (at the end of the run). */
   dispose(): void {
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) this.remove(this.dir, true);
     this.dir = null;
   }
 

@@ -219,6 +219,26 @@ describe('readiness from the program', () => {
     expect(st.processes[0].health).toBe('done flooding');
   });
 
+  it('a NOTIFY_SOCKET that cannot be removed (the program put a folder there) is reported once; PID 1 goes on', async () => {
+    // before: rmSync threw out of the instance's stop handling (uncaught: procinit died, a stack trace)
+    const r = await run(
+      {
+        Procfile: 'swap: rm "$NOTIFY_SOCKET" && mkdir "$NOTIFY_SOCKET" && touch "$NOTIFY_SOCKET/x" && echo swapped && exec sleep 100\nother: sleep 100\n',
+        'procinit.toml': '[swap]\nnotify = "sd_notify"\n',
+      },
+      [],
+    );
+    await r.w.waitFor(/swap\.1 +\| swapped/);
+    expect((await r.ctl('restart', 'swap')).code).toBe(0);
+    await r.w.waitFor(/cannot remove \S+\.sock \(.*\); it is left behind \(reported once\)/);
+    await r.w.waitFor(/swapped[^]*swapped/);
+    expect((await r.ctl('restart', 'swap')).code).toBe(0); // the second fault is not reported again
+    await r.w.waitFor(/swapped[^]*swapped[^]*swapped/);
+    expect(r.w.output.match(/cannot remove/g)).toHaveLength(1);
+    const st = await status(r);
+    expect(st.processes.map((p) => p.state)).toEqual(['RUNNING', 'RUNNING']);
+  });
+
   it('a program that stops pinging the watchdog is restarted', async () => {
     const r = await run(
       { Procfile: `dog: PINGS=4 ${NOTIFY}\n`, 'procinit.toml': '[dog]\nnotify = "sd_notify"\nwatchdog = "0.4s"\n' },
