@@ -8,6 +8,7 @@
  *   memory.cc            giving memory back to the kernel after a burst (V8 + malloc)
  *   notify.c             sd_notify: datagram sockets for NOTIFY_SOCKET, watched with uv_poll
  *   probe.c              http and tcp probes: connect, ask, read the status line, all in libuv
+ *   sock.c               what listen.c and notify.c share: a Unix socket bound with the safety checks
  */
 #include "addon.h"
 

@@ -36,38 +36,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include "addon.h"
-
-static const char *errno_code(int e) {
-  switch (e) {
-    case EADDRINUSE: return "EADDRINUSE";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EROFS: return "EROFS";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ELOOP: return "ELOOP";
-    case ENOSPC: return "ENOSPC";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case EINVAL: return "EINVAL";
-    case EWOULDBLOCK: return "EWOULDBLOCK";
-    case EBADF: return "EBADF";
-    case ENOTSOCK: return "ENOTSOCK";
-    case EISDIR: return "EISDIR";
-    default: return "EIO";
-  }
-}
-
-static napi_value throw_code(napi_env env, int e, const char *what) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
-  napi_throw_error(env, errno_code(e), msg);
-  return NULL;
-}
+#include "sock.h"
 
 static napi_value listen_unix(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -81,34 +52,16 @@ static napi_value listen_unix(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "listenUnix(path, backlog)");
     return NULL;
   }
-  struct sockaddr_un addr;
-  if (len == 0 || len >= sizeof addr.sun_path) return throw_code(env, ENAMETOOLONG, "bind");
   if (argc >= 2) napi_get_value_int32(env, argv[1], &backlog);
   if (argc >= 3) napi_get_value_int32(env, argv[2], &mode);
-
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  memcpy(addr.sun_path, path, len + 1);
-  /* "@name": an abstract name, sun_path = NUL + name padded with NULs to its full size, the address Node's
-   * net.connect('\0name') uses (libuv passes the whole sockaddr_un) */
-  int abstract = path[0] == '@';
-  if (abstract) addr.sun_path[0] = '\0';
-
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_code(env, errno, "socket");
-  mode_t previous = umask(~(mode_t)mode & 0777);
-  int rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
-  int bind_errno = errno;
-  umask(previous);
-  if (rc != 0) {
-    close(fd);
-    return throw_code(env, bind_errno, "bind");
-  }
+  const char *what;
+  int fd = sock_bind_unix(path, len, SOCK_STREAM, 1, mode & 0777, &what);
+  if (fd < 0) return sock_throw(env, -fd, what);
   if (listen(fd, backlog) != 0) {
     int e = errno;
     close(fd);
-    if (!abstract) unlink(path);
-    return throw_code(env, e, "listen");
+    if (path[0] != '@') unlink(path);
+    return sock_throw(env, e, "listen");
   }
   napi_value result;
   napi_create_int32(env, fd, &result);
@@ -126,22 +79,22 @@ static napi_value lock_file(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
-  if (fd < 0) return throw_code(env, errno, "open");
+  if (fd < 0) return sock_throw(env, errno, "open");
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    return throw_code(env, e, "fstat");
+    return sock_throw(env, e, "fstat");
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return throw_code(env, EISDIR, "lock file is not a regular file");
+    return sock_throw(env, EISDIR, "lock file is not a regular file");
   }
   while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
     int e = errno;
     close(fd);
-    return throw_code(env, e, "flock");
+    return sock_throw(env, e, "flock");
   }
   napi_value result, v;
   napi_create_array_with_length(env, 2, &result);
@@ -163,7 +116,7 @@ static napi_value peer_cred(napi_env env, napi_callback_info info) {
   }
   struct ucred cred;
   socklen_t size = sizeof cred;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0) return throw_code(env, errno, "getsockopt");
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0) return sock_throw(env, errno, "getsockopt");
   napi_value result, v;
   napi_create_array_with_length(env, 3, &result);
   napi_create_int32(env, cred.pid, &v);
@@ -205,13 +158,13 @@ static napi_value listen_tcp(napi_env env, napi_callback_info info) {
   freeaddrinfo(res);
   addr.sin_port = htons((uint16_t)port);
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_code(env, errno, "socket");
+  if (fd < 0) return sock_throw(env, errno, "socket");
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, backlog) != 0) {
     int e = errno;
     close(fd);
-    return throw_code(env, e, "bind");
+    return sock_throw(env, e, "bind");
   }
   napi_value result;
   napi_create_int32(env, fd, &result);

@@ -22,10 +22,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <uv.h>
 #include "addon.h"
+#include "sock.h"
 
 #define MAX_DATAGRAMS_PER_WAKE 64
 #define MAX_DATAGRAM 4096
@@ -39,15 +39,6 @@ typedef struct {
   int closed;
 } notify_watch;
 
-static napi_value throw_errno(napi_env env, int e, const char *what) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
-  const char *code = e == ENAMETOOLONG ? "ENAMETOOLONG" : e == EADDRINUSE ? "EADDRINUSE" : e == EACCES ? "EACCES" :
-                     e == ENOENT ? "ENOENT" : e == EMFILE ? "EMFILE" : e == ENFILE ? "ENFILE" : "EIO";
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
-
 static napi_value notify_bind(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -58,18 +49,12 @@ static napi_value notify_bind(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "notifyBind(path)");
     return NULL;
   }
-  struct sockaddr_un addr;
-  if (len == 0 || len >= sizeof addr.sun_path) return throw_errno(env, ENAMETOOLONG, "bind");
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  memcpy(addr.sun_path, path, len + 1);
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, errno, "socket");
-  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-    int e = errno;
-    close(fd);
-    return throw_errno(env, e, "bind");
-  }
+  const char *what;
+  int fd = sock_bind_unix(path, len, SOCK_DGRAM | SOCK_NONBLOCK, 0, SOCK_KEEP_UMASK, &what);
+  if (fd < 0) return sock_throw(env, -fd, what);
+  /* chmod by path, not a umask of 0111 during bind (sock.h): the umask is the whole process's, and a log file
+   * libuv's threadpool creates meanwhile would get it; the path is in procinit's private folder, so no
+   * symlink can be swapped in. */
   chmod(path, 0666);
   napi_value result;
   napi_create_int32(env, fd, &result);
@@ -126,7 +111,7 @@ static napi_value notify_watch_fd(napi_env env, napi_callback_info info) {
     return NULL;
   }
   notify_watch *w = calloc(1, sizeof *w);
-  if (!w) return throw_errno(env, ENOMEM, "notifyWatch");
+  if (!w) return sock_throw(env, ENOMEM, "notifyWatch");
   w->env = env;
   w->fd = fd;
   napi_value name;
