@@ -108,33 +108,44 @@ function clearResult(r: ResultStruct): string {
   return `${name}: ERROR (${r.status === F.BAD_NAME ? 'no such process' : 'failed'})`;
 }
 
-/** start/stop/signal/clear over names: all, group:*, name, each with its own result line. */
-async function overNames(
-  ctl: Ctl,
-  names: string[],
-  m: { all: () => Promise<unknown>; group: (g: string) => Promise<unknown>; one: (n: string) => Promise<unknown> },
-  format: (r: ResultStruct) => string,
-  okLine: (name: string) => string,
-  ignored: number | undefined,
-  noGroupStatus: number,
-): Promise<void> {
+/** What start, stop and signal differ in; they share the walk over names (overNames). */
+interface NamesAction {
+  /** the XML-RPC methods are `${verb}AllProcesses`, `${verb}ProcessGroup` and `${verb}Process` */
+  verb: 'start' | 'stop' | 'signal';
+  /** the line for a name done without a fault: "name: started" */
+  done: string;
+  format: (r: ResultStruct) => string;
+  /** the fault that leaves the exit status alone (already started, not running) */
+  ignored?: number;
+  /** the exit status for "no such group" */
+  noGroupStatus: number;
+}
+
+const NAMES_ACTIONS: Record<NamesAction['verb'], NamesAction> = {
+  start: { verb: 'start', done: 'started', format: startResult, ignored: F.ALREADY_STARTED, noGroupStatus: LSB.INVALID_ARGS },
+  stop: { verb: 'stop', done: 'stopped', format: (r) => signalResult(r, 'stopped'), ignored: F.NOT_RUNNING, noGroupStatus: LSB.GENERIC },
+  signal: { verb: 'signal', done: 'signalled', format: (r) => signalResult(r), noGroupStatus: LSB.GENERIC },
+};
+
+/** start/stop/signal over names: all, group:*, name, each with its own result line. extra: the signal name. */
+async function overNames(ctl: Ctl, names: string[], a: NamesAction, ...extra: unknown[]): Promise<void> {
   const report = (r: ResultStruct): void => {
-    ctl.out(format(r));
-    exitFromFault(ctl, r.status, ignored);
+    ctl.out(a.format(r));
+    exitFromFault(ctl, r.status, a.ignored);
   };
   if (names.includes('all')) {
-    for (const r of (await m.all()) as ResultStruct[]) report(r);
+    for (const r of (await rpc(ctl, `${a.verb}AllProcesses`, ...extra)) as ResultStruct[]) report(r);
     return;
   }
   for (const name of names) {
     const [group, proc] = splitNamespec(name);
     if (proc === null) {
       try {
-        for (const r of (await m.group(group)) as ResultStruct[]) report(r);
+        for (const r of (await rpc(ctl, `${a.verb}ProcessGroup`, group, ...extra)) as ResultStruct[]) report(r);
       } catch (err) {
         if (err instanceof Fault && err.code === F.BAD_NAME) {
           ctl.out(`${group}: ERROR (no such group)`);
-          ctl.exitstatus = noGroupStatus;
+          ctl.exitstatus = a.noGroupStatus;
         } else {
           ctl.exitstatus = LSB.GENERIC;
           throw err;
@@ -143,11 +154,44 @@ async function overNames(
       continue;
     }
     try {
-      await m.one(name);
-      ctl.out(okLine(namespec(group, proc)));
+      await rpc(ctl, `${a.verb}Process`, name, ...extra);
+      ctl.out(`${namespec(group, proc)}: ${a.done}`);
     } catch (err) {
       if (!(err instanceof Fault)) throw err;
       report({ status: err.code, name: proc, group, description: err.text });
+    }
+  }
+}
+
+/** A usage error as supervisorctl prints it: the error, the action's help, the exit status. */
+function usage(ctl: Ctl, action: string, error: string, status: number = LSB.GENERIC): void {
+  ctl.out(error);
+  ctl.out(HELP[action]);
+  ctl.exitstatus = status;
+}
+
+/** For the actions that take no arguments: false (after the usage error) when some were given. */
+function noArguments(ctl: Ctl, action: string, arg: string): boolean {
+  if (!arg.trim()) return true;
+  usage(ctl, action, `Error: ${action} accepts no arguments`);
+  return false;
+}
+
+/**
+ * add/remove: method on each group name. A fault in faults prints its line and exits 1 (but ignored, as
+ * supervisorctl's do_add leaves the status alone for "already active"); any other fault is raised.
+ */
+async function eachGroup(ctl: Ctl, arg: string, method: string, done: string, faults: (name: string) => Record<number, string>, ignored?: number): Promise<void> {
+  for (const name of words(arg)) {
+    try {
+      await rpc(ctl, method, name);
+      ctl.out(`${name}: ${done}`);
+    } catch (err) {
+      if (!(err instanceof Fault)) throw err;
+      const line = faults(name)[err.code];
+      if (err.code !== ignored) ctl.exitstatus = LSB.GENERIC;
+      if (line === undefined) throw err;
+      ctl.out(line);
     }
   }
 }
@@ -186,50 +230,19 @@ export const ACTIONS: Record<string, Action> = {
   async start(ctl, arg) {
     if (!(await upcheck(ctl))) return;
     const names = words(arg);
-    if (names.length === 0) {
-      ctl.out('Error: start requires a process name');
-      ctl.out(HELP.start);
-      ctl.exitstatus = LSB.INVALID_ARGS;
-      return;
-    }
-    await overNames(
-      ctl,
-      names,
-      { all: () => rpc(ctl, 'startAllProcesses'), group: (g) => rpc(ctl, 'startProcessGroup', g), one: (n) => rpc(ctl, 'startProcess', n) },
-      startResult,
-      (n) => `${n}: started`,
-      F.ALREADY_STARTED,
-      LSB.INVALID_ARGS,
-    );
+    if (names.length === 0) return usage(ctl, 'start', 'Error: start requires a process name', LSB.INVALID_ARGS);
+    await overNames(ctl, names, NAMES_ACTIONS.start);
   },
 
   async stop(ctl, arg) {
     if (!(await upcheck(ctl))) return;
     const names = words(arg);
-    if (names.length === 0) {
-      ctl.out('Error: stop requires a process name');
-      ctl.out(HELP.stop);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
-    await overNames(
-      ctl,
-      names,
-      { all: () => rpc(ctl, 'stopAllProcesses'), group: (g) => rpc(ctl, 'stopProcessGroup', g), one: (n) => rpc(ctl, 'stopProcess', n) },
-      (r) => signalResult(r, 'stopped'),
-      (n) => `${n}: stopped`,
-      F.NOT_RUNNING,
-      LSB.GENERIC,
-    );
+    if (names.length === 0) return usage(ctl, 'stop', 'Error: stop requires a process name');
+    await overNames(ctl, names, NAMES_ACTIONS.stop);
   },
 
   async restart(ctl, arg) {
-    if (words(arg).length === 0) {
-      ctl.out('Error: restart requires a process name');
-      ctl.out(HELP.restart);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
+    if (words(arg).length === 0) return usage(ctl, 'restart', 'Error: restart requires a process name');
     await ACTIONS.stop(ctl, arg);
     await ACTIONS.start(ctl, arg);
   },
@@ -237,33 +250,15 @@ export const ACTIONS: Record<string, Action> = {
   async signal(ctl, arg) {
     if (!(await upcheck(ctl))) return;
     const args = words(arg);
-    if (args.length < 2) {
-      ctl.out('Error: signal requires a signal name and a process name');
-      ctl.out(HELP.signal);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
+    if (args.length < 2) return usage(ctl, 'signal', 'Error: signal requires a signal name and a process name');
     const [sig, ...names] = args;
-    await overNames(
-      ctl,
-      names,
-      { all: () => rpc(ctl, 'signalAllProcesses', sig), group: (g) => rpc(ctl, 'signalProcessGroup', g, sig), one: (n) => rpc(ctl, 'signalProcess', n, sig) },
-      (r) => signalResult(r),
-      (n) => `${n}: signalled`,
-      undefined,
-      LSB.GENERIC,
-    );
+    await overNames(ctl, names, NAMES_ACTIONS.signal, sig);
   },
 
   async clear(ctl, arg) {
     if (!(await upcheck(ctl))) return;
     const names = words(arg);
-    if (names.length === 0) {
-      ctl.out('Error: clear requires a process name');
-      ctl.out(HELP.clear);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
+    if (names.length === 0) return usage(ctl, 'clear', 'Error: clear requires a process name');
     if (names.includes('all')) {
       for (const r of (await rpc(ctl, 'clearAllProcessLogs')) as ResultStruct[]) {
         ctl.out(clearResult(r));
@@ -308,12 +303,7 @@ export const ACTIONS: Record<string, Action> = {
   async tail(ctl, arg) {
     if (!(await upcheck(ctl))) return;
     const args = words(arg);
-    if (args.length < 1 || args.length > 3) {
-      ctl.out(args.length < 1 ? 'Error: too few arguments' : 'Error: too many arguments');
-      ctl.out(HELP.tail);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
+    if (args.length < 1 || args.length > 3) return usage(ctl, 'tail', args.length < 1 ? 'Error: too few arguments' : 'Error: too many arguments');
     const modifier = args[0].startsWith('-') ? args.shift()! : null;
     let name: string;
     let channel = 'stdout';
@@ -375,12 +365,7 @@ export const ACTIONS: Record<string, Action> = {
   },
 
   async avail(ctl, arg) {
-    if (arg.trim()) {
-      ctl.out('Error: avail accepts no arguments');
-      ctl.out(HELP.avail);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
+    if (!noArguments(ctl, 'avail', arg)) return;
     if (!(await upcheck(ctl))) return;
     const infos = (await rpc(ctl, 'getAllConfigInfo')) as Array<Record<string, unknown>>;
     for (const c of infos) {
@@ -390,12 +375,7 @@ export const ACTIONS: Record<string, Action> = {
   },
 
   async reread(ctl, arg) {
-    if (arg.trim()) {
-      ctl.out('Error: reread accepts no arguments');
-      ctl.out(HELP.reread);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
+    if (!noArguments(ctl, 'reread', arg)) return;
     if (!(await upcheck(ctl))) return;
     try {
       const [[added, changed, removed]] = (await rpc(ctl, 'reloadConfig')) as string[][][];
@@ -460,41 +440,22 @@ export const ACTIONS: Record<string, Action> = {
   },
 
   async add(ctl, arg) {
-    for (const name of words(arg)) {
-      try {
-        await rpc(ctl, 'addProcessGroup', name);
-        ctl.out(`${name}: added process group`);
-      } catch (err) {
-        if (!(err instanceof Fault)) throw err;
-        if (err.code === F.SHUTDOWN_STATE) ctl.out('ERROR: shutting down');
-        else if (err.code === F.ALREADY_ADDED) ctl.out('ERROR: process group already active');
-        else if (err.code === F.BAD_NAME) ctl.out(`ERROR: no such process/group: ${name}`);
-        ctl.exitstatus = LSB.GENERIC;
-      }
-    }
+    await eachGroup(ctl, arg, 'addProcessGroup', 'added process group', (name) => ({
+      [F.SHUTDOWN_STATE]: 'ERROR: shutting down',
+      [F.ALREADY_ADDED]: 'ERROR: process group already active',
+      [F.BAD_NAME]: `ERROR: no such process/group: ${name}`,
+    }), F.ALREADY_ADDED);
   },
 
   async remove(ctl, arg) {
-    for (const name of words(arg)) {
-      try {
-        await rpc(ctl, 'removeProcessGroup', name);
-        ctl.out(`${name}: removed process group`);
-      } catch (err) {
-        if (!(err instanceof Fault)) throw err;
-        ctl.exitstatus = LSB.GENERIC;
-        if (err.code === F.STILL_RUNNING) ctl.out(`ERROR: process/group still running: ${name}`);
-        else if (err.code === F.BAD_NAME) ctl.out(`ERROR: no such process/group: ${name}`);
-      }
-    }
+    await eachGroup(ctl, arg, 'removeProcessGroup', 'removed process group', (name) => ({
+      [F.STILL_RUNNING]: `ERROR: process/group still running: ${name}`,
+      [F.BAD_NAME]: `ERROR: no such process/group: ${name}`,
+    }));
   },
 
   async shutdown(ctl, arg) {
-    if (arg.trim()) {
-      ctl.out('Error: shutdown accepts no arguments');
-      ctl.out(HELP.shutdown);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
+    if (!noArguments(ctl, 'shutdown', arg)) return;
     if (ctl.interactive && !(await ctl.confirm('Really shut the remote supervisord process down y/N? '))) return;
     try {
       await rpc(ctl, 'shutdown');
@@ -510,12 +471,7 @@ export const ACTIONS: Record<string, Action> = {
   },
 
   async reload(ctl, arg) {
-    if (arg.trim()) {
-      ctl.out('Error: reload accepts no arguments');
-      ctl.out(HELP.reload);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
+    if (!noArguments(ctl, 'reload', arg)) return;
     if (ctl.interactive && !(await ctl.confirm('Really restart the remote supervisord process y/N? '))) return;
     try {
       await rpc(ctl, 'restart');
@@ -528,12 +484,7 @@ export const ACTIONS: Record<string, Action> = {
   },
 
   async version(ctl, arg) {
-    if (arg.trim()) {
-      ctl.out('Error: version accepts no arguments');
-      ctl.out(HELP.version);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
+    if (!noArguments(ctl, 'version', arg)) return;
     if (!(await upcheck(ctl))) return;
     ctl.out(String(await rpc(ctl, 'getSupervisorVersion')));
   },

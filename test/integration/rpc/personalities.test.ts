@@ -87,6 +87,12 @@ describe('procinit as supervisorctl, next to the real one', () => {
       const [a, b] = [await real(args), await ours(args)];
       expect({ args, code: b.code, out: uptime(b.out) }).toEqual({ args, code: a.code, out: uptime(a.out) });
     }
+    // usage errors and faults that change nothing: one for each way supervisorctl words them
+    const faults = [['stop'], ['signal', 'HUP'], ['tail', 'a', 'b', 'c', 'd'], ['avail', 'x'], ['shutdown', 'x'], ['start', 'nope:*'], ['signal', 'HUP', 'nope:*'], ['add', 'web'], ['add', 'nope'], ['remove', 'web']];
+    for (const args of faults) {
+      const [a, b] = [await real(args), await ours(args)];
+      expect({ args, code: b.code, out: b.out }).toEqual({ args, code: a.code, out: a.out });
+    }
     // commands that change state: each client in turn from the same state (undone in between)
     const steps: Array<[string[], string[] | null]> = [
       [['stop', 'web'], ['start', 'web']],
