@@ -5,7 +5,7 @@
 import { ConfigError, oneLine, UsageError } from '../config/errors.js';
 import { NativeLoadError } from '../pid1/native.js';
 import { ControlSocketError } from '../control/socket-path.js';
-import { RpcBindError } from '../rpc/serve.js';
+import { RpcBindError } from '../rpc/bind-error.js';
 import { MAIN_HELP } from './help.js';
 import { parse, RUN_OPTIONS, toRunOptions } from './args.js';
 import { COMMANDS } from './commands.js';

@@ -26,7 +26,6 @@ import type { LimitMonitor } from '../health/limits/monitor.js';
 import { HealthMonitor } from '../health/monitor.js';
 import { parse, RUN_OPTIONS, toRunOptions, type RunOptions } from './args.js';
 import { startControl, type ControlHandle } from './control-hooks.js';
-import { startRpc } from './rpc-hooks.js';
 import type { RpcServers } from '../rpc/serve.js';
 import { UP_HELP } from './help.js';
 import { createSupervisordLogger, outputEchoLine, type SupervisordLogger } from '../output/supervisord-log.js';
@@ -206,7 +205,8 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   const runtime: Runtime = { run, supervisor, hub, log, stdout, options, events, limits };
   try {
     control = await startControl(runtime);
-    rpc = await startRpc(runtime, control?.service ?? null, options.rpc);
+    // the XML-RPC server (node:http, node:crypto, the codec) is loaded only for a config that names one
+    if (run.rpc && run.rpc.servers.length > 0) rpc = await (await import('./rpc-hooks.js')).startRpc(runtime, control?.service ?? null, options.rpc);
   } catch (err) {
     await control?.close();
   await rpc?.close();

@@ -3,7 +3,6 @@
  * protocol, capture mode, PROCESS_LOG events), and what it returns goes on to the hub as a stream. The hub's
  * back-pressure still reaches the pipe: when the hub stops reading, so does this.
  */
-import { Readable } from 'node:stream';
 import { readPipe, type OutputPipe, type PipeSource } from '../output/pipe.js';
 
 export interface Tee {
@@ -14,6 +13,8 @@ export interface Tee {
 
 export function teePipe(pipe: OutputPipe, see: (chunk: Buffer) => Buffer, onFault: (err: Error) => void, atEnd?: () => Buffer): Tee {
   let source: PipeSource | null = null;
+  // node:stream with the first listener's pipe, not at every start (procinit's own output does without it)
+  const { Readable } = require('node:stream') as typeof import('node:stream');
   const out = new Readable({
     read: () => source?.resume(),
   });

@@ -3,7 +3,6 @@
  * Used for http and tcp probes to an IP literal when the addon is there; null otherwise (the net.Socket
  * versions in probe-http.ts / probe-tcp.ts then do the same).
  */
-import { isIP } from 'node:net';
 import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
 
 type ProbeConnect = (ip: string, port: number, request: string, timeoutMs: number, callback: (status: number, error: string | null) => void) => void;
@@ -23,7 +22,8 @@ function probeConnect(): ProbeConnect | null {
 
 /** Connect to ip:port, send request (latin1; '' for a tcp probe) and read the answer's status; null when not available here. */
 export function nativeProbe(host: string, port: number, request: string, timeoutMs: number): Promise<{ status: number; error: string | null }> | null {
-  const fn = isIP(host) ? probeConnect() : null;
+  // node:net on the first probe, not at every start
+  const fn = (require('node:net') as typeof import('node:net')).isIP(host) ? probeConnect() : null;
   if (!fn) return null;
   return new Promise((resolve) => {
     try {

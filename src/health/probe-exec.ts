@@ -3,7 +3,7 @@
  * the timeout. Its output is discarded except the last line of it, kept for the failure message; after
  * the timeout its process group is killed.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { failed, PASSED, type ProbeResult } from './probe-result.js';
 
 const KEEP_OUTPUT = 512;
@@ -30,8 +30,10 @@ export function probeExec(
       clearTimeout(timer);
       resolve(r);
     };
-    let child: ReturnType<typeof spawn>;
+    let child: ChildProcess;
     try {
+      // node:child_process (and dgram, net, streams with it) on the first exec probe, not at every start
+      const { spawn } = require('node:child_process') as typeof import('node:child_process');
       child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(ids ?? {}) });
     } catch (err) {
       resolve(failed(`exec ${what}: ${(err as Error).message}`));

@@ -6,7 +6,7 @@
  * whole exchange runs in the addon (native/probe.c), without a net.Socket. Redirects are not followed (a 3xx
  * already passes). https skips certificate checks, as kubelet does.
  */
-import { connect as tcpConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { ProbeSpec } from '../config/model.js';
 import { failed, PASSED, type ProbeResult } from './probe-result.js';
 import { nativeProbe } from './native-probe.js';
@@ -43,7 +43,8 @@ export function probeHttp(spec: ProbeSpec, port: number): Promise<ProbeResult> {
       socket = tls.connect({ host, port, rejectUnauthorized: false, servername: /^[\d.:]+$/.test(host) ? undefined : host });
       socket.once('secureConnect', () => socket.write(request));
     } else {
-      socket = tcpConnect({ host, port });
+      // node:net on the first probe that needs it, not at every start
+      socket = (require('node:net') as typeof import('node:net')).connect({ host, port });
       socket.once('connect', () => socket.write(request));
     }
     let head = '';

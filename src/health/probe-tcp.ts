@@ -1,5 +1,4 @@
 /** tcp probe: the port accepts a connection within the timeout (kubelet's tcpSocket); in the addon when it is there. */
-import { connect } from 'node:net';
 import { failed, PASSED, type ProbeResult } from './probe-result.js';
 import { nativeProbe } from './native-probe.js';
 
@@ -11,6 +10,8 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
     );
   }
   return new Promise((resolve) => {
+    // node:net on the first probe that needs it, not at every start
+    const { connect } = require('node:net') as typeof import('node:net');
     const socket = connect({ host, port });
     const timer = setTimeout(() => finish(failed(`tcp ${host}:${port}: no connection within ${timeoutMs} ms`)), timeoutMs);
     const finish = (r: ProbeResult): void => {

@@ -10,10 +10,9 @@ import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import type { HttpServerSpec, RpcSpec } from '../config/model.js';
 import { createRpcHttpServer, type HttpDeps } from './http.js';
+import { RpcBindError } from './bind-error.js';
 
-export class RpcBindError extends Error {
-  override readonly name = 'RpcBindError';
-}
+export { RpcBindError };
 
 export interface RpcServers {
   /** Where each server listens, for the log. */
