@@ -8,10 +8,13 @@ import type { EventBus, EventSubscriber, QueuedEvent } from './bus.js';
 import { envelope } from './envelope.js';
 import { pyBytesRepr } from './event.js';
 import { ListenerProtocol, MAX_PENDING, type ListenerState } from './protocol.js';
+import { EventQueue } from './queue.js';
 import type { EventTypeName } from './types.js';
 
 export interface PoolLog {
   debug(msg: string): void;
+  /** false: debug lines are not even built (the default is true: every line goes to debug()). */
+  debugEnabled?: boolean;
   warn(msg: string): void;
   error(msg: string): void;
 }
@@ -58,12 +61,17 @@ export class EventListenerPool implements EventSubscriber {
   readonly name: string;
   readonly events: readonly EventTypeName[];
   private serial = -1;
-  private readonly buffer: QueuedEvent[] = [];
+  private readonly buffer = new EventQueue<QueuedEvent>();
   /** Listener processes by name, in the pool's process order. */
   private readonly listeners = new Map<string, PoolListener>();
   private order: string[] = [];
+  /** The listeners in dispatch order (the order, then the others as attached); null: to be made again. */
+  private ordered: PoolListener[] | null = null;
   private scheduled = false;
+  /** A dispatch is queued as a microtask (a listener said READY). */
+  private soon = false;
   private closed = false;
+  private readonly debugOn: boolean;
 
   constructor(
     private readonly opts: PoolOptions,
@@ -72,11 +80,13 @@ export class EventListenerPool implements EventSubscriber {
   ) {
     this.name = opts.name;
     this.events = opts.events;
+    this.debugOn = log.debugEnabled !== false;
   }
 
   /** The pool's process names in supervisord's order (dispatch tries them in this order). */
   setOrder(names: string[]): void {
     this.order = [...names];
+    this.ordered = null;
   }
 
   /** Events still to be delivered that a listener can take: one in flight, or waiting while a listener is up. */
@@ -94,12 +104,14 @@ export class EventListenerPool implements EventSubscriber {
   attach(name: string, input: ListenerInput): PoolListener {
     const l = new PoolListener(name, input, this);
     this.listeners.set(name, l);
+    this.ordered = null;
     return l;
   }
 
   /** The process ended: an event it had not answered goes back to the head of the buffer. */
   detach(l: PoolListener): void {
     if (this.listeners.get(l.name) === l) this.listeners.delete(l.name);
+    this.ordered = null;
     l.running = false;
     const ev = l.event;
     l.event = null;
@@ -126,7 +138,7 @@ export class EventListenerPool implements EventSubscriber {
     if (!q.poolSerials.has(this.name)) {
       if (this.serial === Number.MAX_SAFE_INTEGER) this.serial = -1;
       q.poolSerials.set(this.name, ++this.serial);
-    } else {
+    } else if (this.debugOn) {
       this.log.debug(`rebuffering event ${q.serial} for pool ${this.name} (buf size=${this.buffer.length}, max=${this.opts.bufferSize})`);
     }
     if (this.buffer.length >= this.opts.bufferSize && this.buffer.length > 0) {
@@ -159,14 +171,40 @@ export class EventListenerPool implements EventSubscriber {
     });
   }
 
-  private ready(): PoolListener[] {
+  /**
+   * A listener said READY: dispatch once the bytes it wrote have all been read (the rest of the chunk may be
+   * spurious data that puts it in UNKNOWN, as in supervisord), without waiting for a turn of the event loop.
+   */
+  private dispatchSoon(): void {
+    if (this.soon || this.closed) return;
+    this.soon = true;
+    queueMicrotask(() => {
+      this.soon = false;
+      try {
+        this.dispatch();
+      } catch (err) {
+        this.log.error(`pool ${this.name}: cannot dispatch: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  /** The listeners in dispatch order: the pool's process order, then any other attached. */
+  private inOrder(): PoolListener[] {
+    if (this.ordered) return this.ordered;
     const names = [...this.order, ...[...this.listeners.keys()].filter((n) => !this.order.includes(n))];
-    return names.map((n) => this.listeners.get(n)).filter((l): l is PoolListener => !!l && l.running && l.state === 'READY');
+    this.ordered = names.map((n) => this.listeners.get(n)).filter((l): l is PoolListener => !!l);
+    return this.ordered;
+  }
+
+  private anyReady(): boolean {
+    for (const l of this.inOrder()) if (l.running && l.state === 'READY') return true;
+    return false;
   }
 
   dispatch(): void {
-    if (this.closed || this.ready().length === 0) return;
-    while (this.buffer.length > 0) {
+    if (this.closed) return;
+    // an event leaves the buffer only when a listener takes it (shifting it out and back cost O(buffer))
+    while (this.buffer.length > 0 && this.anyReady()) {
       const q = this.buffer.shift()!;
       if (!this.dispatchEvent(q)) {
         this.accept(q, true);
@@ -176,17 +214,20 @@ export class EventListenerPool implements EventSubscriber {
   }
 
   private dispatchEvent(q: QueuedEvent): boolean {
-    for (const l of this.ready()) {
+    let data: Buffer | null = null;
+    for (const l of this.inOrder()) {
+      if (!l.running || l.state !== 'READY') continue;
       try {
-        l.input.write(Buffer.from(envelope(q, this.name, this.opts.identifier), 'utf8'));
+        data ??= Buffer.from(envelope(q, this.name, this.opts.identifier), 'utf8');
+        l.input.write(data);
       } catch (err) {
         // supervisord: an EPIPE leaves the listener's state as it is (its exit will follow); try the next
-        this.log.debug(`epipe occurred while sending event ${q.serial} to listener ${l.name}, listener state unchanged (${(err as Error).message})`);
+        if (this.debugOn) this.log.debug(`epipe occurred while sending event ${q.serial} to listener ${l.name}, listener state unchanged (${(err as Error).message})`);
         continue;
       }
       l.event = q;
       l.protocol.state = 'BUSY'; // supervisord sets it without logging the change
-      this.log.debug(`event ${q.serial} sent to listener ${l.name}`);
+      if (this.debugOn) this.log.debug(`event ${q.serial} sent to listener ${l.name}`);
       return true;
     }
     return false;
@@ -195,13 +236,13 @@ export class EventListenerPool implements EventSubscriber {
   // ---- what the protocol reports -------------------------------------------------------------
 
   listenerState(l: PoolListener, from: ListenerState, to: ListenerState): void {
-    this.log.debug(`${l.name}: ${from} -> ${to}`);
+    if (this.debugOn) this.log.debug(`${l.name}: ${from} -> ${to}`);
     if (to === 'UNKNOWN') {
       this.log.warn(`${l.name}: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol`);
     }
     if (to === 'READY') {
       l.event = null;
-      this.schedule();
+      this.dispatchSoon();
     }
   }
 
@@ -210,7 +251,7 @@ export class EventListenerPool implements EventSubscriber {
     const ev = l.event;
     l.event = null;
     if (result.length === 2 && result.toString('latin1') === 'OK') {
-      this.log.debug(`${l.name}: event was processed`);
+      if (this.debugOn) this.log.debug(`${l.name}: event was processed`);
       l.protocol.change('ACKNOWLEDGED');
       return;
     }

@@ -32,7 +32,7 @@ export interface ProtocolHooks {
 
 export class ListenerProtocol {
   state: ListenerState = 'ACKNOWLEDGED';
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private result: Buffer = Buffer.alloc(0);
   private resultLen: number | null = null;
 
@@ -47,8 +47,11 @@ export class ListenerProtocol {
   /** Bytes the listener wrote to its stdout. */
   push(data: Buffer): void {
     if (data.length === 0) return;
-    this.buffer = this.buffer.length === 0 ? Buffer.from(data) : Buffer.concat([this.buffer, data]);
+    // the chunk may be a view of a shared read buffer: it is read in place, and only what waits is copied
+    const view = this.buffer.length === 0;
+    this.buffer = view ? data : Buffer.concat([this.buffer, data]);
     this.handle();
+    if (view && this.buffer.length > 0) this.buffer = Buffer.from(this.buffer);
   }
 
   private handle(): void {

@@ -55,6 +55,7 @@ export class EventSystem {
   ) {
     this.debugOn = ['debug', 'trace', 'blather'].includes((run.loglevel ?? '').toLowerCase());
     this.log = {
+      debugEnabled: this.debugOn,
       debug: (m) => logger.debug?.(m),
       warn: (m) => logger.warn(m),
       error: (m) => logger.error(m),
