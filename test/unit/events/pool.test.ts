@@ -79,4 +79,38 @@ describe('EventListenerPool', () => {
     expect(ok.state).toBe('BUSY');
     expect(logs.some((l) => l.includes('epipe occurred while sending event 0 to listener p_0'))).toBe(true);
   });
+
+  it('a burst: the oldest beyond buffer_size are dropped, the rest arrive in order, one in flight, FAILed ones first again', async () => {
+    const { bus, pool, sent, logs } = setup(300);
+    const l = pool.attach('p_0', { write: (d) => sent.push(d.toString()) });
+    pool.processState('p_0', 'RUNNING');
+    for (let i = 0; i < 1000; i++) bus.publish(remoteCommunicationEvent('burst', String(i)));
+    // supervisord: 700 overflows, each naming the event it drops, oldest first
+    const dropped = logs.filter((m) => m.startsWith('error pool p event buffer overflowed'));
+    expect(dropped).toHaveLength(700);
+    expect(dropped[0]).toBe('error pool p event buffer overflowed, discarding event 0');
+    expect(dropped[699]).toBe('error pool p event buffer overflowed, discarding event 699');
+    expect(pool.buffered).toBe(300);
+    l.protocol.push(Buffer.from('READY\n'));
+    await tick();
+    const serial = (m: string): number => Number(/ serial:(\d+)/.exec(m)![1]);
+    const poolSerial = (m: string): number => Number(/poolserial:(\d+)/.exec(m)![1]);
+    let rejected = 0;
+    for (let answered = 0; l.state === 'BUSY'; answered++) {
+      expect(sent).toHaveLength(answered + 1); // one event in flight
+      const fail = answered % 7 === 3;
+      l.protocol.push(Buffer.from(fail ? 'RESULT 4\nFAILREADY\n' : 'RESULT 2\nOKREADY\n'));
+      await tick();
+      if (fail) {
+        rejected++;
+        expect(sent[answered + 1]).toBe(sent[answered]); // the rejected one again, first
+      }
+    }
+    expect(pool.buffered).toBe(0);
+    const delivered = sent.filter((m, i) => i === 0 || m !== sent[i - 1]);
+    expect(delivered.map(serial)).toEqual(Array.from({ length: 300 }, (_, i) => 700 + i));
+    expect(delivered.map(poolSerial)).toEqual(delivered.map(serial));
+    expect(delivered.at(-1)).toMatch(/\n999$/);
+    expect(sent).toHaveLength(300 + rejected);
+  });
 });
