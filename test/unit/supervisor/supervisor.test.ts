@@ -55,3 +55,32 @@ describe('Supervisor', () => {
     expect(sup.stopping).toBe(false);
   });
 });
+
+describe('Supervisor indexes (status and depends_on ask them once per instance)', () => {
+  it('program(name) and instancesOf(name) answer from indexes that follow replaced programs and instances', () => {
+    const n = 50_000;
+    const specs = Array.from({ length: n }, (_, i) => spec({ name: `p${i}`, program: `p${i}`, group: `p${i}` }));
+    const run = runOf(specs);
+    const clock = new FakeClock();
+    const sup = new Supervisor(run, { launcher: new FakeLauncher(clock), clock, log: silentLogger(), signal: () => {} });
+    const began = performance.now();
+    for (let i = 0; i < n; i++) {
+      if (sup.program(`p${i}`)?.name !== `p${i}`) throw new Error(`p${i} not found`);
+      if (sup.instancesOf(`p${i}`)[0]?.name !== `p${i}`) throw new Error(`p${i}'s instance not found`);
+    }
+    // a scan per question was quadratic: 1.25e9 comparisons, seconds; indexed about 50 ms
+    expect(performance.now() - began).toBeLessThan(2000);
+    const extra = runOf([spec({ name: 'late', program: 'late', group: 'late' })]).programs[0];
+    run.programs = [...run.programs.slice(1), extra]; // a reload replaces the array
+    expect(sup.program('p0')).toBeUndefined();
+    expect(sup.program('late')?.name).toBe('late');
+    const late = sup.add(extra.instances[0]);
+    expect(sup.instancesOf('late')).toEqual([late]);
+    sup.removeInstance(sup.instancesOf('p1')[0]);
+    expect(sup.instancesOf('p1')).toEqual([]);
+    expect(sup.has(late)).toBe(true);
+    sup.setInstances(sup.instances.filter((i) => i !== late));
+    expect(sup.has(late)).toBe(false);
+    expect(sup.instancesOf('late')).toEqual([]);
+  });
+});
