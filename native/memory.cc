@@ -4,8 +4,15 @@
  *   trimMemory() -> true
  *       V8's LowMemoryNotification (a full, compacting collection that also releases the heap's free pages)
  *       then glibc's malloc_trim(0) (returns the free parts of malloc's arenas, where Buffers' memory lives,
- *       to the kernel). Without both, RSS stays at its peak long after the burst is over. Costs a full GC:
- *       called rarely, seconds after a burst has ended (src/control/pool.ts).
+ *       to the kernel). Without both, RSS stays at its peak long after the burst is over. Costs a full GC
+ *       that stops everything (two, in fact: 60-80 ms with a heap of 30 MB): only for quiet moments,
+ *       seconds after a burst has ended (src/control/pool.ts).
+ *   trimMemory(1) -> true
+ *       The gentle kind, for a running procinit (src/memory/watch.ts): V8's moderate memory pressure, which
+ *       starts incremental marking that reduces the footprint (concurrent marking, short pauses: the event
+ *       loop keeps turning), then malloc_trim(0) for what is free already.
+ *   trimMemory(2) -> true
+ *       malloc_trim(0) alone (after a gentle trim's collection has freed the Buffers).
  */
 #include <node_api.h>
 #include <v8.h>
@@ -13,9 +20,18 @@
 #include <malloc.h>
 #endif
 
-static napi_value trim_memory(napi_env env, napi_callback_info) {
+static napi_value trim_memory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t mode = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) == napi_ok && argc >= 1) {
+    if (napi_get_value_int32(env, argv[0], &mode) != napi_ok) mode = 0;
+  }
   v8::Isolate *isolate = v8::Isolate::GetCurrent();
-  if (isolate != nullptr) isolate->LowMemoryNotification();
+  if (isolate != nullptr) {
+    if (mode == 0) isolate->LowMemoryNotification();
+    else if (mode == 1) isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
+  }
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif

@@ -4,11 +4,14 @@
  * collects nothing once nothing allocates (so garbage Buffers and a grown young generation stay), and
  * glibc keeps freed heap in its arenas. Every CHECK_MS procinit reads its own RSS (one read of /proc,
  * no allocation worth counting); when it has grown by more than GROWTH over what the last trim left,
- * it trims (native/memory.cc: V8's LowMemoryNotification, a compacting full GC that also shrinks the
- * young generation, then malloc_trim). What a trim cannot give back is memory in use: the level after a
- * trim becomes the new reference, so a procinit that really needs more memory is not trimmed again and
- * again. At most one trim per CHECK_MS: under a steady load that is a full GC of a small heap (about
- * 5-20 ms) every 2 s, under 1 % of a core, and it keeps RSS near the idle level under load too.
+ * it trims gently (native/memory.cc, mode 1: V8's moderate memory pressure starts an incremental,
+ * footprint-reducing collection whose pauses are short, and malloc_trim), and at the next check gives back
+ * what that collection freed (mode 2, malloc_trim) and takes the level then as the new reference. What a
+ * trim cannot give back is memory in use: that level becomes the reference, so a procinit that really
+ * needs more memory is not trimmed again and again. The gentle kind matters with a large heap: the full
+ * compacting GC used before (LowMemoryNotification) stopped everything for 60-80 ms with the 30 MB heap of
+ * 5,000 programs, every 2 s while status answers kept RSS moving (several times that under load), so that
+ * `status` waited behind it.
  */
 import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
 
@@ -16,13 +19,16 @@ export const CHECK_MS = 2000;
 /** RSS above the last trim's level by this share triggers a trim. */
 export const GROWTH = 0.1;
 
+/** How to give memory back: `gentle` starts an incremental collection and trims malloc; `malloc` only trims malloc. */
+export type TrimMode = 'gentle' | 'malloc';
+
 export interface MemoryWatchOptions {
   checkMs?: number;
   growth?: number;
   /** Resident bytes now (process.memoryUsage.rss by default). */
   rss?: () => number;
   /** Give memory back; false when it cannot (no addon). */
-  trim?: () => boolean;
+  trim?: (mode: TrimMode) => boolean;
 }
 
 export class MemoryWatch {
@@ -33,8 +39,10 @@ export class MemoryWatch {
   private reference = 0;
   /** Trims done (tests, figures). */
   trims = 0;
+  /** A gentle trim's collection may still be under way: the next check finishes it and takes the level. */
+  private settling = false;
   private readonly rss: () => number;
-  private readonly trim: () => boolean;
+  private readonly trim: (mode: TrimMode) => boolean;
 
   constructor(private readonly opts: MemoryWatchOptions = {}) {
     this.rss = opts.rss ?? (() => process.memoryUsage.rss());
@@ -62,24 +70,32 @@ export class MemoryWatch {
   /** One check (the timer's; tests call it directly). */
   check(): void {
     if (this.disabled) return;
+    if (this.settling) {
+      this.settling = false;
+      this.trimWith('malloc');
+      this.reference = this.rss();
+      return;
+    }
     const now = this.rss();
     if (this.reference === 0) {
       this.reference = now;
       return;
     }
     if (now <= this.reference * (1 + (this.opts.growth ?? GROWTH))) return;
-    let ok = false;
-    try {
-      ok = this.trim();
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
+    if (!this.trimWith('gentle')) {
       this.disabled = true; // nothing to trim with: stop looking
       return this.stop();
     }
     this.trims++;
-    this.reference = this.rss();
+    this.settling = true;
+  }
+
+  private trimWith(mode: TrimMode): boolean {
+    try {
+      return this.trim(mode);
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -102,16 +118,16 @@ function youngGenerationStaysSmall(): void {
   }
 }
 
-let addonTrim: (() => boolean) | null | undefined;
+let addonTrim: ((mode: number) => boolean) | null | undefined;
 
-function defaultTrim(): boolean {
+function defaultTrim(mode: TrimMode): boolean {
   if (addonTrim === undefined) {
     try {
-      const addon = loadAddon(PROCINIT_ADDON) as { trimMemory?: () => boolean };
-      addonTrim = typeof addon.trimMemory === 'function' ? () => addon.trimMemory!() : null;
+      const addon = loadAddon(PROCINIT_ADDON) as { trimMemory?: (mode: number) => boolean };
+      addonTrim = typeof addon.trimMemory === 'function' ? (m) => addon.trimMemory!(m) : null;
     } catch {
       addonTrim = null;
     }
   }
-  return addonTrim ? addonTrim() : false;
+  return addonTrim ? addonTrim(mode === 'gentle' ? 1 : 2) : false;
 }
