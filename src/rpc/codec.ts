@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import Deserializer from 'xmlrpc/lib/deserializer.js';
 // @ts-ignore: the package ships no types
 import * as serializer from 'xmlrpc/lib/serializer.js';
+import { fastParseCall, fastResponse } from './fast-xml.js';
 
 export interface MethodCall {
   method: string;
@@ -18,6 +19,14 @@ export interface MethodCall {
 
 /** Parse a methodCall document; rejects with a one-line reason when it is not one. */
 export function parseCall(body: Buffer): Promise<MethodCall> {
+  const fast = fastParseCall(body.toString('utf8'));
+  if (fast === null) return parseCallWithPackage(body);
+  if ('error' in fast) return Promise.reject(new Error(fast.error.message.split('\n')[0]));
+  return Promise.resolve({ method: fast.method, params: fast.params });
+}
+
+/** The package's own way, sax and all (what the fast path leaves to it; tests compare the two). */
+export function parseCallWithPackage(body: Buffer): Promise<MethodCall> {
   return new Promise((resolve, reject) => {
     const stream = new PassThrough();
     let settled = false;
@@ -48,6 +57,11 @@ function clean(value: unknown, depth = 0): unknown {
 }
 
 export function encodeResponse(value: unknown): string {
+  return fastResponse(value) ?? encodeResponseWithPackage(value);
+}
+
+/** The package's own serializer (xmlbuilder), after cleaning (tests compare the two). */
+export function encodeResponseWithPackage(value: unknown): string {
   return serializer.serializeMethodResponse(clean(value));
 }
 
