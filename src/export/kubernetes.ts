@@ -105,10 +105,7 @@ function deployment(app: string, plan: ContainerPlan, image: string, secret: str
       // with a HorizontalPodAutoscaler the count is its business: a replicas here would fight it on each apply
       ...(plan.health.autoscale === null ? { replicas: plan.replicas } : {}),
       selector: { matchLabels: { ...labels } },
-      template: {
-        metadata: { labels: { ...labels } },
-        spec: { terminationGracePeriodSeconds: plan.terminationGraceSeconds, containers: [containerOf(plan, image, secret)] },
-      },
+      template: podTemplate(labels, plan, image, secret, {}),
     },
   };
 }
@@ -124,15 +121,16 @@ function job(app: string, plan: ContainerPlan, image: string, secret: string | n
       completions: plan.replicas,
       parallelism: plan.replicas,
       backoffLimit: 3,
-      template: {
-        metadata: { labels: { ...labels } },
-        spec: {
-          restartPolicy: 'Never',
-          terminationGracePeriodSeconds: plan.terminationGraceSeconds,
-          containers: [containerOf(plan, image, secret)],
-        },
-      },
+      template: podTemplate(labels, plan, image, secret, { restartPolicy: 'Never' }),
     },
+  };
+}
+
+/** The pod a Deployment or a Job makes: the plan's one container, with the plan's grace period. */
+function podTemplate(labels: Labels, plan: ContainerPlan, image: string, secret: string | null, extra: { restartPolicy?: 'Never' }): Record<string, unknown> {
+  return {
+    metadata: { labels: { ...labels } },
+    spec: { ...extra, terminationGracePeriodSeconds: plan.terminationGraceSeconds, containers: [containerOf(plan, image, secret)] },
   };
 }
 
