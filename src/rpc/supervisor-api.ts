@@ -333,26 +333,21 @@ export function supervisorMethods(): Map<string, MethodEntry> {
     return lexical(ctx.supervisor.instances).map((i) => processInfo(i, now));
   });
 
-  const readOut: Method = async (ctx, p) => {
-    update(ctx);
-    return readLogFile(processLog(ctx, p[0], 'stdout'), int(p[1]), int(p[2]));
-  };
+  // readProcess{Stdout,Stderr}Log, tailProcess{Stdout,Stderr}Log: (name, offset, length) on one channel's log file
+  const logMethod =
+    (read: typeof readLogFile | typeof tailLogFile, channel: 'stdout' | 'stderr'): Method =>
+    async (ctx, p) => {
+      update(ctx);
+      return read(processLog(ctx, p[0], channel), int(p[1]), int(p[2]));
+    };
+  const readOut = logMethod(readLogFile, 'stdout');
   def('readProcessStdoutLog', [S, S, I, I], "Read length bytes from name's stdout log starting at offset", readOut);
   def('readProcessLog', [S, S, I, I], "Read length bytes from name's stdout log starting at offset", readOut);
-  def('readProcessStderrLog', [S, S, I, I], "Read length bytes from name's stderr log starting at offset", async (ctx, p) => {
-    update(ctx);
-    return readLogFile(processLog(ctx, p[0], 'stderr'), int(p[1]), int(p[2]));
-  });
-  const tailOut: Method = async (ctx, p) => {
-    update(ctx);
-    return tailLogFile(processLog(ctx, p[0], 'stdout'), int(p[1]), int(p[2]));
-  };
+  def('readProcessStderrLog', [S, S, I, I], "Read length bytes from name's stderr log starting at offset", logMethod(readLogFile, 'stderr'));
+  const tailOut = logMethod(tailLogFile, 'stdout');
   def('tailProcessStdoutLog', [A, S, I, I], "Tail the (stdout) log: [string bytes, int offset, bool overflow]", tailOut);
   def('tailProcessLog', [A, S, I, I], "Tail the (stdout) log: [string bytes, int offset, bool overflow]", tailOut);
-  def('tailProcessStderrLog', [A, S, I, I], "Tail the (stderr) log: [string bytes, int offset, bool overflow]", async (ctx, p) => {
-    update(ctx);
-    return tailLogFile(processLog(ctx, p[0], 'stderr'), int(p[1]), int(p[2]));
-  });
+  def('tailProcessStderrLog', [A, S, I, I], "Tail the (stderr) log: [string bytes, int offset, bool overflow]", logMethod(tailLogFile, 'stderr'));
   const clearProcess: Method = async (ctx, p) => {
     update(ctx);
     const { process } = lookup(ctx.supervisor, p[0]);

@@ -69,6 +69,14 @@ describe('log files that are FIFOs, over XML-RPC', () => {
       if (!plain.includes('plain-line')) await new Promise((r) => setTimeout(r, 50));
     }
     expect(plain).toContain('plain-line');
+    // the other names of the same reader, and the tail readers: the same log; the FIFO gives nothing (as supervisord's tailFile on an error), at once
+    expect((await http(sock, 'POST', '/RPC2', call('supervisor.readProcessLog', 'plain', 0, 0))).body).toContain('plain-line');
+    for (const m of ['tailProcessStdoutLog', 'tailProcessLog']) {
+      expect((await http(sock, 'POST', '/RPC2', call(`supervisor.${m}`, 'plain', 0, 100))).body).toMatch(/<string>plain-line\n<\/string>.*<int>11<\/int>/s);
+      expect((await http(sock, 'POST', '/RPC2', call(`supervisor.${m}`, 'piped', 0, 100))).body).toContain('<string/></value><value><int>0</int>');
+    }
+    expect((await http(sock, 'POST', '/RPC2', call('supervisor.readProcessStderrLog', 'nope', 0, 0))).body).toContain('BAD_NAME');
+    expect((await http(sock, 'POST', '/RPC2', call('supervisor.tailProcessStderrLog', 'nope', 0, 100))).body).toContain('BAD_NAME');
     expect(running.child.exitCode).toBeNull();
   }, 30_000);
 });
