@@ -546,25 +546,22 @@ class SupervisordReader {
       groups.push(group);
     }
 
-    for (const section of sections) {
-      if (!section.startsWith('program:') || inGroup.has(section)) continue;
-      const header = this.doc.sections.get(section) as { file: string; line: number };
-      const name = this.name(section, section.slice('program:'.length), header);
-      const priority = this.conv(section, 'priority', this.get(section, 'priority', '999', ex), integer);
-      const group: Group = { name, priority, programs: [this.readProgram(section, name, sup, ttyAll)] };
-      this.checkUniqueProcessNames(group, section);
-      groups.push(group);
-      yield;
-    }
-
-    for (const section of sections) {
-      if (!section.startsWith('fcgi-program:') || inGroup.has(section)) continue;
-      const header = this.doc.sections.get(section) as { file: string; line: number };
-      const name = this.name(section, section.slice('fcgi-program:'.length), header);
-      const priority = this.conv(section, 'priority', this.get(section, 'priority', '999', ex), integer);
-      const group: Group = { name, priority, programs: [this.readFcgi(section, name, sup, ttyAll)] };
-      this.checkUniqueProcessNames(group, section);
-      groups.push(group);
+    // a [program:x] or [fcgi-program:x] in no [group:]: a group of its own, named after it (programs first)
+    const ownGroups = [
+      ['program:', (section: string, name: string) => this.readProgram(section, name, sup, ttyAll)],
+      ['fcgi-program:', (section: string, name: string) => this.readFcgi(section, name, sup, ttyAll)],
+    ] as const;
+    for (const [kind, read] of ownGroups) {
+      for (const section of sections) {
+        if (!section.startsWith(kind) || inGroup.has(section)) continue;
+        const header = this.doc.sections.get(section) as { file: string; line: number };
+        const name = this.name(section, section.slice(kind.length), header);
+        const priority = this.conv(section, 'priority', this.get(section, 'priority', '999', ex), integer);
+        const group: Group = { name, priority, programs: [read(section, name)] };
+        this.checkUniqueProcessNames(group, section);
+        groups.push(group);
+        yield;
+      }
     }
 
     for (const section of sections) {
