@@ -8,6 +8,7 @@ import type { RpcHooks } from './rpc-hooks.js';
 import { defaultLoadOptions, type LoadOptions } from '../config/options.js';
 import type { OutputFormat } from '../output/format.js';
 import type { LogFormat } from '../output/log.js';
+import type { RunSpec } from '../config/model.js';
 
 export const LOAD_OPTIONS = {
   procfile: { type: 'string', short: 'f' },
@@ -54,6 +55,8 @@ export interface RunOptions {
   prefix: boolean;
   /** A live procinit on the default control socket is a warning, not an error (supervisord personality: its socket is the config's). */
   controlSocketOptional?: boolean;
+  /** Applied to every config read again (reload, restart): the supervisord personality's command-line overrides. */
+  adjustRun?: (run: RunSpec) => void;
 }
 
 /** util.parseArgs, with its errors turned into one-line usage errors. */

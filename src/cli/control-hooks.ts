@@ -18,6 +18,7 @@ import { createControlService, type ControlService } from '../control/service.js
 import { abstractSocketName, ControlSocketError, serverSocketPath } from '../control/socket-path.js';
 import { PROTOCOL_VERSION, RequestError } from '../control/protocol.js';
 import type { Runtime } from './up.js';
+import type { RunSpec } from '../config/model.js';
 import { pinnedTo } from '../config/options.js';
 
 export interface ControlHandle {
@@ -28,7 +29,7 @@ export interface ControlHandle {
   /** The operations behind the socket (the XML-RPC interface drives the same ones). */
   service?: ControlService;
   /** supervisord's SIGHUP: stop everything, re-read the config, start everything (see ControlService.restart). */
-  restart?: (after?: () => void) => Promise<void>;
+  restart?: (after?: (next: RunSpec | null) => boolean | void) => Promise<void>;
 }
 
 export async function startControl(runtime: Runtime): Promise<ControlHandle | null> {
@@ -37,7 +38,7 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
   const hello = { hello: 'procinit' as const, v: PROTOCOL_VERSION, version: pkg.version, pid: process.pid };
   // reload reads exactly the file this run was started with, never the search's next candidate
   const load = pinnedTo(options.load, run);
-  const service = createControlService({ supervisor, hub, log, load, resources: limits }, hello);
+  const service = createControlService({ supervisor, hub, log, load, resources: limits, adjust: options.adjustRun, groupChanged: (kind, group) => runtime.events.groupChanged(kind, group) }, hello);
   const reload = async (): Promise<void> => {
     log.info('SIGHUP received: reloading the config');
     try {
@@ -47,7 +48,7 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
       if (!(err instanceof RequestError)) log.error(`reload failed: ${(err as Error)?.message ?? String(err)}`);
     }
   };
-  const restart = async (after?: () => void): Promise<void> => {
+  const restart = async (after?: (next: RunSpec | null) => boolean | void): Promise<void> => {
     try {
       await service.restart(after);
     } catch (err) {

@@ -13,6 +13,7 @@ import { lookup } from '../rpc/names.js';
 import { serveRpc, type RpcServers } from '../rpc/serve.js';
 import type { RpcContext } from '../rpc/supervisor-api.js';
 import type { Runtime } from './up.js';
+import { logRpcStartup } from './supervisord-mode.js';
 
 export interface RpcHooks {
   /** Identifier from the command line (supervisord -i), over the config's. */
@@ -25,17 +26,25 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
   if (!spec || spec.servers.length === 0) return null;
   const groups = createGroupChanges({
     supervisor,
-    load: () => loadRun(pinnedTo(options.load, run)), // exactly the file the run started with
+    load: () => {
+      const next = loadRun(pinnedTo(options.load, run)); // exactly the file the run started with
+      options.adjustRun?.(next);
+      return next;
+    },
     setNames: (names) => hub.formatter.setNames(names),
     groupChanged: (kind, group) => runtime.events.groupChanged(kind, group),
   });
   const ctx: RpcContext = {
     supervisor,
-    identifier: hooks.identifier ?? spec.identifier,
+    // supervisord's restart reads the identifier again (-i on the command line still wins)
+    get identifier() {
+      return hooks.identifier ?? supervisor.run.rpc?.identifier ?? spec.identifier;
+    },
     mainLog: () => supervisor.run.logfile,
     groups,
     restarting: false,
     restart: async () => {
+      if (runtime.restart) return runtime.restart('rpc');
       log.info('restart requested over XML-RPC: stopping every process, reading the config again');
       const levels = [...new Set(supervisor.instances.map((i) => i.spec.priority))].sort((a, b) => b - a);
       for (const level of levels) await Promise.all(supervisor.instances.filter((i) => i.spec.priority === level).map((i) => i.stop()));
@@ -71,9 +80,6 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
       }
     },
   });
-  // supervisord's start-up lines for its servers
-  log.info("RPC interface 'supervisor' initialized");
-  const critical = (msg: string): void => ((log as { critical?: (m: string) => void }).critical ?? log.warn)(msg);
-  for (const s of spec.servers) if (s.username === null) critical(`Server '${s.section}' running without any HTTP authentication checking`);
+  logRpcStartup(spec, log);
   return servers;
 }

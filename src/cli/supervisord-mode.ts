@@ -44,11 +44,13 @@ export function becomeConfiguredUser(sv: SupervisordSettings, getuid: () => numb
  * supervisord's start-up lines in its order (make_logger): criticals (running as root), warnings (the
  * config's), infos (Set uid, Included extra file …), then `supervisord started with pid N`.
  */
-export function logStartup(log: SupervisordLogger, note: UserNote | null, run: Pick<RunSpec, 'warnings' | 'notes'> | null): void {
+export function logStartup(log: SupervisordLogger, note: UserNote | null, run: Pick<RunSpec, 'warnings' | 'notes'> | null, beforeStarted?: () => void): void {
   if (note?.level === 'critical') log.critical(note.msg);
   for (const w of run?.warnings ?? []) log.warn(`${w.file}:${w.line}: ${w.message}`);
   if (note?.level === 'info') log.info(note.msg);
   for (const n of run?.notes ?? []) log.info(n.message);
+  // openhttpservers() logs its lines here (RPC interface initialized, servers without authentication)
+  beforeStarted?.();
   log.info(`supervisord started with pid ${process.pid}`);
 }
 
@@ -98,4 +100,12 @@ export function reportWaits(supervisor: Supervisor, log: Logger, everyMs = 3000)
     }
   });
   return stop;
+}
+
+/** supervisord's start-up lines for its XML-RPC servers (openhttpservers), at start and at each restart. */
+export function logRpcStartup(spec: RunSpec['rpc'], log: Logger): void {
+  if (!spec || spec.servers.length === 0) return;
+  log.info("RPC interface 'supervisor' initialized");
+  const critical = (msg: string): void => ((log as { critical?: (m: string) => void }).critical ?? log.warn)(msg);
+  for (const s of spec.servers) if (s.username === null) critical(`Server '${s.section}' running without any HTTP authentication checking`);
 }

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, oneLine } from '../config/errors.js';
 import { loadRun } from '../config/load.js';
+import type { RunSpec } from '../config/model.js';
 import { byteSize, pyInt } from '../config/supervisord-types.js';
 import { getopt, GetoptError, type OptionSpec } from './getopt.js';
 import { toRunOptions } from './args.js';
@@ -138,27 +139,35 @@ export async function supervisordMain(argv: string[], argv0: string): Promise<nu
       `${run.file}: supervisord would daemonize here (no -n, no nodaemon=true in [supervisord]); this supervisord is procinit, which runs in the foreground only: add -n`,
     );
   }
+  // supervisord's restart (SIGHUP, supervisorctl reload) runs realize() again: the command line still wins
+  const overrides = (r: RunSpec): void => commandLineOverrides(r, o, cwd, umask);
+  try {
+    overrides(run);
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+  const { runSupervisor } = await import('./up.js');
+  return runSupervisor(run, { ...options, rpc: { identifier: o.get('identifier') }, controlSocketOptional: true, adjustRun: overrides });
+}
+
+/** What supervisord's command line sets over the config's [supervisord] (throws on a bad byte size or count). */
+function commandLineOverrides(run: RunSpec, o: Map<string, string>, cwd: string, umask: number | null): void {
   const mode = run.supervisordMode;
   if (mode) {
     if (o.has('user')) mode.user = o.get('user')!;
     if (o.has('silent')) mode.silent = true;
     if (o.has('nocleanup')) mode.nocleanup = true;
     if (o.has('identifier')) mode.identifier = o.get('identifier')!;
-    try {
-      if (o.has('logfile_maxbytes')) mode.logfileMaxBytes = byteSize(o.get('logfile_maxbytes')!);
-      if (o.has('logfile_backups')) mode.logfileBackups = pyInt(o.get('logfile_backups')!);
-    } catch (err) {
-      return usage((err as Error).message);
-    }
+    if (o.has('logfile_maxbytes')) mode.logfileMaxBytes = byteSize(o.get('logfile_maxbytes')!);
+    if (o.has('logfile_backups')) mode.logfileBackups = pyInt(o.get('logfile_backups')!);
   }
   // supervisord's lifetime: it ends on a signal or `shutdown`, never because programs ended or gave up
   run.onFatal = 'keep';
   run.onIdle = 'keep';
   if (o.has('logfile')) run.logfile = resolve(cwd, o.get('logfile')!);
+  const loglevel = o.get('loglevel');
   if (loglevel !== undefined) run.loglevel = loglevel.toLowerCase();
   if (o.has('pidfile')) run.pidfile = resolve(cwd, o.get('pidfile')!);
   if (umask !== null) run.umask = umask;
   if (o.has('identifier') && run.rpc) run.rpc.identifier = o.get('identifier')!;
-  const { runSupervisor } = await import('./up.js');
-  return runSupervisor(run, { ...options, rpc: { identifier: o.get('identifier') }, controlSocketOptional: true });
 }

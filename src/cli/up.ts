@@ -18,6 +18,7 @@ import { isTerminal, outputAddon } from '../output/native.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { EventSystem } from '../events/system.js';
+import { supervisorStateEvent } from '../events/event.js';
 import { FcgiSockets } from '../fcgi/sockets.js';
 import { ProcessLauncher } from '../supervisor/spawn.js';
 import { stopTimeoutWarning } from '../supervisor/stop-budget.js';
@@ -30,6 +31,8 @@ import type { RpcServers } from '../rpc/serve.js';
 import { UP_HELP } from './help.js';
 import { createSupervisordLogger, outputEchoLine, type SupervisordLogger } from '../output/supervisord-log.js';
 import { becomeConfiguredUser, clearAutoChildLogs, logStartup, reportWaits, type UserNote } from './supervisord-mode.js';
+import { supervisordRestarter, type RestartOrigin } from './supervisord-restart.js';
+import { logRpcStartup } from './supervisord-mode.js';
 
 export interface Runtime {
   run: RunSpec;
@@ -41,6 +44,8 @@ export interface Runtime {
   /** supervisord's events: `events.publish(event)` raises one (XML-RPC's sendRemoteCommEvent). */
   events: EventSystem;
   limits: LimitMonitor;
+  /** supervisord's restart (supervisord configs): SIGHUP, XML-RPC supervisor.restart. */
+  restart?: (origin: RestartOrigin) => Promise<void>;
 }
 
 export async function upCommand(args: string[]): Promise<number> {
@@ -68,29 +73,44 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   const raw = sv !== null && !sv.prefix && !shaped;
   // [supervisord] logfile: made once the logger exists, which reports its faults (a file that fails is
   // skipped: every line of procinit's log goes to stdout as well)
-  let ownLog: RotatingLogFile | null = null;
-  const ownLogSink = run.logfile ? { write: (buf: Buffer): void => void ownLog?.write(buf) } : null;
+  // (a holder: supervisord's restart opens the file again, maybe another one)
+  const ownLog: OwnLog = { current: null };
+  const ownLogSink = { write: (buf: Buffer): void => void ownLog.current?.write(buf) };
+  const svStdout = { raw: (buf: Buffer) => hub.raw(buf) };
   // supervisord's own log format and wording for a supervisord config (unless --log-format json)
   const svLog = sv && options.logFormat === 'text'
-    ? createSupervisordLogger({ level: run.loglevel, stdout: sv.silent ? null : { raw: (buf) => hub.raw(buf) }, file: ownLogSink })
+    ? createSupervisordLogger({ level: run.loglevel, stdout: sv.silent ? null : svStdout, file: ownLogSink })
     : null;
   // an event listener's stdout is its protocol: src/events echoes it as supervisord's PEventListenerDispatcher
   // does (`'x' stdout output:` and a bytes repr), so it is left out here
   const isListener = (name: string): boolean => run.programs.some((p) => p.instances.some((i) => i.name === name && i.eventListener));
-  const echo = svLog?.enabled('debug')
-    ? (name: string, stream: string, chunk: Buffer) => {
-        if (!(stream === 'stdout' && isListener(name))) svLog.debug(outputEchoLine(name, stream, chunk));
-      }
-    : null;
-  const hub = new OutputHub(stdout, formatter, stderr, { raw, echo, stripAnsi: sv?.stripAnsi === true });
-  const log = svLog ?? createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: ownLogSink });
-  if (run.logfile) ownLog = new RotatingLogFile(run.logfile, sv?.logfileMaxBytes ?? 50 * 1024 * 1024, sv?.logfileBackups ?? 10, ownLogEvents(log));
+  const makeEcho = () =>
+    svLog?.enabled('debug')
+      ? (name: string, stream: string, chunk: Buffer) => {
+          if (!(stream === 'stdout' && isListener(name))) svLog.debug(outputEchoLine(name, stream, chunk));
+        }
+      : null;
+  const hub = new OutputHub(stdout, formatter, stderr, { raw, echo: makeEcho(), stripAnsi: sv?.stripAnsi === true });
+  const log = svLog ?? createLogger({ format: options.logFormat, hub, level: pinoLevel(run.loglevel), file: run.logfile ? ownLogSink : null });
+  const openOwnLog = (r: RunSpec): void => {
+    const m = r.supervisordMode;
+    if (r.logfile) ownLog.current = new RotatingLogFile(r.logfile, m?.logfileMaxBytes ?? 50 * 1024 * 1024, m?.logfileBackups ?? 10, ownLogEvents(log));
+  };
+  openOwnLog(run);
+  // supervisord's restart: close_logger(), then make_logger() from the config read again
+  ownLog.remake = (r: RunSpec): void => {
+    svLog?.reconfigure({ level: r.loglevel, stdout: r.supervisordMode?.silent ? null : svStdout });
+    ownLog.current?.close();
+    ownLog.current = null;
+    openOwnLog(r);
+    hub.reconfigure({ echo: makeEcho(), stripAnsi: r.supervisordMode?.stripAnsi === true });
+  };
   hub.onFault((level, msg) => log[level](msg));
   // procinit's stdout itself on a full disk: its log cannot say so there, stderr (and the logfile) can
   stdout.on('fault', (err: Error) => {
     const msg = `cannot write to stdout: ${describeFault(err)}; output is dropped (and counted) until it can be written again`;
     stderr.write(Buffer.from(`procinit: warning: ${msg}\n`));
-    ownLog?.write(Buffer.from(`${new Date().toISOString()} WARN ${msg}\n`));
+    ownLog.current?.write(Buffer.from(`${new Date().toISOString()} WARN ${msg}\n`));
   });
   stdout.on('recover', (dropped: number) => log.info(`stdout is written again (${dropped} byte(s) dropped so far)`));
   // procinit's start-up lines go out in one write once the programs are started: the first write would
@@ -106,12 +126,19 @@ export async function runSupervisor(run: RunSpec, options: RunOptions): Promise<
   }
 }
 
+/** procinit's own log file ([supervisord] logfile), made again by supervisord's restart. */
+interface OwnLog {
+  current: RotatingLogFile | null;
+  /** Close the file and make the log again from the run's settings (level, file, rotation, silent, echo). */
+  remake?: (run: RunSpec) => void;
+}
+
 interface Outputs {
   stdout: FdWriter;
   stderr: FdWriter;
   hub: OutputHub;
   log: Logger;
-  ownLog: RotatingLogFile | null;
+  ownLog: OwnLog;
   /** procinit's log in supervisord's format, for a supervisord config. */
   svLog: SupervisordLogger | null;
   userNote: UserNote | null;
@@ -166,23 +193,14 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
       } else if (sig === 'USR2') {
         // supervisord: SIGUSR2 reopens the logs (after logrotate moved them); programs never see it
         log.info('received SIGUSR2 indicating log reopen request');
-        reopenLogs(ownLog, hub, log);
+        reopenLogs(ownLog.current, hub, log);
       } else {
         svLog?.blather(`received SIG${sig} indicating nothing`);
       }
     },
     reload: () => {
-      if (sv) {
-        // supervisord: SIGHUP stops everything, reads the config again and starts everything
-        if (supervisor.stopping) return log.warn('ignored SIGHUP indicating restart request (shutdown in progress)');
-        log.warn('received SIGHUP indicating restart request');
-        const stopReports = reportWaits(supervisor, log);
-        void control?.restart?.(() => {
-          stopReports();
-          if (svLog) logStartup(svLog, null, null);
-        });
-        return;
-      }
+      // supervisord: SIGHUP stops everything, reads the config again (its [supervisord] settings too) and starts everything
+      if (sv) return void runtime.restart?.('SIGHUP');
       if (control?.reload) void control.reload();
       else log.info('SIGHUP received: reload is not available');
     },
@@ -203,8 +221,32 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   outputAddon();
 
   const runtime: Runtime = { run, supervisor, hub, log, stdout, options, events, limits };
+  // removed at the end only when written: what was there (a FIFO, another daemon's file) is not ours
+  let wrotePidfile = false;
   try {
     control = await startControl(runtime);
+    const restart = control?.restart;
+    if (sv && restart) {
+      runtime.restart = supervisordRestarter({
+        supervisor,
+        log,
+        svLog,
+        restart,
+        applyLogSettings: (r) => ownLog.remake?.(r),
+        movePidfile: (from, to) => {
+          if (wrotePidfile && from !== null && from !== to) removePidfile(from, log);
+          if (to !== null && (from !== to || !wrotePidfile)) wrotePidfile = writePidfile(to, log);
+        },
+        stopping: () => events.publish(supervisorStateEvent('STOPPING')),
+        restartEvents: () => events.restart(),
+        rpcStartupLines: () => logRpcStartup(run.rpc, log),
+        refuse: (msg) => {
+          stderr.write(Buffer.from(`Error: ${msg}\n`));
+          log.error(msg);
+          void supervisor.shutdown(`restart: ${msg}`, 2);
+        },
+      });
+    }
     // the XML-RPC server (node:http, node:crypto, the codec) is loaded only for a config that names one
     if (run.rpc && run.rpc.servers.length > 0) rpc = await (await import('./rpc-hooks.js')).startRpc(runtime, control?.service ?? null, options.rpc);
   } catch (err) {
@@ -214,8 +256,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
     reaper.stop();
     throw err;
   }
-  // removed at the end only when written: what was there (a FIFO, another daemon's file) is not ours
-  const wrotePidfile = run.pidfile !== null && writePidfile(run.pidfile, log);
+  wrotePidfile = run.pidfile !== null && writePidfile(run.pidfile, log);
 
   const running = `procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`;
   // a supervisord config said `supervisord started` already; this is procinit's detail
@@ -246,7 +287,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   await rpc?.close();
   logAt(sv ? 'debug' : 'info', `exiting with code ${result.code} (${result.reason})`);
   hub.close();
-  ownLog?.close();
+  ownLog.current?.close();
   if (run.pidfile && wrotePidfile) removePidfile(run.pidfile, log);
   await stdout.flush();
   await stderr.flush();

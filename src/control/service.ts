@@ -30,6 +30,10 @@ export interface ControlRuntime {
   load: LoadOptions;
   /** CPU, memory and limits per process (src/health/limits), when measured. */
   resources?: ResourceSource;
+  /** Applied to every config read again (the supervisord personality's command-line overrides). */
+  adjust?: (run: RunSpec) => void;
+  /** PROCESS_GROUP_ADDED / REMOVED for event listeners, when a reload adds or removes a group. */
+  groupChanged?: (kind: 'ADDED' | 'REMOVED', group: string) => void;
 }
 
 export interface ControlService {
@@ -40,9 +44,11 @@ export interface ControlService {
    * supervisord's restart (SIGHUP, XML-RPC supervisor.restart): stop every process (reverse priority),
    * re-read the config, start every autostart process of it. A config that does not load is logged and the
    * processes start again as they were (RequestError('config')). `after` runs once all are stopped and the
-   * config is read, before anything starts (supervisord logs its start-up lines there).
+   * config read is in place (null: it did not load), before anything starts: supervisord makes its logger
+   * again there from the new [supervisord] settings and logs its start-up lines; the config's warnings are
+   * then the caller's to log. `after` returning false ends there: nothing starts (the run is ending).
    */
-  restart(after?: () => void): Promise<ReloadSummary>;
+  restart(after?: (next: RunSpec | null) => boolean | void): Promise<ReloadSummary>;
 }
 
 /** One at a time: each task starts when the previous one has settled. */
@@ -73,7 +79,9 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
   /** The config read again (in slices: status and reaping go on meanwhile), or RequestError('config') (logged). */
   const readAgain = async (refused: string): Promise<RunSpec> => {
     try {
-      return await loadRunSliced(rt.load);
+      const run = await loadRunSliced(rt.load);
+      rt.adjust?.(run);
+      return run;
     } catch (err) {
       if (err instanceof ConfigError || err instanceof UsageError) {
         log.error(`${refused}: ${err.message}`);
@@ -83,7 +91,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
     }
   };
 
-  const restart = (after?: () => void): Promise<ReloadSummary> =>
+  const restart = (after?: (next: RunSpec | null) => boolean | void): Promise<ReloadSummary> =>
     oneAtATime(async () => {
       if (supervisor.stopping) throw new RequestError('shutting_down', 'procinit is shutting down');
       await supervisor.stopAll();
@@ -91,14 +99,14 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
       let failure: unknown = null;
       try {
         next = await readAgain('restart: the config does not load, starting the processes as they were');
-        for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+        if (!after) for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
         formation.carryOver(next);
       } catch (err) {
         failure = err;
       }
-      after?.();
       const summary = next ? await applyReload(supervisor, next, { setNames: (names) => hub.formatter.setNames(names), start: false }) : null;
-      supervisor.startAll();
+      const go = after?.(next) !== false;
+      if (go && !supervisor.stopping) supervisor.startAll();
       if (failure) throw failure;
       return summary as ReloadSummary;
     });
@@ -109,7 +117,13 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
       const next = await readAgain('reload refused, nothing changed');
       for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
       formation.carryOver(next);
-      const summary = await applyReload(supervisor, next, { setNames: (names) => hub.formatter.setNames(names) });
+      const summary = await applyReload(supervisor, next, {
+        setNames: (names) => hub.formatter.setNames(names),
+        groupsChanged: (removed, added) => {
+          for (const g of removed) rt.groupChanged?.('REMOVED', g);
+          for (const g of added) rt.groupChanged?.('ADDED', g);
+        },
+      });
       log.info(`reload: ${summarize(summary)}`);
       return summary;
     });

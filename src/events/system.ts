@@ -46,14 +46,14 @@ export class EventSystem {
   private readonly log: PoolLog;
   private started = false;
   /** loglevel=debug: only then are a listener's bytes rendered for the log. */
-  private readonly debugOn: boolean;
+  private debugOn: boolean;
   private closed = false;
 
   constructor(
     private readonly run: RunSpec,
     private readonly logger: Logger,
   ) {
-    this.debugOn = ['debug', 'trace', 'blather'].includes((run.loglevel ?? '').toLowerCase());
+    this.debugOn = isDebug(run.loglevel);
     this.log = {
       debugEnabled: this.debugOn,
       debug: (m) => logger.debug?.(m),
@@ -104,6 +104,29 @@ export class EventSystem {
   }
 
   /**
+   * supervisord's restart (SIGHUP, XML-RPC restart), once every process has stopped and the run holds the
+   * config read again: events.clear() drops every pool with what it still held, then the groups are added
+   * again as at start (new pools, pool serials from 0; the global serial goes on), then RUNNING.
+   */
+  restart(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    for (const p of this.pools.values()) p.close();
+    this.pools.clear();
+    this.subscriptions.clear();
+    this.debugOn = isDebug(this.run.loglevel);
+    this.started = false;
+    this.start();
+  }
+
+  /** The pools of a group's listener programs, made (and subscribed) before the group's ADDED is raised. */
+  private ensurePools(group: string): void {
+    for (const program of this.run.programs) {
+      const listener = program.group === group ? program.instances[0]?.eventListener : undefined;
+      if (listener) this.ensurePool(listener, program.instances.map((i) => i.name));
+    }
+  }
+
+  /**
    * Before listener processes are stopped with everything else: wait (at most SETTLE_MS) until their pools
    * have delivered what they hold, so that a listener hears of the FATAL that ends the run or of the
    * shutdown itself (supervisord stops listeners last and keeps dispatching meanwhile). Pools whose
@@ -118,8 +141,12 @@ export class EventSystem {
     while (Date.now() < deadline && pools.some((p) => p.pending())) await new Promise((r) => setTimeout(r, 10));
   }
 
-  /** PROCESS_GROUP_ADDED / REMOVED for a group that XML-RPC (supervisorctl update) added or removed. */
+  /**
+   * PROCESS_GROUP_ADDED / REMOVED for a group that XML-RPC (supervisorctl update) or `procinit reload` added
+   * or removed. An added listener group's pool is made first (supervisord's make_group), so it hears of itself.
+   */
   groupChanged(kind: 'ADDED' | 'REMOVED', group: string): void {
+    if (kind === 'ADDED') this.ensurePools(group);
     // a removed pool stops listening first (supervisord's before_remove), so it does not hear of its own removal
     const pool = kind === 'REMOVED' ? this.pools.get(group) : undefined;
     if (pool) {
@@ -294,4 +321,9 @@ export class EventSystem {
     };
     check();
   }
+}
+
+/** loglevel debug or finer (supervisord's DEBG, TRAC, BLAT): listeners' protocol bytes are logged. */
+function isDebug(level: string | null | undefined): boolean {
+  return ['debug', 'trace', 'blather'].includes((level ?? '').toLowerCase());
 }

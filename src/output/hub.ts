@@ -60,10 +60,10 @@ export class OutputHub {
   private readonly rawListeners = new Map<string, Set<(chunk: Buffer) => void>>();
   /** The raw sinks for /dev/stdout and /dev/stderr, or null when lines are prefixed. */
   private readonly rawSinks: { stdout: RawSink; stderr: RawSink } | null;
-  private readonly echo: OutputEcho | null;
+  private echo: OutputEcho | null;
   private report: FaultReporter = () => {};
   private readonly fileFaults: LogFileFaults = { faults: 0, linesToStdout: 0 };
-  private readonly stripAnsi: boolean;
+  private stripAnsi: boolean;
 
   constructor(
     private readonly stdout: FdWriter,
@@ -80,6 +80,12 @@ export class OutputHub {
       w.on('congested', () => this.sources.forEach((s) => s.pause()));
       w.on('drain', () => !this.congested && this.sources.forEach((s) => s.resume()));
     }
+  }
+
+  /** supervisord's restart re-reads loglevel and strip_ansi: the debug echo and the stripping follow. */
+  reconfigure(opts: Pick<HubOptions, 'echo' | 'stripAnsi'>): void {
+    this.echo = opts.echo ?? null;
+    this.stripAnsi = opts.stripAnsi ?? false;
   }
 
   /** Either writer is behind: sources stay paused. */

@@ -51,6 +51,8 @@ export const narrateSupervisord: Narrator = (name, h, command) => {
       // supervisorctl stop (XML-RPC stopProcess) reports the wait; a shutdown says `waiting for x to die` instead
       return h.administrative ? [killing, { level: 'info', msg: `waiting for ${name} to stop` }] : killing;
     }
+    case 'still-stopping':
+      return { level: 'info', msg: `waiting for ${name} to stop` };
     case 'killing':
       return { level: 'warn', msg: `killing ${pyRepr(name)} (${h.pid}) with SIGKILL` };
     case 'stopped':

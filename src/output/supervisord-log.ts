@@ -17,6 +17,8 @@ export interface SupervisordLogger extends Logger {
   blather(msg: string): void;
   /** Whether a message of this level (supervisord's name: debug, info …) is written. */
   enabled(level: string): boolean;
+  /** supervisord's restart makes its logger again from the config read again: a new level and stdout (silent). */
+  reconfigure(opts: Pick<SupervisordLogOptions, 'level' | 'stdout'>): void;
 }
 
 /** supervisord's asctime: `2026-12-06 17:00:00,123`, local time. */
@@ -38,14 +40,16 @@ export interface SupervisordLogOptions {
 }
 
 export function createSupervisordLogger(opts: SupervisordLogOptions): SupervisordLogger {
-  const threshold = SUPERVISORD_LEVELS[opts.level ?? 'info'] ?? SUPERVISORD_LEVELS.info;
+  const thresholdOf = (level: string | null): number => SUPERVISORD_LEVELS[level ?? 'info'] ?? SUPERVISORD_LEVELS.info;
+  let threshold = thresholdOf(opts.level);
+  let stdout = opts.stdout;
   const now = opts.now ?? Date.now;
   const at =
     (level: number) =>
     (msg: string): void => {
       if (level < threshold) return;
       const buf = Buffer.from(`${supervisordTime(now())} ${LEVEL_NAMES[level]} ${msg}\n`);
-      opts.stdout?.raw(buf);
+      stdout?.raw(buf);
       opts.file?.write(buf);
     };
   return {
@@ -56,6 +60,10 @@ export function createSupervisordLogger(opts: SupervisordLogOptions): Supervisor
     debug: at(10),
     blather: at(3),
     enabled: (level) => (SUPERVISORD_LEVELS[level] ?? 20) >= threshold,
+    reconfigure: (next) => {
+      threshold = thresholdOf(next.level);
+      stdout = next.stdout;
+    },
   };
 }
 

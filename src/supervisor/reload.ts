@@ -124,6 +124,11 @@ export interface ApplyOptions {
   setNames?(names: string[]): void;
   /** Start the added and changed processes (default); false when the caller starts everything itself. */
   start?: boolean;
+  /**
+   * Groups that are gone and groups that are new, once the run holds the new config and before anything
+   * starts (supervisord's PROCESS_GROUP_REMOVED / PROCESS_GROUP_ADDED, as its `update` raises them).
+   */
+  groupsChanged?(removed: string[], added: string[]): void;
 }
 
 /**
@@ -134,6 +139,7 @@ export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts:
   const slice = slicer();
   const oldRun = supervisor.run;
   const plan = await drainSliced(planSteps(oldRun, [...supervisor.instances], newRun));
+  const groupsBefore = new Set(supervisor.instances.map((i) => i.spec.group));
   const leaving = new Set([...plan.removed, ...plan.changed.map((c) => c.instance)]);
   await Promise.all([...leaving].map((i) => i.stop()));
   if (leaving.size > 0) {
@@ -154,6 +160,12 @@ export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts:
   const sorted = [...supervisor.instances].sort((a, b) => (order.get(a.name) ?? Infinity) - (order.get(b.name) ?? Infinity));
   supervisor.setInstances(sorted);
   if (arriving.length > 0) opts.setNames?.(arriving.map((i) => i.name));
+  if (opts.groupsChanged) {
+    const groupsAfter = new Set(supervisor.instances.map((i) => i.spec.group));
+    const removed = [...groupsBefore].filter((g) => !groupsAfter.has(g));
+    const added = [...groupsAfter].filter((g) => !groupsBefore.has(g));
+    if (removed.length + added.length > 0) opts.groupsChanged(removed, added);
+  }
 
   const startable = arriving.filter((i) => i.spec.autostart).sort((a, b) => a.spec.priority - b.spec.priority);
   if (opts.start !== false) {

@@ -17,6 +17,9 @@ import { decideOnExit, decideOnFatal, decideWhenIdle, type RunDecision } from '.
 import { ProcessLauncher, type LaunchedChild, type Launcher } from './spawn.js';
 import type { ProcessState } from './states.js';
 
+/** How often supervisord repeats `waiting for x to stop` while an administrative stop waits (process.py). */
+const STOP_REPORT_MS = 2000;
+
 export interface SupervisorDeps {
   launcher?: Launcher;
   clock?: Clock;
@@ -149,9 +152,22 @@ export class Supervisor extends EventEmitter {
   /** One line in procinit's log, in the run's dialect. */
   private report(inst: ProcessInstance, h: Happening): void {
     // a stop asked for one process (control socket, XML-RPC), not by a shutdown or restart of everything
-    if (h.kind === 'stopping' && !this.shuttingDown && !this.stoppingAll) h = { ...h, administrative: true };
+    if (h.kind === 'stopping' && !this.shuttingDown && !this.stoppingAll) {
+      h = { ...h, administrative: true };
+      this.reportStopWaits(inst);
+    }
     const line = this.narrator(inst.name, h, { text: inst.spec.command, argv0: inst.spec.argv?.[0] ?? null });
     for (const l of line === null ? [] : Array.isArray(line) ? line : [line]) this.log[l.level]?.(l.msg);
+  }
+
+  /** supervisord's stop_report: while an administrative stop waits, say so again every STOP_REPORT_MS. */
+  private reportStopWaits(inst: ProcessInstance): void {
+    const again = (): void => {
+      if (inst.state !== 'STOPPING' || this.shuttingDown || this.stoppingAll || !this.instances.includes(inst)) return;
+      this.report(inst, { kind: 'still-stopping' });
+      this.clock.after(STOP_REPORT_MS, again);
+    };
+    this.clock.after(STOP_REPORT_MS, again);
   }
 
   add(spec: ProcessSpec): ProcessInstance {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haveSupervisorPython, PYTHON } from '../../helpers/supervisord-python.js';
-import { fixtureDir, startProcinit, until } from '../../helpers/procinit.js';
+import { fixtureDir, PROCINIT_JS, startProcinit, tempDir, until } from '../../helpers/procinit.js';
 
 const SLOW = resolve(__dirname, '../../fixtures/events/slow_recorder.py');
 
@@ -54,6 +54,36 @@ describe.skipIf(!haveSupervisorPython)('listener pools and group events', () => 
       'PROCESS_GROUP_ADDED groupname:rec',
       'PROCESS_GROUP_ADDED groupname:old',
     ]);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+  }, 40_000);
+
+  it('procinit reload (and its SIGHUP-free update) raises PROCESS_GROUP_REMOVED/ADDED; a new listener hears of itself', async () => {
+    const dir = fixtureDir({});
+    const out = join(dir, 'groups.log');
+    const late = join(dir, 'late.log');
+    const listener = (name: string, file: string): string => `[eventlistener:${name}]\ncommand=${PYTHON} ${SLOW} ${file} 0\nevents=PROCESS_GROUP\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n`;
+    const program = (name: string): string => `[program:${name}]\ncommand=sleep 300\nstartsecs=0\nstdout_logfile=NONE\n\n`;
+    const head = `[supervisord]\nnodaemon=true\nlogfile=/dev/null\nchildlogdir=%(here)s\n\n`;
+    writeFileSync(join(dir, 'supervisord.conf'), head + listener('rec', out) + program('old') + program('kept'));
+    const sock = join(tempDir(), 'ctl.sock');
+    const p = startProcinit(['-c', 'supervisord.conf'], { cwd: dir, env: { PROCINIT_SOCKET: sock } });
+    await until(() => read(out).some((l) => l.includes('groupname:kept')), 20_000, 'startup groups');
+    writeFileSync(join(dir, 'supervisord.conf'), head + listener('rec', out) + listener('late', late) + program('kept') + program('new'));
+    const ctl = spawnSync(process.execPath, [PROCINIT_JS, 'reload'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, PROCINIT_SOCKET: sock, NODE_EXTRA_CA_CERTS: '' } });
+    expect(ctl.status, ctl.stderr).toBe(0);
+    await until(() => read(out).length >= 6 && read(late).length >= 2, 20_000, 'reload events');
+    expect(read(out).map((l) => l.split(' ').slice(1).join(' '))).toEqual([
+      // at start, groups of one priority go by name (supervisord's order)
+      'PROCESS_GROUP_ADDED groupname:rec',
+      'PROCESS_GROUP_ADDED groupname:kept',
+      'PROCESS_GROUP_ADDED groupname:old',
+      'PROCESS_GROUP_REMOVED groupname:old',
+      'PROCESS_GROUP_ADDED groupname:late',
+      'PROCESS_GROUP_ADDED groupname:new',
+    ]);
+    // the new listener's pool is made before its group is announced (supervisord's make_group)
+    expect(read(late).map((l) => l.split(' ').slice(1).join(' '))).toEqual(['PROCESS_GROUP_ADDED groupname:late', 'PROCESS_GROUP_ADDED groupname:new']);
     p.child.kill('SIGTERM');
     expect((await p.exited).code).toBe(0);
   }, 40_000);
