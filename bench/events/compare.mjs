@@ -6,8 +6,10 @@
 //              from the request to the end of the response (`rpc`), and to the listener's answer to the
 //              Mth REMOTE_COMMUNICATION event (`delivered`).
 // The listener's buffer_size holds everything (no overflow: every event must arrive, poolserials without gaps).
-// Usage: node bench/events/compare.mjs [--events N] [--calls M] [--reps R] [--procinit dist/procinit.js]
-// --only procinit runs one tool. PROCINIT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles procinit's runs.
+// Usage: node bench/events/compare.mjs [--events N] [--calls M] [--reps R] [--warmup W] [--procinit dist/procinit.js]
+// --warmup W: W events through a multicall before anything is timed (a long-running procinit has compiled its
+// event path; a fresh one runs it in V8's interpreter and compiles it while the burst lasts).
+// --before PATH adds a third tool: another procinit bundle (before/after). --only procinit runs one tool. PROCINIT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles procinit's runs.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -23,14 +25,18 @@ const arg = (name, dflt) => {
 const N = Number(arg('events', 300));
 const M = Number(arg('calls', 2000));
 const REPS = Number(arg('reps', 5));
+const WARM = Number(arg('warmup', 0));
 const PROCINIT = resolve(arg('procinit', join(here, '../../dist/procinit.js')));
 const PY = '/usr/bin/python3';
-const TOOLS = arg('only', 'supervisord,procinit').split(',');
+const BEFORE = arg('before', null);
+const TOOLS = arg('only', `supervisord,procinit${BEFORE ? ',before' : ''}`).split(',');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFile(path, ms = 30000) {
   for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (existsSync(path)) return readFileSync(path, 'utf8').trim().split(' ').map(Number);
+    // a file is complete once its line ends (the emitter writes its own in place)
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    if (text.endsWith('\n')) return text.trim().split(' ').map(Number);
     await sleep(2);
   }
   throw new Error(`timed out waiting for ${path}`);
@@ -75,22 +81,24 @@ async function once(which) {
   const go = join(dir, 'go');
   const t0file = join(dir, 't0');
   const sock = join(dir, 'rpc.sock');
-  // milestones: 1 = the warm-up event, 1+N = the emitter's burst, 1+N+M = the multicall's events
-  const milestones = [1, 1 + N, 1 + N + M];
+  // milestones: 1 = the first event (the listener is READY), W more (--warmup: a multicall of W events before
+  // anything is timed), then N (the emitter's burst), then M (the timed multicall's events)
+  const W1 = 1 + WARM;
+  const milestones = [...new Set([1, W1, W1 + N, W1 + N + M])];
   writeFileSync(
     join(dir, 'supervisord.conf'),
     `[supervisord]\nnodaemon=true\nlogfile=/dev/null\npidfile=%(here)s/sd.pid\nchildlogdir=%(here)s\n\n` +
       `[unix_http_server]\nfile=${sock}\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n` +
       `[eventlistener:count]\ncommand=${PY} ${join(here, 'listener.py')} ${dir} ${milestones.join(',')}\nevents=PROCESS_COMMUNICATION,REMOTE_COMMUNICATION\n` +
-      `buffer_size=${N + M + 10}\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n` +
+      `buffer_size=${WARM + N + M + 10}\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n` +
       `[program:emit]\ncommand=${PY} ${join(here, 'emitter.py')} ${go} ${t0file} ${N}\nstdout_capture_maxbytes=1KB\nstartsecs=0\nstdout_logfile=NONE\n`,
   );
   const env = { ...process.env, PROCINIT_SOCKET: join(dir, 'ctl.sock') };
   delete env.NODE_EXTRA_CA_CERTS;
   const nodeArgs = (process.env.PROCINIT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child =
-    which === 'procinit'
-      ? spawn(process.execPath, [...nodeArgs, PROCINIT, '-c', 'supervisord.conf'], { cwd: dir, env, stdio: 'ignore' })
+    which !== 'supervisord'
+      ? spawn(process.execPath, [...nodeArgs, which === 'before' ? resolve(BEFORE) : PROCINIT, '-c', 'supervisord.conf'], { cwd: dir, env, stdio: 'ignore' })
       : spawn(PY, ['-m', 'supervisor.supervisord', '-n', '-c', 'supervisord.conf'], { cwd: dir, env, stdio: 'ignore' });
   try {
     // up: the socket answers and every program runs; then one event reaches the listener (it is READY)
@@ -102,12 +110,16 @@ async function once(which) {
     }
     await rpc(sock, call('supervisor.sendRemoteCommEvent', '<param><value><string>bench</string></value></param><param><value><string>warm-up</string></value></param>'));
     await waitFile(join(dir, 'at-1'));
+    if (WARM > 0) {
+      await rpc(sock, multicallBody(WARM, 'warm-up'));
+      await waitFile(join(dir, `at-${W1}`));
+    }
     await sleep(200);
 
     const c0 = cpuMs(child.pid);
     writeFileSync(go, '');
     const [t0] = await waitFile(t0file);
-    const [t1, gaps1] = await waitFile(join(dir, `at-${1 + N}`));
+    const [t1, gaps1] = await waitFile(join(dir, `at-${W1 + N}`));
     const c1 = cpuMs(child.pid);
     await sleep(200);
 
@@ -117,7 +129,7 @@ async function once(which) {
     const w0 = Date.now() / 1000;
     const answer = await rpc(sock, body);
     const r1 = performance.now();
-    const [t2, gaps2] = await waitFile(join(dir, `at-${1 + N + M}`));
+    const [t2, gaps2] = await waitFile(join(dir, `at-${W1 + N + M}`));
     const c3 = cpuMs(child.pid);
     const ok = (answer.match(/<boolean>1<\/boolean>/g) ?? []).length;
     if (ok !== M) throw new Error(`${which}: multicall answered ${ok} of ${M} true`);
@@ -137,9 +149,9 @@ const median = (xs) => {
 };
 
 const load0 = loadavg();
-const results = { supervisord: [], procinit: [] };
+const results = Object.fromEntries(TOOLS.map((t) => [t, []]));
 for (let r = 0; r < REPS; r++) {
-  for (const which of r % 2 ? ['procinit', 'supervisord'] : ['supervisord', 'procinit']) if (TOOLS.includes(which)) results[which].push(await once(which));
+  for (const which of r % 2 ? [...TOOLS].reverse() : TOOLS) results[which].push(await once(which));
 }
 const load1 = loadavg();
 const fmt = (x) => x.toFixed(0);
@@ -150,7 +162,7 @@ const COLS = [
   ['delivered', 'delivered ms'],
   ['deliveredCpu', 'its CPU ms'],
 ];
-console.log(`events: ${N} PROCESS_COMMUNICATION in one burst; multicall: ${M} sendRemoteCommEvent; ${REPS} reps, tools alternating`);
+console.log(`events: ${N} PROCESS_COMMUNICATION in one burst; multicall: ${M} sendRemoteCommEvent; ${REPS} reps, tools alternating; warm-up ${WARM} events`);
 console.log(`load average (1 min) before/after: ${load0[0].toFixed(2)} / ${load1[0].toFixed(2)}; ${PROCINIT}`);
 console.log(`${''.padEnd(12)}${COLS.map(([, h]) => h.padStart(14)).join('')}   (medians; all runs)`);
 for (const which of TOOLS) {
@@ -158,7 +170,7 @@ for (const which of TOOLS) {
   const runs = COLS.map(([k]) => `${k} ${rs.map((x) => fmt(x[k])).join('/')}`).join(', ');
   console.log(`${which.padEnd(12)}${COLS.map(([k]) => fmt(median(rs.map((x) => x[k]))).padStart(14)).join('')}   ${runs}`);
 }
-if (TOOLS.length === 2) {
-  const ratio = (k) => (median(results.procinit.map((x) => x[k])) / median(results.supervisord.map((x) => x[k]))).toFixed(2);
-  console.log(`procinit / supervisord (lower is better): ${COLS.map(([k]) => `${k} ${ratio(k)}x`).join(', ')}`);
+for (const which of TOOLS.filter((t) => t !== 'supervisord' && results.supervisord)) {
+  const ratio = (k) => (median(results[which].map((x) => x[k])) / median(results.supervisord.map((x) => x[k]))).toFixed(2);
+  console.log(`${which} / supervisord (lower is better): ${COLS.map(([k]) => `${k} ${ratio(k)}x`).join(', ')}`);
 }
