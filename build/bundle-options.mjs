@@ -15,9 +15,10 @@ const closeInspectorFromNodeOptions = `(function () {
   try { var i = require('node:inspector'); if (i.url()) i.close(); } catch (e) {}
 })();`;
 
-export function bundleOptions(root) {
+/** entry: src/cli/entry.ts (everything), or src/cli/client-entry.ts (the single executable's client verbs). */
+export function bundleOptions(root, entry = 'src/cli/entry.ts') {
   return {
-    entryPoints: [join(root, 'src/cli/entry.ts')],
+    entryPoints: [join(root, entry)],
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -19,7 +19,7 @@ import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, o
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { bundleOptions } from './bundle-options.mjs';
 import { nodePtyPlugin } from './node-pty-plugin.mjs';
 
@@ -135,6 +135,51 @@ script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, dirna
   if (!existsSync(out) || statSync(out).size === 0) fail('the training run wrote no code cache');
 }
 
+/**
+ * The client bundle's cache: a procinit (the full bundle, plain node) runs one program; the client bundle,
+ * run as `procinit status` against it, writes V8's code cache of what it compiled as it exits.
+ */
+async function trainClientCodeCache(bundle, client, out) {
+  const dir = join(work, 'train-client');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'Procfile'), 'sleeps: sleep 30\n');
+  const sock = join(dir, 'ctl.sock');
+  const server = spawn(process.execPath, [bundle, '-f', 'Procfile', '-t', '2', '--socket', sock], { cwd: dir, env: cleanEnv(), stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!existsSync(sock)) fail('the client training run: procinit made no control socket within 15 s');
+    const trainer = join(work, 'train-client.cjs');
+    writeFileSync(
+      trainer,
+      `'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { Script } = require('node:vm');
+const [bundle, out, ...args] = process.argv.slice(2);
+const script = new Script(${JSON.stringify(WRAPPER[0])} + readFileSync(bundle, 'latin1') + ${JSON.stringify(WRAPPER[1])}, { filename: 'client.cjs' });
+process.argv = [process.argv[0], bundle, ...args];
+const exit = process.exit.bind(process);
+process.exit = (code) => {
+  writeFileSync(out, script.createCachedData());
+  exit(code);
+};
+const mod = { exports: {} };
+script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
+`,
+    );
+    const r = run(process.execPath, [trainer, client, out, 'status', '--socket', sock], { cwd: dir, env: cleanEnv() });
+    if (!r.stdout.includes('sleeps')) fail(`the client training run did not show the status:\n${r.stdout}${r.stderr}`);
+    if (!existsSync(out) || statSync(out).size === 0) fail('the client training run wrote no code cache');
+  } finally {
+    if (server.exitCode === null && server.signalCode === null) {
+      const gone = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await gone;
+    }
+  }
+}
+
 // The native addons that become SEA assets.
 const assets = {
   'procinit.node': join(root, 'native/build/Release/procinit.node'),
@@ -145,29 +190,40 @@ for (const [name, file] of Object.entries(assets)) if (!existsSync(file)) fail(`
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
-// 1. the bundle: everything in one CommonJS file; in a SEA `require` only reaches built-in modules
-const bundle = join(work, 'procinit.cjs');
-const result = await build({
-  ...bundleOptions(root),
-  // no comments, no indentation: the bundle's 690 kB become 500, all ASCII. One non-ASCII character in
-  // a comment made V8 hold the whole source as a two-byte string (1.4 MB); idle VmRSS 2 MiB less.
-  // (dist/procinit.js keeps them: its profiles name each function's source file through those comments.)
-  minifyWhitespace: true,
-  outfile: bundle,
-  plugins: [nodePtyPlugin(root)],
-  metafile: true,
-});
-if (readFileSync(bundle).some((b) => b > 0x7f)) fail('the bundle is not ASCII: build/sea-main.cjs reads it as latin1');
+// 1. the bundles, each one CommonJS file; in a SEA `require` only reaches built-in modules. procinit.cjs
+// is everything (src/cli/entry.ts); client.cjs the client verbs alone (src/cli/client-entry.ts), which
+// build/sea-main.cjs runs for `procinit status` and the like: a fifth of the size, and its own code cache.
 const builtins = new Set(require('node:module').builtinModules);
-for (const meta of Object.values(result.metafile.outputs)) {
-  for (const imp of meta.imports) {
-    if (imp.external && !imp.path.startsWith('node:') && !builtins.has(imp.path)) fail(`the bundle still requires ${imp.path}, which a SEA cannot load`);
+async function bundleFrom(entry, outfile) {
+  const result = await build({
+    ...bundleOptions(root, entry),
+    // no comments, no indentation: the bundle's 690 kB become 500, all ASCII. One non-ASCII character in
+    // a comment made V8 hold the whole source as a two-byte string (1.4 MB); idle VmRSS 2 MiB less.
+    // (dist/procinit.js keeps them: its profiles name each function's source file through those comments.)
+    minifyWhitespace: true,
+    outfile,
+    plugins: [nodePtyPlugin(root)],
+    metafile: true,
+  });
+  if (readFileSync(outfile).some((b) => b > 0x7f)) fail(`${outfile} is not ASCII: build/sea-main.cjs reads it as latin1`);
+  for (const meta of Object.values(result.metafile.outputs)) {
+    for (const imp of meta.imports) {
+      if (imp.external && !imp.path.startsWith('node:') && !builtins.has(imp.path)) fail(`${outfile} still requires ${imp.path}, which a SEA cannot load`);
+    }
   }
 }
+const bundle = join(work, 'procinit.cjs');
+const clientBundle = join(work, 'client.cjs');
+await bundleFrom('src/cli/entry.ts', bundle);
+await bundleFrom('src/cli/client-entry.ts', clientBundle);
 
-// 2. the code cache, then the blob
+// 2. the code caches, then the blob
 const codeCache = join(work, 'procinit.cache');
-if (useCodeCache) trainCodeCache(bundle, codeCache);
+const clientCache = join(work, 'client.cache');
+if (useCodeCache) {
+  trainCodeCache(bundle, codeCache);
+  await trainClientCodeCache(bundle, clientBundle, clientCache);
+}
 const blob = join(work, 'procinit.blob');
 const config = join(work, 'sea-config.json');
 writeFileSync(
@@ -182,7 +238,13 @@ writeFileSync(
       useSnapshot: false,
       // newer Node (22.x, 24.x): NODE_OPTIONS does not reach procinit itself; Node 20 ignores the field
       execArgvExtension: 'none',
-      assets: { ...assets, 'procinit.cjs': bundle, ...(useCodeCache ? { 'procinit.cache': codeCache } : {}) },
+      assets: {
+        ...assets,
+        'procinit.cjs': bundle,
+        'client.cjs': clientBundle,
+        'client-verbs.json': join(root, 'src/cli/client-verbs.json'),
+        ...(useCodeCache ? { 'procinit.cache': codeCache, 'client.cache': clientCache } : {}),
+      },
     },
     null,
     2,

@@ -2,10 +2,8 @@
  * procinit's entry point: dispatch the command, turn every expected error into one line on stderr and
  * a documented exit code (2 for usage and config errors), never a stack trace.
  */
-import { ConfigError, oneLine, UsageError } from '../config/errors.js';
-import { NativeLoadError } from '../pid1/native.js';
-import { ControlSocketError } from '../control/socket-path.js';
-import { RpcBindError } from '../rpc/bind-error.js';
+import { UsageError } from '../config/errors.js';
+import { reportError } from './report-error.js';
 import { MAIN_HELP } from './help.js';
 import { parse, RUN_OPTIONS, toRunOptions } from './args.js';
 import { COMMANDS } from './commands.js';
@@ -48,23 +46,6 @@ export async function main(argv: string[]): Promise<number> {
   if (first !== undefined && first in BUILTIN) return BUILTIN[first](argv.slice(1));
   if (first !== undefined && first in COMMANDS) return COMMANDS[first](argv.slice(1));
   return upCommand(argv);
-}
-
-/** One line for errors a user can act on; a short line plus the stack only for internal errors. */
-export function reportError(err: unknown): number {
-  if (err instanceof ConfigError || err instanceof UsageError) {
-    const hint = err instanceof UsageError ? " (see 'procinit --help')" : '';
-    process.stderr.write(`procinit: ${oneLine(err.message)}${hint}\n`);
-    return 2;
-  }
-  if (err instanceof NativeLoadError || err instanceof ControlSocketError || err instanceof RpcBindError) {
-    process.stderr.write(`procinit: ${oneLine(err.message)}\n`);
-    return 1;
-  }
-  const e = err as Error;
-  process.stderr.write(`procinit: internal error: ${oneLine(e?.message ?? String(err))}\n`);
-  if (process.env.PROCINIT_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-  return 1;
 }
 
 /** By the name procinit runs under: procinit, or supervisord's / supervisorctl's command line. */

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, fixtureDir, startWatched, tempDir } from '../helpers/procinit.js';
 import { ensureSeaBinary } from '../helpers/sea-binary.js';
@@ -96,6 +96,59 @@ describe('dist/procinit, the single executable', () => {
     const r = await run(['--version'], { env: { PI_NODE_OPTS: '--no-such-node-flag' } });
     expect(r.code).toBe(9);
     expect(r.stderr).toMatch(/--no-such-node-flag/);
+  });
+});
+
+describe('dist/procinit: client verbs from their own bundle, and the personalities', () => {
+  it('status and stop run from the client bundle, its code cache accepted (PROCINIT_DEBUG would say otherwise)', async () => {
+    const dir = fixtureDir({ Procfile: 'web: sleep 1000\nworker: sleep 1000\n' });
+    const sock = join(dir, 'ctl.sock');
+    const sup = startWatched(bin, ['--socket', sock], { cwd: dir });
+    try {
+      await sup.waitFor(/worker\.1 started/);
+      const env = { PROCINIT_DEBUG: '1' };
+      const st = await run(['status', '--socket', sock], { cwd: dir, env });
+      expect(st.stderr).toBe('');
+      expect(st.code).toBe(0);
+      expect(st.stdout).toMatch(/^web\.1\s+RUNNING/m);
+      const stop = await run(['stop', 'worker', '--socket', sock], { cwd: dir, env });
+      expect(stop.stderr).toBe('');
+      expect(stop.code).toBe(0);
+      const after = await run(['status', '--socket', sock], { cwd: dir, env });
+      expect(after.stdout).toMatch(/^worker\.1\s+STOPPED/m);
+      // a verb the client bundle does not have, and a bad one, still go where they always went
+      const bad = await run(['status', '--no-such-flag', '--socket', sock], { cwd: dir });
+      expect(bad.code).toBe(2);
+      expect(lines(bad.stderr)).toHaveLength(1);
+    } finally {
+      sup.kill();
+      await sup.exit();
+    }
+  });
+
+  it('named supervisord and supervisorctl, status is supervisorctl\'s (the full bundle), not the client verb', async () => {
+    const dir = tempDir('procinit-sea-names-');
+    symlinkSync(bin, join(dir, 'supervisord'));
+    symlinkSync(bin, join(dir, 'supervisorctl'));
+    const sock = join(dir, 'sv.sock');
+    const conf = join(dir, 'supervisord.conf');
+    writeFileSync(
+      conf,
+      `[supervisord]\nnodaemon=true\nlogfile=${dir}/supervisord.log\n[unix_http_server]\nfile=${sock}\n[supervisorctl]\nserverurl=unix://${sock}\n` +
+        `[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n`,
+    );
+    const sup = startWatched(join(dir, 'supervisord'), ['-c', conf], { cwd: dir });
+    try {
+      await sup.waitFor(/success: sleeper entered RUNNING/);
+      const w = startWatched(join(dir, 'supervisorctl'), ['-c', conf, 'status'], { cwd: dir });
+      const { code } = await w.exit();
+      expect(w.stderr).toBe('');
+      expect(w.stdout).toMatch(/^sleeper\s+RUNNING\s+pid \d+, uptime/m);
+      expect(code).toBe(0);
+    } finally {
+      sup.kill();
+      await sup.exit();
+    }
   });
 });
 
