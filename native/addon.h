@@ -5,6 +5,7 @@
 /* Each part of the addon defines its functions on the exports object (native/addon.c calls them all). */
 void reaper_define(napi_env env, napi_value exports); /* reaper.c: subreaper, reaping, execvp, spawn */
 void output_define(napi_env env, napi_value exports); /* output.c: pipes, prefixLines, isatty */
+void pump_define(napi_env env, napi_value exports);   /* pump.c: children's output read in C (output_define calls it) */
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -4,9 +4,10 @@
  *
  *   pipe(nonBlockingRead) -> [readFd, writeFd]
  *       pipe2(O_CLOEXEC), the read end O_NONBLOCK when asked: a child's stdout/stderr, whose read end
- *       procinit reads with net.Socket's `onread` into one reused buffer (child_process's own pipes allocate
- *       a fresh 64 KiB buffer for every read: a page fault per 4 KiB streamed and garbage for the
- *       collector), and which it may also read at once when the child exits; or a child's stdin.
+ *       procinit reads with the pump (pump.c) or net.Socket's `onread` into reused buffers (child_process's
+ *       own pipes allocate a fresh 64 KiB buffer for every read: a page fault per 4 KiB streamed and
+ *       garbage for the collector), and which it may also read at once when the child exits; or a child's
+ *       stdin. Both ends are closed again when the read end cannot be made non-blocking.
  *
  *   prefixLines(data, prefix, maxLine, stripCR, out, off) -> number
  *       the hot loop, run for every line every program writes (src/output/prefix-lines.ts has the same
@@ -120,9 +121,19 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
   bool nonblock_read = false;
   if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_bool(env, arg, &nonblock_read);
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0 || (nonblock_read && fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0)) {
+  const char *what = "pipe2";
+  bool failed = pipe2(fds, O_CLOEXEC) != 0;
+  if (!failed && nonblock_read && fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0) {
+    int e = errno;
+    close(fds[0]); /* none left open when the pipe cannot be made as asked */
+    close(fds[1]);
+    errno = e;
+    what = "fcntl(O_NONBLOCK)";
+    failed = true;
+  }
+  if (failed) {
     char msg[128];
-    snprintf(msg, sizeof msg, "pipe2: %s", strerror(errno));
+    snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
     napi_throw_error(env, NULL, msg);
     return NULL;
   }
@@ -154,4 +165,5 @@ void output_define(napi_env env, napi_value exports) {
       {"isatty", NULL, is_a_tty, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  pump_define(env, exports);
 }

@@ -41,14 +41,27 @@ export class RecordFormatter {
   private width = 8;
   private readonly prefixes = new Map<string, Buffer>();
   private readonly colors = new Map<string, string>();
+  /** Told when prefixes change (new names may widen the column): native/pump.c holds copies of them. */
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(private readonly opts: FormatOptions) {}
+
+  /** The bytes put before each line of this process's stream, or null when lines are not plain prefixed text. */
+  plainPrefix(name: string, stream: StreamName): Buffer | null {
+    return this.opts.format === 'text' && !this.opts.timestamps ? this.prefix(name, stream) : null;
+  }
+
+  onChange(fn: () => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
+  }
 
   /** Names to align (all process names plus "procinit"); keeps colours stable by first appearance. */
   setNames(names: string[]): void {
     this.width = names.reduce((w, n) => Math.max(w, n.length), this.width); // no spread: names may be 100,000s
     for (const n of names) if (!this.colors.has(n) && n !== 'procinit') this.colors.set(n, colorFor(this.colors.size));
     this.prefixes.clear();
+    for (const fn of this.changeListeners) fn();
   }
 
   private prefix(name: string, stream: string): Buffer {

@@ -4,7 +4,8 @@
  * Back-pressure: when the stdout writer is congested, every attached source is paused until it drains.
  */
 import type { LogTarget } from '../config/model.js';
-import { LineChunker, splitBatch, type LineBatch } from './lines.js';
+import { DEFAULT_MAX_LINE, LineChunker, splitBatch, type LineBatch } from './lines.js';
+import { outputPump, PumpMode, type PumpedPipe } from './pump.js';
 import { RecordFormatter } from './format.js';
 import { ByteRing, RecordRing } from './ring.js';
 import { RotatingLogFile } from './logfile.js';
@@ -64,6 +65,8 @@ export class OutputHub {
   private report: FaultReporter = () => {};
   private readonly fileFaults: LogFileFaults = { faults: 0, linesToStdout: 0 };
   private stripAnsi: boolean;
+  /** Pipes whose lines the pump prefixes: told when the formatter's prefixes change. */
+  private readonly prefixed = new Set<{ name: string; stream: StreamName; pipe: PumpedPipe }>();
 
   constructor(
     private readonly stdout: FdWriter,
@@ -74,6 +77,12 @@ export class OutputHub {
     this.rawSinks = options.raw ? { stdout: new RawSink(stdout), stderr: new RawSink(stderr ?? stdout) } : null;
     this.echo = options.echo ?? null;
     this.stripAnsi = options.stripAnsi ?? false;
+    stdoutFormat.onChange(() => {
+      for (const p of this.prefixed) {
+        const prefix = this.stdoutFormat.plainPrefix(p.name, p.stream);
+        if (prefix) p.pipe.setPrefix(prefix);
+      }
+    });
     // the programs wait while either writer is behind (raw /dev/stderr output goes through the second one)
     const writers = stderr && stderr !== stdout ? [stdout, stderr] : [stdout];
     for (const w of writers) {
@@ -82,7 +91,11 @@ export class OutputHub {
     }
   }
 
-  /** supervisord's restart re-reads loglevel and strip_ansi: the debug echo and the stripping follow. */
+  /**
+   * supervisord's restart re-reads loglevel and strip_ansi: the debug echo and the stripping follow. (The
+   * pump writes a pipe's stdout bytes unstripped when strip_ansi was off as the pipe was attached: a restart
+   * starts every program again, so every pipe is attached anew.)
+   */
   reconfigure(opts: Pick<HubOptions, 'echo' | 'stripAnsi'>): void {
     this.echo = opts.echo ?? null;
     this.stripAnsi = opts.stripAnsi ?? false;
@@ -138,22 +151,67 @@ export class OutputHub {
       if (!out.files.has(target.path)) this.openLogFile(out, target, name, stream);
     }
     const chunker = new LineChunker();
-    const source = readPipe(
-      pipe,
-      (read) => {
-        const chunk = this.stripAnsi ? stripEscapes(read) : read;
-        this.passThrough(name, stream, target, chunk);
-        this.deliver(name, stream, target, chunker.push(chunk));
-      },
-      () => {
-        this.deliver(name, stream, target, chunker.flush());
-        this.sources.delete(source);
-        if (--this.openPipes === 0) this.pipeWaiters.splice(0).forEach((w) => w());
-      },
-    );
+    const onChunk = (read: Buffer): void => {
+      const chunk = this.stripAnsi ? stripEscapes(read) : read;
+      this.passThrough(name, stream, target, chunk);
+      this.deliver(name, stream, target, chunker.push(chunk));
+    };
+    const onEnd = (): void => {
+      this.deliver(name, stream, target, chunker.flush());
+      this.sources.delete(source);
+      if (--this.openPipes === 0) this.pipeWaiters.splice(0).forEach((w) => w());
+    };
+    const source = ('fd' in pipe ? this.pumpPipe(name, stream, pipe.fd, target, chunker, onChunk, onEnd) : null) ?? readPipe(pipe, onChunk, onEnd);
     this.openPipes++;
     this.addSource(source);
     return source;
+  }
+
+  /**
+   * The pipe read by native/pump.c (see pump.ts), or null without the pump. What goes to procinit's stdout
+   * (raw bytes, or plain prefixed lines) the pump writes itself; JavaScript gets the rest of the work.
+   */
+  private pumpPipe(name: string, stream: StreamName, fd: number, target: LogTarget, chunker: LineChunker, onChunk: (read: Buffer) => void, onEnd: () => void): PipeSource | null {
+    const pump = outputPump();
+    if (!pump) return null;
+    const toStdout = target.kind === 'mux' && !this.stripAnsi;
+    const prefix = toStdout && !this.rawSinks ? this.stdoutFormat.plainPrefix(name, stream) : null;
+    const mode = !toStdout ? PumpMode.Js : this.rawSinks ? PumpMode.Raw : prefix ? PumpMode.Prefix : PumpMode.Js;
+    let live: { name: string; stream: StreamName; pipe: PumpedPipe } | null = null;
+    const data =
+      mode === PumpMode.Js
+        ? (chunk: Buffer): void => onChunk(chunk)
+        : mode === PumpMode.Raw
+          ? (chunk: Buffer, wentOut: boolean): void => {
+              // the pump wrote the bytes as read; the ring still wants them as lines
+              if (wentOut) this.rawSinks!.stdout.bytes += chunk.length;
+              else this.rawSinks!.stdout.write(chunk);
+              this.echo?.(name, stream, chunk);
+              this.deliver(name, stream, target, chunker.push(chunk), wentOut);
+            }
+          : (lines: Buffer, wentOut: boolean): void => {
+              // whole lines (the pump keeps an unterminated one until its line ends or the pipe does)
+              this.echo?.(name, stream, lines);
+              this.deliver(name, stream, target, [{ data: lines, maxLine: DEFAULT_MAX_LINE, stripCR: false }], wentOut);
+            };
+    let pumped: PumpedPipe;
+    try {
+      pumped = pump.add(fd, mode, prefix, DEFAULT_MAX_LINE, {
+        writer: this.stdout,
+        data,
+        end: () => {
+          if (live) this.prefixed.delete(live);
+          onEnd();
+        },
+      });
+    } catch {
+      return null; // the fd cannot be watched this way: read it as a socket
+    }
+    if (mode === PumpMode.Prefix) {
+      live = { name, stream, pipe: pumped };
+      this.prefixed.add(live);
+    }
+    return pumped;
   }
 
   /**
@@ -194,14 +252,14 @@ export class OutputHub {
    * Deliver batches of complete lines to every sink; lines become records only for sinks that want them.
    * A batch may be a view of a read buffer that is reused once this returns: sinks copy what they keep.
    */
-  deliver(name: string, stream: StreamName, target: LogTarget, batches: readonly LineBatch[]): void {
+  deliver(name: string, stream: StreamName, target: LogTarget, batches: readonly LineBatch[], written = false): void {
     if (batches.length === 0) return;
     const time = Date.now();
     const out = this.output(name);
     for (const batch of batches) {
       out.ring.push(stream, time, batch);
-      // raw output went out as it was read (passThrough)
-      if (!this.rawSink(target)) this.toTarget(out, target, name, stream, time, batch);
+      // raw output went out as it was read (passThrough); written: the pump wrote it
+      if (!written && !this.rawSink(target)) this.toTarget(out, target, name, stream, time, batch);
       if (this.followers.size === 0) continue;
       let records: OutputRecord[] | null = null;
       for (const f of this.followers) {

@@ -1,7 +1,9 @@
 /**
  * A child's stdout or stderr as procinit reads it. Where the output addon loads, procinit makes the pipe
- * itself (pipe2) and reads every pipe into one shared buffer through net.Socket's `onread`: nothing is
- * allocated per read. Otherwise it is child_process's own pipe, read as a stream of fresh chunks.
+ * itself (pipe2); the hub has native/pump.c read it (pump.ts), and readPipe here reads it into one shared
+ * buffer through net.Socket's `onread` for the other readers (src/events' tee) and an addon without the
+ * pump: nothing is allocated per read. Otherwise it is child_process's own pipe, read as a stream of fresh
+ * chunks.
  */
 import { closeSync, readSync } from 'node:fs';
 import type { SocketConstructorOpts } from 'node:net';

@@ -6,8 +6,9 @@
  * most loggers) keeps its lines whole between concurrent writers, and a line written in parts may be
  * interleaved at those parts, under supervisord as here.
  *
- * A sink of its own, apart from the prefixing formatter, so that it can be replaced wholesale (splice(2)
- * from the pipe to fd 1, say) without touching the line path. The read buffer is reused after the hub
+ * Where native/pump.c reads the pipe (the usual case), the pump writes these bytes to stdout itself and
+ * this sink only counts them (and writes a stretch too big for the pump's buffer); it writes everything
+ * for the other readers (an addon without the pump, a tee). The read buffer is reused after the hub
  * returns, so the bytes are copied into the writer's slabs (no allocation per chunk).
  */
 import type { FdWriter } from './writer.js';

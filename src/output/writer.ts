@@ -88,6 +88,25 @@ export class FdWriter extends EventEmitter {
     this.queued(n);
   }
 
+  /**
+   * Bytes from a buffer that is reused once this returns (native/pump.c's). When nothing waits, tryWrite may
+   * write them at once, synchronously (it returns the bytes it wrote, or a negative number when it must not
+   * or could not: a descriptor that could block the event loop, an error the queue then meets and handles);
+   * what is left is copied into the slabs and queued.
+   */
+  writeCopy(bytes: Buffer, tryWrite?: () => number): void {
+    if (this.broken || bytes.length === 0) return;
+    if (tryWrite && !this.writing && !this.corked && !this.faulty && this.queue.length === 0 && this.fill === this.start) {
+      const n = tryWrite();
+      if (n > 0) {
+        this.written += n;
+        if (n >= bytes.length) return;
+        bytes = bytes.subarray(n);
+      }
+    }
+    this.writeWith((buf, off) => (buf.length - off < bytes.length ? -bytes.length : bytes.copy(buf, off)));
+  }
+
   /** Resolves once everything queued so far is written (or the fd broke); a corked queue waits for uncork(). */
   flush(): Promise<void> {
     if (!this.writing && this.queue.length === 0 && this.fill === this.start) return Promise.resolve();

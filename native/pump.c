@@ -1,0 +1,504 @@
+/*
+ * The output pump (issue 18): children's output pipes read in C, on the event loop's thread, with
+ * JavaScript called once per loop iteration for all of them instead of once per read.
+ *
+ * A pipe handed to the pump is watched with uv_poll. When it is readable, its callback reads it until
+ * EAGAIN (or a budget, so that one flooding program does not starve the others) into the pump's data
+ * buffer, and, for the output that goes to procinit's stdout, formats it into the pump's out buffer:
+ *
+ *   PUMP_JS      bytes as read; JavaScript does everything (log files, /dev/stderr, JSON lines, ...)
+ *   PUMP_RAW     bytes as read, also copied to out as they are (supervisord's stdout_logfile=/dev/stdout:
+ *                a read of a pipe written in whole lines of at most PIPE_BUF bytes is whole lines)
+ *   PUMP_PREFIX  cut at the last "\n" (the rest, an unterminated line, waits for the pipe's next read or its
+ *                end, as src/output/lines.ts's LineChunker does), and prefix + line + "\n" for every line
+ *                written to out (the same loop as prefixLines): lines of different programs never mix
+ *
+ * After the poll phase (a uv_check handle), or sooner when a buffer is full, the pump calls its JavaScript
+ * callback once: flush(outBytes, entries). The callback writes the out bytes to stdout (one write when they
+ * all go to one hub), then hands each entry (a pipe's stretch of data, its end) to the hub for what needs JavaScript: the ring, followers,
+ * log files, the debug echo. Nothing in the buffers outlives the callback (it copies what it keeps).
+ *
+ * Entries are 6 int32 in meta: pipe id, data offset, data length, flags (PUMP_END: the pipe ended after
+ * this data; PUMP_OUT: the data went into out; PUMP_FORMAT: a stretch too big for out, which JavaScript
+ * writes itself), out offset, out length. One pump serves every hub of the process (tests make many):
+ * each entry says where its bytes are in out, and the callback writes each to its own hub's stdout. Back-pressure: pumpPause stops a pipe's poll (the program blocks on its full
+ * pipe), pumpResume starts it again. A pipe ends at end-of-file or a read error: its fd is closed here.
+ *
+ *   pumpCreate(data, out, meta, flush) -> pump
+ *   pumpAdd(pump, fd, id, mode, prefix, maxLine) -> pipe
+ *   pumpPrefix(pipe, prefix)        a new prefix (the formatter's names changed width)
+ *   pumpPause(pipe) / pumpResume(pipe)
+ *   pumpDrain(pipe)                  read what the pipe holds now and flush (the program just exited)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+#include "addon.h"
+
+enum { PUMP_JS = 0, PUMP_RAW = 1, PUMP_PREFIX = 2 };
+enum { PUMP_END = 1, PUMP_OUT = 2, PUMP_FORMAT = 4 };
+
+#define META_INTS 6
+/* Bytes one pipe may give per readiness before the others get their turn. */
+#define BUDGET (256 * 1024)
+/*
+ * What a read asks for: a pipe's whole capacity (Linux's default), as a net.Socket reads it. A read asking for
+ * less may end in the middle of a write, where a program that writes whole lines of at most PIPE_BUF bytes
+ * never cuts them: raw output would cut a line there, between the reads of two programs.
+ */
+#define READ_BYTES (64 * 1024)
+#define MIN_READ 4096
+
+typedef struct pump pump_t;
+
+typedef struct {
+  uv_poll_t poll;
+  pump_t *pump;
+  int fd;
+  int32_t id;
+  int mode;
+  char *prefix;
+  size_t prefix_len;
+  size_t max_line;
+  char *tail; /* PUMP_PREFIX: the unterminated line so far */
+  size_t tail_len, tail_cap;
+  bool polling, paused, ended;
+  int refs; /* the JavaScript handle and the uv handle */
+} pipe_t;
+
+struct pump;
+static struct pump *the_pump;
+
+struct pump {
+  napi_env env;
+  napi_ref flush_fn, data_ref, out_ref, meta_ref;
+  napi_async_context context;
+  uv_check_t check;
+  char *data, *out;
+  int32_t *meta;
+  size_t data_cap, out_cap, meta_cap; /* meta_cap in entries */
+  size_t data_len, out_len, entries;
+  bool flushing;
+};
+
+static void pipe_unref(pipe_t *p) {
+  if (--p->refs > 0) return;
+  free(p->prefix);
+  free(p->tail);
+  free(p);
+}
+
+static void on_poll_closed(uv_handle_t *h) {
+  pipe_unref(h->data);
+}
+
+/* Call the JavaScript callback with what is gathered; the buffers are empty again afterwards. */
+static void flush(pump_t *pump) {
+  if (pump->flushing || (pump->entries == 0 && pump->out_len == 0)) return;
+  pump->flushing = true;
+  napi_env env = pump->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) == napi_ok) {
+    napi_value fn, global, args[2], ignored;
+    napi_create_double(env, (double)pump->out_len, &args[0]);
+    napi_create_double(env, (double)pump->entries, &args[1]);
+    if (napi_get_reference_value(env, pump->flush_fn, &fn) == napi_ok && napi_get_global(env, &global) == napi_ok) {
+      if (napi_make_callback(env, pump->context, global, fn, 2, args, &ignored) == napi_pending_exception) {
+        napi_value err;
+        if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+      }
+    }
+    napi_close_handle_scope(env, scope);
+  }
+  pump->data_len = pump->out_len = pump->entries = 0;
+  pump->flushing = false;
+}
+
+/* prefix + line + "\n" for every line part of data[0, len) into dst (NULL: count only); returns the bytes. */
+static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *dst) {
+  size_t need = 0, start = 0;
+  while (start < len) {
+    const char *nl = memchr(data + start, '\n', len - start);
+    size_t stop = nl ? (size_t)(nl - data) : len;
+    for (;;) {
+      size_t cut = stop - start > p->max_line ? start + p->max_line : stop;
+      size_t n = cut - start;
+      if (dst) {
+        memcpy(dst + need, p->prefix, p->prefix_len);
+        memcpy(dst + need + p->prefix_len, data + start, n);
+        dst[need + p->prefix_len + n] = '\n';
+      }
+      need += p->prefix_len + n + 1;
+      if (cut == stop) break;
+      start = cut;
+    }
+    start = stop + 1;
+  }
+  return need;
+}
+
+/*
+ * The stretch data[off, off + len) of pipe p is in the data buffer: make it an entry, formatting it into out
+ * where the mode says so. For PUMP_PREFIX it is whole lines (the caller cut it). May flush (then the stretch
+ * is moved to the start of the data buffer first), so the caller must not keep pointers into the buffers.
+ */
+static void commit(pipe_t *p, size_t off, size_t len, int32_t flags) {
+  pump_t *pump = p->pump;
+  size_t out_off = pump->out_len, need = 0;
+  if (len > 0 && p->mode != PUMP_JS) {
+    need = p->mode == PUMP_RAW ? len : prefix_into(p, pump->data + off, len, NULL);
+    if (pump->out_cap - pump->out_len < need && pump->entries > 0) {
+      /* flush what came before; this stretch moves to the start of the data buffer */
+      pump->data_len = off;
+      flush(pump);
+      memmove(pump->data, pump->data + off, len);
+      off = 0;
+      out_off = 0;
+    }
+    if (pump->out_cap - pump->out_len >= need) {
+      if (p->mode == PUMP_RAW) memcpy(pump->out + out_off, pump->data + off, len);
+      else prefix_into(p, pump->data + off, len, pump->out + out_off);
+      pump->out_len += need;
+      flags |= PUMP_OUT;
+    } else {
+      need = 0;
+      flags |= PUMP_FORMAT; /* too big for out even alone: JavaScript writes it */
+    }
+  }
+  pump->data_len = off + len;
+  int32_t *m = pump->meta + pump->entries * META_INTS;
+  m[0] = p->id;
+  m[1] = (int32_t)off;
+  m[2] = (int32_t)len;
+  m[3] = flags;
+  m[4] = (int32_t)out_off;
+  m[5] = (int32_t)need;
+  pump->entries++;
+  if (pump->entries == pump->meta_cap || (flags & PUMP_FORMAT)) flush(pump);
+}
+
+/* PUMP_PREFIX: keep data[from, to) as the pipe's unterminated line. */
+static bool keep_tail(pipe_t *p, const char *from, size_t len) {
+  if (len > p->tail_cap) {
+    char *t = realloc(p->tail, len);
+    if (!t) return false;
+    p->tail = t;
+    p->tail_cap = len;
+  }
+  memmove(p->tail, from, len);
+  p->tail_len = len;
+  return true;
+}
+
+/* The pipe is at its end: the unterminated line goes out as it is (with a "\n" when prefixed), fd closed. */
+static void end_pipe(pipe_t *p) {
+  pump_t *pump = p->pump;
+  p->ended = true;
+  if (p->polling) uv_poll_stop(&p->poll);
+  p->polling = false;
+  size_t off = pump->data_len;
+  size_t len = 0;
+  if (p->mode == PUMP_PREFIX && p->tail_len > 0) {
+    if (pump->data_cap - pump->data_len < p->tail_len) {
+      flush(pump);
+      off = 0;
+    }
+    memcpy(pump->data + off, p->tail, p->tail_len);
+    len = p->tail_len;
+    p->tail_len = 0;
+  }
+  commit(p, off, len, PUMP_END);
+  close(p->fd);
+  p->fd = -1;
+  uv_close((uv_handle_t *)&p->poll, on_poll_closed);
+}
+
+/* Read the pipe until EAGAIN, its end, or the budget; returns false when it ended. */
+static bool read_pipe(pipe_t *p, size_t budget) {
+  pump_t *pump = p->pump;
+  size_t got = 0;
+  while (!p->ended && got < budget) {
+    size_t tail = p->mode == PUMP_PREFIX ? p->tail_len : 0;
+    size_t want = READ_BYTES;
+    if (p->mode == PUMP_PREFIX) {
+      /* so that the lines of one read fit in out when it is empty: every byte a "\n" is the worst case
+         (a read cut mid-line does no harm here: the line's rest waits in the tail) */
+      size_t fit = pump->out_cap / (p->prefix_len + 1);
+      if (want > fit) want = fit > MIN_READ ? fit : MIN_READ;
+    }
+    if (pump->data_cap - pump->data_len < tail + want || pump->entries == pump->meta_cap) flush(pump);
+    size_t off = pump->data_len;
+    if (tail > 0) memcpy(pump->data + off, p->tail, tail);
+    ssize_t n = read(p->fd, pump->data + off + tail, want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n <= 0) {
+      end_pipe(p);
+      return false;
+    }
+    got += (size_t)n;
+    size_t len = tail + (size_t)n;
+    if (p->mode != PUMP_PREFIX) {
+      commit(p, off, len, 0);
+    } else {
+      /* whole lines now; the rest waits, except whole maxLine parts of a line with no "\n" yet */
+      const char *base = pump->data + off;
+      const char *last = memrchr(base, '\n', len);
+      size_t whole = last ? (size_t)(last - base) + 1 : 0;
+      size_t rest = len - whole;
+      size_t parts = rest - rest % p->max_line;
+      whole += parts;
+      rest -= parts;
+      if (!keep_tail(p, base + whole, rest)) {
+        whole += rest; /* no memory for the tail: it goes out as a line of its own */
+        p->tail_len = 0;
+      }
+      if (whole > 0) commit(p, off, whole, 0);
+    }
+    if (p->paused) return true;
+  }
+  return true;
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  (void)events;
+  pipe_t *p = poll->data;
+  if (p->ended || p->paused) return;
+  if (status < 0) {
+    end_pipe(p);
+    return;
+  }
+  read_pipe(p, BUDGET);
+}
+
+static void on_check(uv_check_t *check) {
+  flush(check->data);
+}
+
+/* ---- JavaScript interface ---- */
+
+static napi_value fail(napi_env env, const char *msg) {
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+static napi_value pump_create(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) return fail(env, "pumpCreate(data, out, meta, flush)");
+  pump_t *pump = calloc(1, sizeof *pump);
+  if (!pump) return fail(env, "pumpCreate: out of memory");
+  void *data, *out, *meta;
+  size_t data_len, out_len, meta_len;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t ab_off;
+  napi_valuetype fn_type;
+  if (napi_get_buffer_info(env, argv[0], &data, &data_len) != napi_ok || napi_get_buffer_info(env, argv[1], &out, &out_len) != napi_ok ||
+      napi_get_typedarray_info(env, argv[2], &type, &meta_len, &meta, &ab, &ab_off) != napi_ok || type != napi_int32_array ||
+      napi_typeof(env, argv[3], &fn_type) != napi_ok || fn_type != napi_function || data_len < 4 * READ_BYTES || out_len < 4 * READ_BYTES ||
+      meta_len < META_INTS) {
+    free(pump);
+    return fail(env, "pumpCreate(data: Buffer, out: Buffer, meta: Int32Array, flush: function)");
+  }
+  uv_loop_t *loop;
+  napi_value name;
+  napi_create_string_utf8(env, "procinit:pump", NAPI_AUTO_LENGTH, &name);
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || napi_async_init(env, NULL, name, &pump->context) != napi_ok) {
+    free(pump);
+    return fail(env, "pumpCreate: no event loop");
+  }
+  pump->env = env;
+  pump->data = data;
+  pump->out = out;
+  pump->meta = meta;
+  pump->data_cap = data_len;
+  pump->out_cap = out_len;
+  pump->meta_cap = meta_len / META_INTS;
+  napi_create_reference(env, argv[0], 1, &pump->data_ref);
+  napi_create_reference(env, argv[1], 1, &pump->out_ref);
+  napi_create_reference(env, argv[2], 1, &pump->meta_ref);
+  napi_create_reference(env, argv[3], 1, &pump->flush_fn);
+  uv_check_init(loop, &pump->check);
+  pump->check.data = pump;
+  uv_check_start(&pump->check, on_check);
+  uv_unref((uv_handle_t *)&pump->check);
+  napi_value handle;
+  napi_create_external(env, pump, NULL, NULL, &handle); /* one per process, never freed */
+  the_pump = pump;
+  return handle;
+}
+
+static void pipe_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  pipe_unref(data);
+}
+
+static bool set_prefix(napi_env env, pipe_t *p, napi_value value) {
+  napi_valuetype t;
+  if (napi_typeof(env, value, &t) != napi_ok) return false;
+  if (t == napi_null || t == napi_undefined) return true;
+  void *bytes;
+  size_t len;
+  if (napi_get_buffer_info(env, value, &bytes, &len) != napi_ok) return false;
+  char *copy = malloc(len > 0 ? len : 1);
+  if (!copy) return false;
+  memcpy(copy, bytes, len);
+  free(p->prefix);
+  p->prefix = copy;
+  p->prefix_len = len;
+  return true;
+}
+
+static pipe_t *get_pipe(napi_env env, napi_value v) {
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static napi_value pump_add(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  void *pump_data = NULL;
+  int32_t fd, id, mode;
+  uint32_t max_line;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6 || napi_get_value_external(env, argv[0], &pump_data) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &fd) != napi_ok || napi_get_value_int32(env, argv[2], &id) != napi_ok ||
+      napi_get_value_int32(env, argv[3], &mode) != napi_ok || napi_get_value_uint32(env, argv[5], &max_line) != napi_ok || fd < 0 ||
+      mode < PUMP_JS || mode > PUMP_PREFIX || max_line == 0)
+    return fail(env, "pumpAdd(pump, fd, id, mode, prefix, maxLine)");
+  pipe_t *p = calloc(1, sizeof *p);
+  if (!p) return fail(env, "pumpAdd: out of memory");
+  p->pump = pump_data;
+  p->fd = fd;
+  p->id = id;
+  p->mode = mode;
+  p->max_line = max_line;
+  p->refs = 2;
+  if (!set_prefix(env, p, argv[4]) || (mode == PUMP_PREFIX && !p->prefix)) {
+    free(p->prefix);
+    free(p);
+    return fail(env, "pumpAdd: prefix must be a Buffer");
+  }
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  int rc = uv_poll_init(loop, &p->poll, fd);
+  if (rc != 0) {
+    free(p->prefix);
+    free(p);
+    napi_throw_error(env, NULL, uv_strerror(rc));
+    return NULL;
+  }
+  p->poll.data = p;
+  rc = uv_poll_start(&p->poll, UV_READABLE, on_readable);
+  if (rc != 0) {
+    p->refs = 1; /* the fd stays open: the caller reads it another way */
+    uv_close((uv_handle_t *)&p->poll, on_poll_closed);
+    napi_throw_error(env, NULL, uv_strerror(rc));
+    return NULL;
+  }
+  p->polling = true;
+  napi_value handle;
+  napi_create_external(env, p, pipe_finalize, NULL, &handle);
+  return handle;
+}
+
+static pipe_t *one_pipe(napi_env env, napi_callback_info info, napi_value *second) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  if (second) *second = argc >= 2 ? argv[1] : NULL;
+  return get_pipe(env, argv[0]);
+}
+
+static napi_value pump_prefix(napi_env env, napi_callback_info info) {
+  napi_value prefix;
+  pipe_t *p = one_pipe(env, info, &prefix);
+  if (!p || !prefix || !set_prefix(env, p, prefix)) return fail(env, "pumpPrefix(pipe, prefix)");
+  return NULL;
+}
+
+static napi_value pump_pause(napi_env env, napi_callback_info info) {
+  pipe_t *p = one_pipe(env, info, NULL);
+  if (!p) return fail(env, "pumpPause(pipe)");
+  p->paused = true;
+  if (p->polling) uv_poll_stop(&p->poll);
+  p->polling = false;
+  return NULL;
+}
+
+static napi_value pump_resume(napi_env env, napi_callback_info info) {
+  pipe_t *p = one_pipe(env, info, NULL);
+  if (!p) return fail(env, "pumpResume(pipe)");
+  p->paused = false;
+  if (!p->ended && !p->polling) p->polling = uv_poll_start(&p->poll, UV_READABLE, on_readable) == 0;
+  return NULL;
+}
+
+static napi_value pump_drain(napi_env env, napi_callback_info info) {
+  pipe_t *p = one_pipe(env, info, NULL);
+  if (!p) return fail(env, "pumpDrain(pipe)");
+  if (p->pump->flushing) return NULL;
+  if (!p->ended) {
+    bool paused = p->paused;
+    p->paused = false; /* a program that exited: what it wrote is read now, paused or not */
+    read_pipe(p, SIZE_MAX);
+    if (!p->ended) p->paused = paused;
+  }
+  /* and what was read before, this loop iteration, waiting for the check phase */
+  flush(p->pump);
+  return NULL;
+}
+
+/*
+ * pumpWrite(fd, from, to) -> bytes written, or minus errno, or -1 when fd could block the event loop (neither
+ * a regular file nor non-blocking): the caller queues the bytes instead. Stops at EAGAIN.
+ */
+static napi_value pump_write(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  int32_t fd;
+  uint32_t from, to;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      napi_get_value_uint32(env, argv[1], &from) != napi_ok || napi_get_value_uint32(env, argv[2], &to) != napi_ok || !the_pump ||
+      from > to || to > the_pump->out_cap)
+    return fail(env, "pumpWrite(fd, from, to)");
+  double done = 0;
+  struct stat st;
+  int flags = fcntl(fd, F_GETFL);
+  if (fstat(fd, &st) != 0 || flags < 0) done = -errno;
+  else if (!S_ISREG(st.st_mode) && !(flags & O_NONBLOCK)) done = -1;
+  while (done >= 0 && from + done < to) {
+    ssize_t n = write(fd, the_pump->out + from + (size_t)done, to - from - (size_t)done);
+    if (n > 0) done += (double)n;
+    else if (n < 0 && errno == EINTR) continue;
+    else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    else {
+      if (done == 0) done = n < 0 ? -errno : -EIO;
+      break;
+    }
+  }
+  napi_create_double(env, done, &result);
+  return result;
+}
+
+void pump_define(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"pumpCreate", NULL, pump_create, NULL, NULL, NULL, napi_default, NULL},
+      {"pumpAdd", NULL, pump_add, NULL, NULL, NULL, napi_default, NULL},
+      {"pumpPrefix", NULL, pump_prefix, NULL, NULL, NULL, napi_default, NULL},
+      {"pumpPause", NULL, pump_pause, NULL, NULL, NULL, napi_default, NULL},
+      {"pumpResume", NULL, pump_resume, NULL, NULL, NULL, napi_default, NULL},
+      {"pumpDrain", NULL, pump_drain, NULL, NULL, NULL, napi_default, NULL},
+      {"pumpWrite", NULL, pump_write, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}

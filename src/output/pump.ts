@@ -1,0 +1,156 @@
+/**
+ * Children's output pipes read by native/pump.c: C reads every ready pipe, formats what goes to procinit's
+ * stdout (bytes as read for supervisord's raw /dev/stdout, `name | line` prefixed lines otherwise) into one
+ * buffer, and calls back here once per event-loop iteration with all of it, instead of a JavaScript call per
+ * read. Here the out bytes are written (one write per hub) and each pipe's data goes on to its sink, for
+ * what only JavaScript does: the ring, followers, log files, the debug echo.
+ *
+ * One pump serves the whole process; null when the addon cannot be loaded or has no pump (then pipe.ts
+ * reads each pipe with a net.Socket, or child_process's own streams are read).
+ */
+import { outputAddon } from './native.js';
+import type { FdWriter } from './writer.js';
+
+export const PumpMode = {
+  /** Bytes as read, to JavaScript only. */
+  Js: 0,
+  /** Bytes as read, written to stdout by the pump too. */
+  Raw: 1,
+  /** Whole lines, written to stdout prefixed by the pump too. */
+  Prefix: 2,
+} as const;
+export type PumpMode = (typeof PumpMode)[keyof typeof PumpMode];
+
+const END = 1;
+const OUT = 2;
+const META_INTS = 6;
+
+export interface PumpSink {
+  /** Where this pipe's out bytes go. */
+  readonly writer: FdWriter;
+  /**
+   * A stretch of the pipe's data (as read, or whole lines for Prefix), valid only during the call. wentOut:
+   * the pump wrote it to the writer; otherwise (a stretch too big for its buffer) the sink writes it itself.
+   */
+  data(chunk: Buffer, wentOut: boolean): void;
+  /** The pipe is at its end (after its last data); its fd is closed. */
+  end(): void;
+}
+
+export interface PumpedPipe {
+  pause(): void;
+  resume(): void;
+  drain(): void;
+  /** A new prefix for a Prefix pipe. */
+  setPrefix(prefix: Buffer): void;
+}
+
+interface PumpAddon {
+  pumpCreate(data: Buffer, out: Buffer, meta: Int32Array, flush: (outBytes: number, entries: number) => void): object;
+  pumpAdd(pump: object, fd: number, id: number, mode: number, prefix: Buffer | null, maxLine: number): object;
+  pumpPrefix(pipe: object, prefix: Buffer): void;
+  pumpPause(pipe: object): void;
+  pumpResume(pipe: object): void;
+  pumpDrain(pipe: object): void;
+  pumpWrite(fd: number, from: number, to: number): number;
+}
+
+const DATA_BYTES = 256 * 1024;
+const OUT_BYTES = 512 * 1024;
+const ENTRIES = 1024;
+
+class Pump {
+  private readonly data = Buffer.allocUnsafeSlow(DATA_BYTES);
+  private readonly out = Buffer.allocUnsafeSlow(OUT_BYTES);
+  private readonly meta = new Int32Array(ENTRIES * META_INTS);
+  private readonly sinks = new Map<number, PumpSink>();
+  private nextId = 1;
+  private readonly handle: object;
+
+  constructor(private readonly addon: PumpAddon) {
+    this.handle = addon.pumpCreate(this.data, this.out, this.meta, (outBytes, entries) => this.flush(outBytes, entries));
+  }
+
+  add(fd: number, mode: PumpMode, prefix: Buffer | null, maxLine: number, sink: PumpSink): PumpedPipe {
+    const id = this.nextId++;
+    const h = this.addon.pumpAdd(this.handle, fd, id, mode, prefix, maxLine);
+    this.sinks.set(id, sink);
+    const a = this.addon;
+    return {
+      pause: () => a.pumpPause(h),
+      resume: () => a.pumpResume(h),
+      drain: () => a.pumpDrain(h),
+      setPrefix: (p) => a.pumpPrefix(h, p),
+    };
+  }
+
+  /**
+   * out[from, to) to the writer: written at once from C when the writer has nothing waiting and its fd cannot
+   * block the event loop (a regular file, or a non-blocking pipe or terminal), else copied into its queue.
+   */
+  private write(writer: FdWriter, from: number, to: number): void {
+    writer.writeCopy(this.out.subarray(from, to), () => this.addon.pumpWrite(writer.fd, from, to));
+  }
+
+  private flush(outBytes: number, entries: number): void {
+    const { meta, out, data } = this;
+    // the out bytes first, in order: one write for each run of entries going to the same writer
+    let writer: FdWriter | null = null;
+    let from = 0;
+    let to = 0;
+    for (let i = 0; i < entries && outBytes > 0; i++) {
+      const m = i * META_INTS;
+      if (!(meta[m + 3] & OUT) || meta[m + 5] === 0) continue;
+      const w = this.sinks.get(meta[m])?.writer ?? null;
+      if (w === writer && meta[m + 4] === to) {
+        to += meta[m + 5];
+        continue;
+      }
+      if (writer) this.write(writer, from, to);
+      writer = w;
+      from = meta[m + 4];
+      to = from + meta[m + 5];
+    }
+    if (writer) this.write(writer, from, to);
+    let failure: unknown = null;
+    for (let i = 0; i < entries; i++) {
+      const m = i * META_INTS;
+      const id = meta[m];
+      const sink = this.sinks.get(id);
+      if (!sink) continue;
+      try {
+        if (meta[m + 2] > 0) sink.data(data.subarray(meta[m + 1], meta[m + 1] + meta[m + 2]), (meta[m + 3] & OUT) !== 0);
+      } catch (err) {
+        failure ??= err;
+      }
+      if (meta[m + 3] & END) {
+        this.sinks.delete(id);
+        try {
+          sink.end();
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+    }
+    if (failure) throw failure;
+  }
+}
+
+
+let pump: Pump | null | undefined;
+let disabled = false;
+
+/** The process's pump, or null without one (no addon, or an addon built before the pump). */
+export function outputPump(): Pump | null {
+  if (disabled) return null;
+  if (pump === undefined) {
+    const addon = outputAddon() as unknown as Partial<PumpAddon> | null;
+    pump = addon && typeof addon.pumpCreate === 'function' && typeof addon.pumpWrite === 'function' ? new Pump(addon as PumpAddon) : null;
+  }
+  return pump;
+}
+
+/** Tests: pipes attached from now on are read as if the addon had no pump (net.Socket), or by the pump again. */
+export function disablePumpForTests(off: boolean): void {
+  disabled = off;
+}

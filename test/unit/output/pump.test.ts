@@ -1,0 +1,207 @@
+/**
+ * Children's output read by native/pump.c (src/output/pump.ts) and, for comparison, without it (the
+ * net.Socket path pipe.ts keeps for an addon without the pump): real child processes writing at once.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LogTarget } from '../../../src/config/model.js';
+import { RecordFormatter } from '../../../src/output/format.js';
+import { OutputHub } from '../../../src/output/hub.js';
+import { outputPipePair } from '../../../src/output/pipe.js';
+import { disablePumpForTests, outputPump } from '../../../src/output/pump.js';
+import { FdWriter } from '../../../src/output/writer.js';
+import { tempDir } from '../../helpers/procinit.js';
+
+const mux: LogTarget = { kind: 'mux' };
+const text = () => new RecordFormatter({ format: 'text', color: false, timestamps: false });
+
+/**
+ * A child that writes `lines` lines "ID SEQ filler" to its stdout: in writes of `chunk` bytes that cut lines
+ * anywhere (C stdio on a pipe), or, with chunk 0, 40 whole lines per write (under PIPE_BUF).
+ */
+const WRITER = `
+const [id, lines, chunk] = process.argv.slice(1).map(Number);
+const fs = require('fs');
+let pending = '';
+const put = (s) => { let off = 0; const b = Buffer.from(s); while (off < b.length) off += fs.writeSync(1, b, off); };
+for (let i = 0; i < lines; i++) {
+  pending += id + ' ' + i + ' ' + 'x'.repeat(40 + (i * 7 + id) % 50) + '\\n';
+  if (chunk === 0 ? (i + 1) % 40 === 0 : pending.length >= chunk) {
+    if (chunk === 0) { put(pending); pending = ''; }
+    else { while (pending.length >= chunk) { put(pending.slice(0, chunk)); pending = pending.slice(chunk); } }
+  }
+}
+put(pending);
+`;
+
+/** Resolves once cond() holds (checked every few ms; the tests' own timeouts bound it). */
+function until(cond: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => void (cond() ? resolve() : setTimeout(check, 5));
+    check();
+  });
+}
+
+function runWriter(id: number, lines: number, chunk: number, stdoutFd: number): Promise<void> {
+  const child = spawn(process.execPath, ['-e', WRITER, String(id), String(lines), String(chunk)], { stdio: ['ignore', stdoutFd, 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${id} exited with ${code}`))));
+  });
+}
+
+/** N writers through one hub into a file; returns the file's text and the hub. */
+async function flood(opts: { raw: boolean; writers: number; lines: number; chunk: number }): Promise<{ out: string; hub: OutputHub }> {
+  const file = join(tempDir(), 'out');
+  const fd = openSync(file, 'w');
+  const writer = new FdWriter(fd);
+  const hub = new OutputHub(writer, text(), null, { raw: opts.raw });
+  const runs: Array<Promise<void>> = [];
+  for (let id = 1; id <= opts.writers; id++) {
+    const [r, w] = outputPipePair()!;
+    hub.attachPipe(`w${id}`, 'stdout', { fd: r }, mux);
+    runs.push(runWriter(id, opts.lines, opts.chunk, w).finally(() => closeSync(w)));
+  }
+  await Promise.all(runs);
+  expect(await hub.pipesDrained(30_000)).toBe(true);
+  await writer.flush();
+  closeSync(fd);
+  return { out: readFileSync(file, 'latin1'), hub };
+}
+
+/** Every line whole, each writer's lines all there and in order (the first fault, if any). */
+function checkLines(lines: string[], writers: number, count: number, prefixed: boolean): void {
+  const next = new Array<number>(writers + 1).fill(0);
+  const re = prefixed ? /^w(\d+) +\| (\d+) (\d+) (x+)$/ : /^()(\d+) (\d+) (x+)$/;
+  let fault: string | null = null;
+  for (const line of lines) {
+    const m = re.exec(line);
+    const id = m ? Number(m[2]) : 0;
+    const seq = m ? Number(m[3]) : -1;
+    if (!m || (prefixed && Number(m[1]) !== id) || m[4].length !== 40 + ((seq * 7 + id) % 50) || seq !== next[id]) {
+      fault = `a torn, foreign or misplaced line: ${JSON.stringify(line.slice(0, 120))}`;
+      break;
+    }
+    next[id]++;
+  }
+  expect(fault).toBeNull();
+  expect(next.slice(1)).toEqual(new Array(writers).fill(count));
+}
+
+describe.each([
+  ['the pump', false],
+  ['net.Socket (an addon without the pump)', true],
+])('children output read by %s', (_name, withoutPump) => {
+  afterEach(() => disablePumpForTests(false));
+
+  it('prefixes the lines of 6 programs writing at once, whole and in order, even when they write blocks that cut lines', async () => {
+    disablePumpForTests(withoutPump);
+    if (!withoutPump) expect(outputPump()).not.toBeNull();
+    const { out, hub } = await flood({ raw: false, writers: 6, lines: 4000, chunk: 4096 });
+    expect(out.endsWith('\n')).toBe(true);
+    checkLines(out.slice(0, -1).split('\n'), 6, 4000, true);
+    // the ring (logs, connect) holds each program's last lines, unprefixed
+    const recent = hub.recent(['w3'], 5).map((r) => r.line.toString('latin1'));
+    expect(recent.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['3 3995', '3 3996', '3 3997', '3 3998', '3 3999']);
+  }, 60_000);
+
+  it('passes raw output through as written: whole lines from programs that write whole lines, each program in order', async () => {
+    disablePumpForTests(withoutPump);
+    const { out, hub } = await flood({ raw: true, writers: 6, lines: 4000, chunk: 0 });
+    checkLines(out.slice(0, -1).split('\n'), 6, 4000, false);
+    expect(hub.recent(['w6'], 1).map((r) => r.line.toString('latin1').split(' ').slice(0, 2).join(' '))).toEqual(['6 3999']);
+  }, 60_000);
+});
+
+describe('the pump', () => {
+  it('keeps an unterminated line until its end comes, across reads, and ends a pipe with it as is', async () => {
+    const file = join(tempDir(), 'out');
+    const fd = openSync(file, 'w');
+    const writer = new FdWriter(fd);
+    const hub = new OutputHub(writer, text());
+    const [r, w] = outputPipePair()!;
+    hub.attachPipe('web', 'stdout', { fd: r }, mux);
+    const { writeSync } = await import('node:fs');
+    writeSync(w, 'hel');
+    // another program's line meanwhile: the unfinished line must not be cut by it
+    const [r2, w2] = outputPipePair()!;
+    hub.attachPipe('api', 'stdout', { fd: r2 }, mux);
+    writeSync(w2, 'between\n');
+    closeSync(w2);
+    await until(() => hub.recent(['api'], 1).length === 1); // read: the pump holds "hel" meanwhile
+    writeSync(w, 'lo\nlast without newline');
+    closeSync(w);
+    expect(await hub.pipesDrained(10_000)).toBe(true);
+    await writer.flush();
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8')).toBe('api      | between\nweb      | hello\nweb      | last without newline\n');
+    expect(hub.recent(['web'], 10).map((x) => x.line.toString())).toEqual(['hello', 'last without newline']);
+  });
+
+  it('uses a wider prefix once the formatter learns a longer name', async () => {
+    const file = join(tempDir(), 'out');
+    const fd = openSync(file, 'w');
+    const writer = new FdWriter(fd);
+    const formatter = text();
+    const hub = new OutputHub(writer, formatter);
+    const [r, w] = outputPipePair()!;
+    hub.attachPipe('web', 'stdout', { fd: r }, mux);
+    const { writeSync } = await import('node:fs');
+    writeSync(w, 'before\n');
+    await until(() => hub.recent(['web'], 1).length === 1);
+    formatter.setNames(['a-much-longer-name']);
+    writeSync(w, 'after\n');
+    closeSync(w);
+    expect(await hub.pipesDrained(10_000)).toBe(true);
+    await writer.flush();
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8')).toBe(`web      | before\nweb${' '.repeat(15)} | after\n`);
+  });
+
+  it('stops reading while stdout is blocked: the programs wait, memory stays bounded, nothing is lost', async () => {
+    // procinit's stdout is a pipe nobody reads (a stopped log collector)
+    const [outR, outW] = outputPipePair()!;
+    const highWater = 256 * 1024;
+    const writer = new FdWriter(outW, highWater);
+    const hub = new OutputHub(writer, text());
+    const [r, w] = outputPipePair()!;
+    hub.attachPipe('w1', 'stdout', { fd: r }, mux);
+    const lines = 60_000; // ~5 MiB prefixed: far more than the writer may hold plus the pipes
+    let done = false;
+    const run = runWriter(1, lines, 4096, w).finally(() => {
+      closeSync(w);
+      done = true;
+    });
+    await new Promise((resolve) => writer.once('congested', resolve));
+    // a window to watch: the program must stay blocked and the queue must not grow past one pump batch
+    let most = 0;
+    for (let i = 0; i < 30; i++) {
+      most = Math.max(most, writer.pendingBytes);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(done).toBe(false);
+    expect(most).toBeLessThanOrEqual(highWater + 1024 * 1024);
+    // the collector reads again: everything arrives, whole
+    const chunks: Buffer[] = [];
+    const buf = Buffer.alloc(256 * 1024);
+    let finished = false;
+    void run.then(() => hub.pipesDrained(30_000)).then(() => writer.flush()).then(() => (finished = true));
+    for (;;) {
+      let n = 0;
+      try {
+        n = readSync(outR, buf, 0, buf.length, null);
+      } catch {
+        n = -1; // EAGAIN: nothing for now
+      }
+      if (n > 0) chunks.push(Buffer.from(buf.subarray(0, n)));
+      else if (finished) break;
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+    closeSync(outW);
+    closeSync(outR);
+    const out = Buffer.concat(chunks).toString('latin1');
+    checkLines(out.slice(0, -1).split('\n'), 1, lines, true);
+  }, 60_000);
+});
