@@ -4,6 +4,7 @@
  * working. Exit statuses: LSB init codes, and for `status` 3 (something not running) / 4 (unknown name, no server).
  */
 import { HELP } from './help.js';
+import { fgAction, type LineInput } from './fg.js';
 import { call, Fault, HttpStatusError, stream, type ServerRef } from './transport.js';
 
 const F = { BAD_NAME: 10, BAD_SIGNAL: 11, NO_FILE: 20, NOT_EXECUTABLE: 21, FAILED: 30, ABNORMAL_TERMINATION: 40, SPAWN_ERROR: 50, ALREADY_STARTED: 60, NOT_RUNNING: 70, SUCCESS: 80, ALREADY_ADDED: 90, STILL_RUNNING: 91, SHUTDOWN_STATE: 6, UNKNOWN_METHOD: 1 };
@@ -36,6 +37,8 @@ export interface Ctl {
   out(line: string): void;
   /** Ask y/N in interactive mode. */
   confirm(question: string): Promise<boolean>;
+  /** Typed lines for fg (the prompt's, or stdin's from the command line). */
+  input(): LineInput;
 }
 
 export const namespec = (group: string, name: string): string => (group === name ? name : `${group}:${name}`);
@@ -489,44 +492,7 @@ export const ACTIONS: Record<string, Action> = {
     ctl.out(String(await rpc(ctl, 'getSupervisorVersion')));
   },
 
-  async fg(ctl, arg) {
-    if (!(await upcheck(ctl))) return;
-    const names = words(arg);
-    if (names.length !== 1) {
-      ctl.out(names.length === 0 ? 'ERROR: no process name supplied' : "ERROR: too many process names supplied");
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
-    const name = names[0];
-    let info: Info;
-    try {
-      info = (await rpc(ctl, 'getProcessInfo', name)) as Info;
-    } catch (err) {
-      if (!(err instanceof Fault) || err.code !== F.BAD_NAME) throw err;
-      ctl.out(`ERROR: bad process name supplied`);
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
-    if (info.state !== 20) {
-      ctl.out('ERROR: process not running');
-      ctl.exitstatus = LSB.GENERIC;
-      return;
-    }
-    ctl.out('==> Press Ctrl-C to exit <==');
-    const res = await stream(ctl.server, `/logtail/${encodeURI(name)}/stdout`);
-    res.pipe(process.stdout);
-    const onData = (d: Buffer): void => void rpc(ctl, 'sendProcessStdin', name, d.toString('utf8')).catch(() => {});
-    process.stdin.on('data', onData);
-    await new Promise<void>((resolve) => {
-      const done = (): void => resolve();
-      res.on('close', done);
-      process.stdin.on('end', done);
-      process.once('SIGINT', done);
-    });
-    process.stdin.off('data', onData);
-    process.stdin.pause();
-    res.destroy();
-  },
+  fg: (ctl, arg) => fgAction(ctl, arg, upcheck, () => ctl.input()),
 };
 
 /** tail -f / maintail -f: stream /logtail until Ctrl-C or the server goes. */

@@ -3,11 +3,13 @@
  * with supervisorctl's command line, output and exit statuses; an interactive `supervisor> ` prompt when no
  * action is given.
  */
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { oneLine, UsageError } from '../../config/errors.js';
 import { ACTIONS, LSB, type Ctl } from './commands.js';
 import { parseCtlArgs } from './options.js';
 import { HttpStatusError } from './transport.js';
+import { LineQueue } from './lines.js';
+import type { LineInput } from './fg.js';
 
 export const SUPERVISORCTL_USAGE = `supervisorctl -- control applications run by supervisord from the cmd line.
 
@@ -79,6 +81,8 @@ export async function supervisorctlMain(argv: string[]): Promise<number> {
     return 0;
   }
   let nextLine: (() => Promise<string | null>) | null = null;
+  // the prompt's lines, once there is a prompt (fg reads its lines from the same queue)
+  let prompt: { rl: Interface; queue: LineQueue } | null = null;
   const ctl: Ctl = {
     server: { url: opts.serverurl, username: opts.username, password: opts.password },
     interactive: opts.interactive,
@@ -89,6 +93,7 @@ export async function supervisorctlMain(argv: string[]): Promise<number> {
       process.stdout.write(q);
       return /^y/i.test((await nextLine()) ?? '');
     },
+    input: () => fgInput(prompt),
   };
   if (opts.line) {
     await onecmd(ctl, opts.line);
@@ -96,11 +101,9 @@ export async function supervisorctlMain(argv: string[]): Promise<number> {
   }
   // interactive: the status first (without an action), then a prompt until quit or end of input
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
-  const lines = rl[Symbol.asyncIterator]();
-  nextLine = async () => {
-    const r = await lines.next();
-    return r.done ? null : r.value;
-  };
+  const queue = new LineQueue(rl);
+  prompt = { rl, queue };
+  nextLine = () => queue.next();
   if (!opts.line) await onecmd(ctl, 'status');
   rl.setPrompt(`${opts.prompt}> `);
   for (;;) {
@@ -113,4 +116,33 @@ export async function supervisorctlMain(argv: string[]): Promise<number> {
   }
   rl.close();
   return 0; // supervisorctl's shell always exits 0
+}
+
+/**
+ * fg's typed lines: the prompt's (Ctrl-C reaches readline as its 'SIGINT' on a terminal), or, from the
+ * command line, a readline of its own that leaves the terminal as it is (the terminal echoes, edits the line
+ * and turns Ctrl-C into SIGINT, as for supervisorctl's raw_input).
+ */
+function fgInput(prompt: { rl: Interface; queue: LineQueue } | null): LineInput {
+  const own = prompt === null ? createInterface({ input: process.stdin, terminal: false }) : null;
+  const rl = prompt?.rl ?? own!;
+  const queue = prompt?.queue ?? new LineQueue(own!);
+  return {
+    next: () => queue.next(),
+    onInterrupt: (fn) => {
+      rl.on('SIGINT', fn);
+      process.on('SIGINT', fn);
+      return () => {
+        rl.off('SIGINT', fn);
+        process.off('SIGINT', fn);
+      };
+    },
+    done: () => {
+      queue.cancel();
+      if (own) {
+        own.close();
+        process.stdin.pause();
+      }
+    },
+  };
 }
