@@ -1,7 +1,7 @@
 /** `procinit describe TYPE [--json]`: a process type as `drycc pts:describe` shows it. */
 import { UsageError } from '../config/errors.js';
 import type { DescribeResult } from '../control/handlers/describe.js';
-import { json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, withControl } from '../control/client-command.js';
+import { json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, terminalColumns, withControl } from '../control/client-command.js';
 import { parse } from './args.js';
 import { readySummary, statusTable } from './status.js';
 import { limitsLine, notifyLine, probeLine } from './health-text.js';
@@ -31,7 +31,7 @@ export function describeText(d: DescribeResult): string {
     ['Autoscale', h.autoscale ? `min ${h.autoscale.min}, max ${h.autoscale.max}, cpu ${h.autoscale.cpuPercent}%` : '<none>'],
   ];
   const body = rows.map(([k, v]) => `${`${k}:`.padEnd(12)} ${v}\n`).join('');
-  return `=== ${d.name} Process Type\n${body}${d.instances.length ? `\n${statusTable(d.instances, process.stdout.isTTY ? process.stdout.columns || 80 : null)}` : ''}`;
+  return `=== ${d.name} Process Type\n${body}${d.instances.length ? `\n${statusTable(d.instances, terminalColumns())}` : ''}`;
 }
 
 export async function describeCommand(args: string[]): Promise<number> {

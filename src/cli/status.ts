@@ -4,7 +4,7 @@
  * is not, 4 an unknown name, 2 usage, 1 no procinit answering. A Docker HEALTHCHECK as it is.
  */
 import type { ProcessStatus, StatusResult } from '../control/handlers/status.js';
-import { EXIT_NO_SUCH_PROCESS, json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, withControl } from '../control/client-command.js';
+import { EXIT_NO_SUCH_PROCESS, json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, terminalColumns, withControl } from '../control/client-command.js';
 import { parse } from './args.js';
 import { oneLine } from '../config/errors.js';
 
@@ -75,7 +75,7 @@ export async function statusCommand(args: string[]): Promise<number> {
     const result = await client.request<StatusResult>('status', { names: positionals });
     if (values.json) await json(result.processes);
     else if (result.processes.length > 0) {
-      await out(statusTable(result.processes, process.stdout.isTTY ? process.stdout.columns || 80 : null) + '\n' + readySummary(result.processes) + (result.limits ? `${result.limits}\n` : ''));
+      await out(statusTable(result.processes, terminalColumns()) + '\n' + readySummary(result.processes) + (result.limits ? `${result.limits}\n` : ''));
     }
     if (result.unknown.length > 0) {
       for (const u of result.unknown) process.stderr.write(`procinit: ${oneLine(u)}: no such process\n`);

@@ -7,6 +7,7 @@ import { defaultLoadOptions } from '../config/options.js';
 import { ControlClient, ControlUnavailable, RemoteError } from './client.js';
 import { clientSocketPath } from './socket-path.js';
 import { oneLine } from '../config/errors.js';
+import { writeSync } from 'node:fs';
 
 export const SOCKET_OPTIONS = {
   socket: { type: 'string', short: 's' },
@@ -78,15 +79,40 @@ export async function withControl(values: SocketValues, body: (client: ControlCl
   }
 }
 
+/** Set once a write went through Node's process.stdout: from then on every write does, in order. */
+let viaStream = false;
+
 /**
  * Write to stdout; resolves once this and everything before it is written, so process.exit does not cut
- * a pipe's output short (stdout to a pipe is asynchronous). out('') just waits for what is pending.
+ * a pipe's output short. out('') just waits for what process.stdout has pending.
+ *
+ * A client's answer is small: it is written at once with write(2), without Node's process.stdout, which
+ * costs 0.5 ms (a file) to 2 ms (a pipe: a net.Socket) to make at every `procinit status` in a HEALTHCHECK.
+ * Only when the descriptor is non-blocking and full (EAGAIN) does the rest go through process.stdout. A
+ * reader that went away (EPIPE) or a closed stdout loses the output, as with the stream.
  */
 export function out(text: string): Promise<void> {
+  if (text.length > 0 && !viaStream) {
+    let buf = Buffer.from(text);
+    try {
+      while (buf.length > 0) buf = buf.subarray(writeSync(1, buf));
+      return Promise.resolve();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.resolve();
+      viaStream = true;
+      text = buf.toString();
+    }
+  }
   return new Promise((resolve) => {
     if (process.stdout.destroyed || !process.stdout.writable) return resolve();
     process.stdout.write(text, () => resolve());
   });
+}
+
+/** The terminal's width when stdout is one, else null; Node's process.stdout is made only for a terminal. */
+export function terminalColumns(): number | null {
+  // node:tty (it loads node:net) only here: `procinit check` writes with out() and needs no socket
+  return (require('node:tty') as typeof import('node:tty')).isatty(1) ? process.stdout.columns || 80 : null;
 }
 
 export function json(value: unknown): Promise<void> {
