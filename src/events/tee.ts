@@ -41,5 +41,6 @@ export function teePipe(pipe: OutputPipe, see: (chunk: Buffer) => Buffer, onFaul
       out.push(null);
     },
   );
-  return { pipe: { readable: out }, drain: () => source?.drain() };
+  // the descriptor read underneath, for the log's `fd N closed` line
+  return { pipe: Object.assign({ readable: out }, 'fd' in pipe ? { sourceFd: pipe.fd } : {}), drain: () => source?.drain() };
 }

@@ -143,7 +143,7 @@ export class OutputHub {
   }
 
   /** Read a child's pipe into the hub until it ends. */
-  attachPipe(name: string, stream: StreamName, pipe: OutputPipe, target: LogTarget): PipeSource {
+  attachPipe(name: string, stream: StreamName, pipe: OutputPipe, target: LogTarget, onClosed?: () => void): PipeSource {
     // a log file exists from the program's start, written to or not (supervisord opens it then too, and
     // `supervisorctl tail` of a quiet program reads an empty file rather than none)
     if (target.kind === 'file') {
@@ -160,6 +160,7 @@ export class OutputHub {
       this.deliver(name, stream, target, chunker.flush());
       this.sources.delete(source);
       if (--this.openPipes === 0) this.pipeWaiters.splice(0).forEach((w) => w());
+      onClosed?.();
     };
     const source = ('fd' in pipe ? this.pumpPipe(name, stream, pipe.fd, target, chunker, onChunk, onEnd) : null) ?? readPipe(pipe, onChunk, onEnd);
     this.openPipes++;

@@ -16,6 +16,7 @@ export const narrateProcinit: Narrator = (name, h, command) => {
       return { level: h.expected ? 'info' : 'warn', msg: `${name} ${describeExit(h.info)}${h.willRestart ? ', restarting' : ''}` };
     case 'stopping':
       return { level: 'info', msg: `${name} stopping (SIG${h.signal} to ${h.group ? 'process group ' : 'pid '}${h.pid})` };
+    case 'pipe-closed':
     case 'still-stopping':
       return null; // procinit's own log says when the grace runs out (killing), not every 2 s
     case 'killing':

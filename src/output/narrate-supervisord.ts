@@ -51,6 +51,11 @@ export const narrateSupervisord: Narrator = (name, h, command) => {
       // supervisorctl stop (XML-RPC stopProcess) reports the wait; a shutdown says `waiting for x to die` instead
       return h.administrative ? [killing, { level: 'info', msg: `waiting for ${name} to stop` }] : killing;
     }
+    case 'pipe-closed': {
+      // supervisord's dispatcher repr; its `at N` are Python object ids, here numbers of the same shape
+      const kind = h.listener && h.channel === 'stdout' ? 'PEventListenerDispatcher' : 'POutputDispatcher';
+      return { level: 'debug', msg: `fd ${h.fd} closed, stopped monitoring <${kind} at ${h.dispatcherId} for <Subprocess at ${h.processId} with name ${name} in state ${h.state}> (${h.channel})>` };
+    }
     case 'still-stopping':
       return { level: 'info', msg: `waiting for ${name} to stop` };
     case 'killing':

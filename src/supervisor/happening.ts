@@ -21,6 +21,8 @@ export type Happening =
   | { kind: 'still-stopping' }
   /** stopwaitsecs passed: SIGKILL (to the pid, or its process group). */
   | { kind: 'killing'; pid: number; group: boolean; stopwaitsecs: number }
+  /** A pipe from the process reached end-of-file (supervisord: `fd N closed, stopped monitoring …`). */
+  | { kind: 'pipe-closed'; fd: number; channel: 'stdout' | 'stderr'; listener: boolean; state: string; dispatcherId: number; processId: number }
   /** STOPPING -> STOPPED. expected: the exit status is in exitcodes (a signal never is). */
   | { kind: 'stopped'; info: ExitInfo; expected: boolean; killed: boolean };
 

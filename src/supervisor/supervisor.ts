@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { ProcessSpec, ProgramSpec, RunSpec } from '../config/model.js';
 import { DEFAULT_MAX_LINE, LineChunker } from '../output/lines.js';
 import type { OutputHub } from '../output/hub.js';
+import type { OutputPipe } from '../output/pipe.js';
 import type { Logger } from '../output/log.js';
 import { narrateProcinit } from '../output/narrate-procinit.js';
 import { narrateSupervisord } from '../output/narrate-supervisord.js';
@@ -16,6 +17,21 @@ import { ProcessInstance, sendSignal, type InstanceHooks, type SendSignal } from
 import { decideOnExit, decideOnFatal, decideWhenIdle, type RunDecision } from './policy.js';
 import { ProcessLauncher, type LaunchedChild, type Launcher } from './spawn.js';
 import type { ProcessState } from './states.js';
+
+/** Numbers standing in for Python's object ids in supervisord's dispatcher repr (debug lines). */
+let nextObjectId = 140_000_000_000_000;
+const objectIds = new WeakMap<object, number>();
+const objectId = (o: object): number => {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId += 4_176));
+  return id;
+};
+
+/** What `fd N closed, stopped monitoring …` says of a pipe that reached end-of-file. */
+function pipeClosed(inst: ProcessInstance, channel: 'stdout' | 'stderr', pipe: OutputPipe): Happening {
+  const fd = 'fd' in pipe ? pipe.fd : ((pipe as { sourceFd?: number }).sourceFd ?? -1);
+  return { kind: 'pipe-closed', fd, channel, listener: inst.spec.eventListener !== undefined, state: inst.state, dispatcherId: objectId(pipe), processId: objectId(inst) };
+}
 
 /** How often supervisord repeats `waiting for x to stop` while an administrative stop waits (process.py). */
 const STOP_REPORT_MS = 2000;
@@ -241,9 +257,10 @@ export class Supervisor extends EventEmitter {
       });
       return;
     }
+    const closed = (channel: 'stdout' | 'stderr', pipe: OutputPipe) => (): void => this.report(inst, pipeClosed(inst, channel, pipe));
     const pipes = [
-      child.stdout && this.hub.attachPipe(inst.name, 'stdout', child.stdout, spec.stdoutLog),
-      child.stderr && this.hub.attachPipe(inst.name, spec.redirect_stderr ? 'stdout' : 'stderr', child.stderr, spec.redirect_stderr ? spec.stdoutLog : spec.stderrLog),
+      child.stdout && this.hub.attachPipe(inst.name, 'stdout', child.stdout, spec.stdoutLog, closed('stdout', child.stdout)),
+      child.stderr && this.hub.attachPipe(inst.name, spec.redirect_stderr ? 'stdout' : 'stderr', child.stderr, spec.redirect_stderr ? spec.stdoutLog : spec.stderrLog, closed('stderr', child.stderr)),
     ];
     // registered before the instance's own exit callback: a program's last lines come before its exit line
     child.onExit(() => pipes.forEach((p) => p?.drain()));

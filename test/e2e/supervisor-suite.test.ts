@@ -26,7 +26,7 @@ const GROUPS: string[][] = [
 ];
 
 /** Fewest passes accepted (README reports the count). */
-const MIN_PASS = 24;
+const MIN_PASS = 25;
 
 function runGroup(tests: string[]): Promise<Map<string, string>> {
   return new Promise((resolve) => {

@@ -67,6 +67,12 @@ function messages(file: string): string[] {
     .sort();
 }
 
+/** supervisord's `fd N closed, stopped monitoring <…Dispatcher …>` debug lines: which process, kind and channel. */
+const monitoring = (file: string): string[] =>
+  existsSync(file)
+    ? [...readFileSync(file, 'utf8').matchAll(/ DEBG fd \d+ closed, stopped monitoring <(\w+) at \d+ for <Subprocess at \d+ with name (\S+) in state [A-Z]+> \((\w+)\)>/g)].map((m) => `${m[2]} ${m[1]} ${m[3]}`).sort()
+    : [];
+
 const debugLines = (file: string): number => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => / DEBG /.test(l)).length : 0);
 
 async function scenario(which: 'supervisord' | 'procinit') {
@@ -108,6 +114,7 @@ async function scenario(which: 'supervisord' | 'procinit') {
     ctl: ctl.stdout + ctl.stderr,
     logs: [1, 2, 3].map((n) => messages(join(dir, `main${n}.log`))),
     debug: [1, 2, 3].map((n) => debugLines(join(dir, `main${n}.log`)) > 0),
+    monitoring: monitoring(join(dir, 'main2.log')),
     pidfiles,
     exit,
     gone: !existsSync(join(dir, 'sd3.pid')),
@@ -140,6 +147,9 @@ describe.skipIf(!haveSupervisorPython)('supervisord restart: procinit vs supervi
     for (const k of [0, 1, 2]) expect(pi.logs[k], `main${k + 1}.log`).toEqual(sd.logs[k]);
     expect(sd.debug).toEqual([false, true, false]);
     expect(pi.debug).toEqual(sd.debug);
+    // at debug, the pipes of the processes the second restart stopped
+    expect(pi.monitoring).toEqual(sd.monitoring);
+    expect(sd.monitoring).toEqual(["new POutputDispatcher stderr", "new POutputDispatcher stdout", "rec PEventListenerDispatcher stdout", "rec POutputDispatcher stderr"]);
     expect(pi.pidfiles).toEqual(sd.pidfiles);
     expect(pi.gone).toBe(sd.gone);
     expect(pi.exit.code).toBe(sd.exit.code);

@@ -61,6 +61,11 @@ describe("supervisord's words (process.py)", () => {
     expect(words({ kind: 'killing', pid: 12, group: false, stopwaitsecs: 10 })).toEqual(["warn killing 'web' (12) with SIGKILL"]);
     expect(words({ kind: 'stopped', info: exit(null, 'TERM'), expected: false, killed: false })[0]).toBe('warn stopped: web (terminated by SIGTERM)');
     expect(words({ kind: 'stopped', info: exit(0), expected: true, killed: false })[0]).toBe('info stopped: web (exit status 0)');
+    expect(words({ kind: 'still-stopping' })).toEqual(['info waiting for web to stop']);
+    expect(words({ kind: 'pipe-closed', fd: 9, channel: 'stdout', listener: false, state: 'STOPPING', dispatcherId: 140001, processId: 140002 })).toEqual([
+      'debug fd 9 closed, stopped monitoring <POutputDispatcher at 140001 for <Subprocess at 140002 with name web in state STOPPING> (stdout)>',
+    ]);
+    expect(words({ kind: 'pipe-closed', fd: 6, channel: 'stdout', listener: true, state: 'STOPPING', dispatcherId: 1, processId: 2 })[0]).toMatch(/^debug fd 6 closed, stopped monitoring <PEventListenerDispatcher at 1 /);
   });
 
   it("procinit's own words stay for Procfiles", () => {
