@@ -20,7 +20,7 @@ import {
   type RequestId,
 } from './protocol.js';
 import { MAX_LINE_BYTES } from './protocol.js';
-import type { ConnectionPool } from './pool.js';
+import { FRESH_REQUESTS, type ConnectionPool, type TurnTaker } from './pool.js';
 
 const MAX_LINE_LIMIT_TEXT = `${MAX_LINE_BYTES / 1024 / 1024} MiB`;
 
@@ -96,7 +96,7 @@ export interface ConnectionEvents {
   pool?: ConnectionPool;
 }
 
-export class Connection {
+export class Connection implements TurnTaker {
   private readonly reader: LineReader;
   private inFlight = 0;
   private badLines = 0;
@@ -107,6 +107,8 @@ export class Connection {
   private held = false;
   /** Bytes received while blocked, in order. */
   private heldBytes: Buffer[] = [];
+  /** Queued for a token of the pool's turn budget (pipelined requests, pool.ts): read nothing until then. */
+  private waitingTurn = false;
   private readonly streams = new Set<StreamImpl>();
   private closeWaiters: Array<() => void> = [];
   /** Date.now() of the last byte read or written. */
@@ -161,9 +163,36 @@ export class Connection {
     return new Promise((r) => this.closeWaiters.push(r));
   }
 
-  /** No further request is read now: an exclusive one is in hand, MAX_IN_FLIGHT are, or answers wait. */
+  /**
+   * No further request is read now: an exclusive one is in hand, MAX_IN_FLIGHT are, answers wait, or it
+   * waits for a turn of the pool's budget.
+   */
   private get blocked(): boolean {
-    return this.held || this.inFlight >= MAX_IN_FLIGHT || this.socket.writableLength > REPLY_HIGH_WATER;
+    return this.held || this.waitingTurn || this.inFlight >= MAX_IN_FLIGHT || this.socket.writableLength > REPLY_HIGH_WATER;
+  }
+
+  /** Requests read so far (a new connection is served first when requests wait for their turn). */
+  private requests = 0;
+
+  /**
+   * May one more request line be read in this turn? Each takes a token of the pool's turn budget; without
+   * one the connection queues for a later turn (a new connection at the front of the queue: a
+   * HEALTHCHECK's status never waits behind others' pipelines).
+   */
+  private mayRead(): boolean {
+    if (this.blocked) return false;
+    const turns = this.ev.pool?.turns;
+    if (!turns || turns.take(this, this.requests < FRESH_REQUESTS)) return true;
+    this.waitingTurn = true;
+    return false;
+  }
+
+  private readonly stopBeforeLine = (): boolean => !this.mayRead();
+
+  /** The pool's budget has a token for this connection again. */
+  resumeTurn(): void {
+    this.waitingTurn = false;
+    if (!this.upgraded && !this.closedFlag) this.unblock();
   }
 
   /** Set once fail() has answered: the connection is closing. */
@@ -172,12 +201,12 @@ export class Connection {
   private readonly onData = (chunk: Buffer): void => {
     if (this.failed) return; // answered and closing: whatever else comes is dropped
     this.lastActive = Date.now();
-    if (this.blocked) {
+    if (!this.mayRead()) {
       this.heldBytes.push(chunk);
       this.socket.pause();
       return;
     }
-    const rest = this.reader.push(chunk, () => this.blocked);
+    const rest = this.reader.push(chunk, this.stopBeforeLine);
     if (this.failed) return;
     if (rest !== null && rest.length > 0) {
       this.heldBytes.push(rest);
@@ -260,6 +289,7 @@ export class Connection {
 
   private onLine(line: Buffer): void {
     if (this.closedFlag) return;
+    this.requests++;
     let req: Request;
     try {
       req = parseRequest(line);

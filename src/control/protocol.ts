@@ -173,7 +173,8 @@ export class LineReader {
 
   /**
    * Feed a chunk. Returns the bytes after the line at which shouldStop() turned true (they are not
-   * consumed), or null when the whole chunk was consumed.
+   * consumed), or null when the whole chunk was consumed. shouldStop is asked after a line only when more
+   * bytes follow it.
    */
   push(chunk: Buffer, shouldStop: () => boolean = () => false): Buffer | null {
     if (this.overflowed) return null;
@@ -198,7 +199,7 @@ export class LineReader {
       start = nl + 1;
       if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
       if (line.length > 0) this.onLine(line);
-      if (shouldStop()) return chunk.subarray(start);
+      if (start < chunk.length && shouldStop()) return chunk.subarray(start);
     }
     return null;
   }

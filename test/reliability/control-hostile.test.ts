@@ -153,10 +153,11 @@ describe('hostile control clients', () => {
       rssAfterMb: mb(rssKb(run.pid)),
       backWithinMs: backMs,
     });
-    // the first second of the storm fills 200 connections' socket buffers with answers (~100 each, about
-    // 20,000 status answers made); MAX_IN_FLIGHT per connection per turn of the event loop keeps a new
-    // client's status within that second or two (before: 56 s, and RSS +850 MB for good)
-    expect(during.maxStatusMs).toBeLessThan(10_000);
+    // the pool's turn budget (64 requests read a turn over all connections, a new connection first) keeps
+    // each turn short; what is left of a new client's wait under load is the CPU it gets, and Node accepting
+    // the storm's own connections first (test/unit/control/pool.test.ts counts the requests served ahead of
+    // it instead: at most 3 turns' worth). Before: 56 s, then 0.67-1.8 s, 3.5 s at load 9.
+    expect(during.maxStatusMs).toBeLessThan(5_000);
   }, 60_000);
 
   it('more idle connections than the limit: a new status is still answered', async () => {

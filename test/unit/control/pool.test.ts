@@ -153,3 +153,67 @@ describe('giving memory back', () => {
     expect(trims).toBe(1);
   });
 });
+
+describe('the turn budget (requests read per turn of the event loop, over all connections)', () => {
+  it('hands out at most its tokens a turn, FIFO, a new connection first', async () => {
+    const { TurnBudget } = await import('../../../src/control/pool.js');
+    const budget = new TurnBudget(2);
+    const resumed: string[] = [];
+    // a resumed connection reads one request: one token
+    const taker = (name: string) => {
+      const t = { closed: false, resumeTurn: () => (resumed.push(name), budget.take(t)) };
+      return t;
+    };
+    const [a, b, c, fresh] = [taker('a'), taker('b'), taker('c'), taker('fresh')];
+    expect([budget.take(a), budget.take(a), budget.take(b), budget.take(c), budget.take(fresh, true)]).toEqual([true, true, false, false, false]);
+    expect(budget.waiting).toBe(3);
+    await new Promise((r) => setImmediate(r));
+    expect(resumed).toEqual(['fresh', 'b']); // two tokens: the new connection first, then the oldest waiting
+    await new Promise((r) => setImmediate(r));
+    expect(resumed).toEqual(['fresh', 'b', 'c']);
+  });
+
+  it('connections pipelining thousands of requests without reading: a new client is answered within a turn or two', async () => {
+    const { TURN_BUDGET } = await import('../../../src/control/pool.js');
+    let calls = 0;
+    const path = join(dir, 'ctl.sock');
+    server = await ControlServer.listen({
+      path, hello, onInternalError: () => {}, pool: new ConnectionPool(),
+      commands: new Map<string, CommandEntry>([['status', { handler: async () => (calls++, { small: true }) }]]),
+    });
+    // the most requests read in one turn of the event loop
+    let maxPerTurn = 0;
+    let last = 0;
+    let watching = true;
+    const tick = (): void => {
+      maxPerTurn = Math.max(maxPerTurn, calls - last);
+      last = calls;
+      if (watching) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const line = '{"v":1,"id":1,"cmd":"status"}\n'.repeat(2000);
+    for (let i = 0; i < 40; i++) {
+      const h = await open(path);
+      h.socket.pause(); // never reads its answers
+      h.socket.write(line);
+    }
+    await until(() => calls > 2000, 'the storm under way');
+    const c = await open(path);
+    const before = calls;
+    const st = await c.request(7, 'status');
+    const others = calls - before - 1;
+    watching = false;
+    expect(st.ok).toBe(true);
+    // before: 32 requests of each of the 40 connections a turn (1,280) ahead of it; now a new connection goes first
+    expect(others).toBeLessThanOrEqual(3 * TURN_BUDGET);
+    expect(maxPerTurn).toBeLessThanOrEqual(TURN_BUDGET + 45); // the budget, plus a first line per arriving connection
+  });
+});
+
+async function until(test: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
