@@ -95,6 +95,37 @@ export function probeSocket(path: string, timeoutMs = 2000): Promise<Probe> {
   });
 }
 
+/**
+ * Who listens on path, asked of the kernel (SO_PEERCRED of a connected client socket is the listener's pid
+ * at listen()): answers as soon as connect() does, where waiting for a hello would wait for a procinit
+ * that has bound but accepts only once its programs started (deferAccept), 2 s under load. null when
+ * nothing listens or the kernel does not say.
+ */
+function listenerPid(path: string): Promise<number | null> {
+  const addon = socketAddon();
+  return new Promise((resolve) => {
+    const sock = net().connect(netAddress(path));
+    const done = (pid: number | null): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(pid);
+    };
+    // connect() on a Unix socket answers at once (queued, refused or absent); this only bounds the odd case
+    const timer = setTimeout(() => done(null), 2000);
+    sock.on('connect', () => {
+      const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      let pid: number | null = null;
+      try {
+        if (addon && typeof fd === 'number' && fd >= 0) pid = addon.peerCred(fd)[0] || null;
+      } catch {
+        pid = null;
+      }
+      done(pid);
+    });
+    sock.on('error', () => done(null));
+  });
+}
+
 /** Lock PATH.lock (held until closed), or say who holds it. Null without the addon. */
 async function lock(path: string): Promise<number | null> {
   const addon = socketAddon();
@@ -107,11 +138,11 @@ async function lock(path: string): Promise<number | null> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EWOULDBLOCK') {
-      // another procinit is starting or running here: say which, when it already answers
-      const probe = await probeSocket(path).catch(() => null);
-      if (probe?.state === 'live') {
-        const who = probe.pid !== null ? `another procinit (pid ${probe.pid})` : 'another process';
-        throw new ControlSocketError(`${who} is already listening on ${path}: stop it or choose another --socket`, 'in_use');
+      // another procinit is starting or running here (only procinit takes the lock): say which, when it
+      // already listens (no wait for its hello: that comes only once its programs have started)
+      const pid = await listenerPid(path);
+      if (pid !== null) {
+        throw new ControlSocketError(`another procinit (pid ${pid}) is already listening on ${path}: stop it or choose another --socket`, 'in_use');
       }
       throw new ControlSocketError(`another procinit is starting on ${path} (it holds ${lockPath}): stop it or choose another --socket`, 'in_use');
     }
