@@ -14,6 +14,7 @@
 export type ListenerState = 'ACKNOWLEDGED' | 'READY' | 'BUSY' | 'UNKNOWN';
 
 const READY_TOKEN = Buffer.from('READY\n');
+const EMPTY = Buffer.alloc(0);
 const RESULT_TOKEN_START_LEN = 'RESULT '.length;
 
 /** The most a listener may make procinit hold for it: a pending result line or body. */
@@ -32,8 +33,8 @@ export interface ProtocolHooks {
 
 export class ListenerProtocol {
   state: ListenerState = 'ACKNOWLEDGED';
-  private buffer: Buffer = Buffer.alloc(0);
-  private result: Buffer = Buffer.alloc(0);
+  private buffer: Buffer = EMPTY;
+  private result: Buffer = EMPTY;
   private resultLen: number | null = null;
 
   constructor(private readonly hooks: ProtocolHooks) {}
@@ -47,84 +48,104 @@ export class ListenerProtocol {
   /** Bytes the listener wrote to its stdout. */
   push(data: Buffer): void {
     if (data.length === 0) return;
-    // the chunk may be a view of a shared read buffer: it is read in place, and only what waits is copied
-    const view = this.buffer.length === 0;
-    this.buffer = view ? data : Buffer.concat([this.buffer, data]);
-    this.handle();
-    if (view && this.buffer.length > 0) this.buffer = Buffer.from(this.buffer);
+    // read in place through an offset (the chunk may be a view of a shared read buffer, and a subarray per
+    // token cost more than the rest of the protocol); only what waits for more bytes is copied
+    const buf = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
+    this.buffer = EMPTY;
+    const at = this.handle(buf);
+    if (at < buf.length) this.buffer = Buffer.from(buf.subarray(at));
   }
 
-  private handle(): void {
+  /** Handles what it can of data; returns where what waits for more bytes begins (data.length: nothing). */
+  private handle(data: Buffer): number {
+    const end = data.length;
+    let at = 0;
     for (;;) {
-      const data = this.buffer;
-      if (data.length === 0) return;
-      if (this.state === 'UNKNOWN') {
-        this.buffer = Buffer.alloc(0);
-        return;
-      }
+      if (at >= end) return end;
+      if (this.state === 'UNKNOWN') return end;
       if (this.state === 'ACKNOWLEDGED') {
-        if (data.length < READY_TOKEN.length) return;
-        if (data.subarray(0, READY_TOKEN.length).equals(READY_TOKEN)) {
+        if (end - at < READY_TOKEN.length) return at;
+        if (startsWith(data, at, READY_TOKEN)) {
           this.change('READY');
-          this.buffer = data.subarray(READY_TOKEN.length);
+          at += READY_TOKEN.length;
         } else {
           this.change('UNKNOWN');
-          this.buffer = Buffer.alloc(0);
+          return end;
         }
         continue;
       }
       if (this.state === 'READY') {
         // spurious data: supervisord is strict about it
         this.change('UNKNOWN');
-        this.buffer = Buffer.alloc(0);
-        return;
+        return end;
       }
       // BUSY
       if (this.resultLen === null) {
-        const pos = data.indexOf(0x0a);
+        const pos = data.indexOf(0x0a, at);
         if (pos === -1) {
-          if (data.length > MAX_PENDING) this.overflow();
-          return;
+          if (end - at > MAX_PENDING) {
+            this.overflow();
+            return end;
+          }
+          return at;
         }
-        const line = data.subarray(0, pos);
-        this.buffer = data.subarray(pos + 1);
-        const n = pyInt(line.subarray(RESULT_TOKEN_START_LEN));
+        const n = resultLength(data, at + RESULT_TOKEN_START_LEN, pos);
         if (n === null || n < 0 || n > MAX_PENDING) {
-          this.buffer = Buffer.alloc(0);
           if (n !== null && n > MAX_PENDING) this.overflow();
           else {
             this.change('UNKNOWN');
-            this.hooks.onBadResultLine(Buffer.from(line));
+            this.hooks.onBadResultLine(Buffer.from(data.subarray(at, pos)));
           }
-          return;
+          return end;
         }
         this.resultLen = n;
+        at = pos + 1;
       } else {
-        let needed = this.resultLen - this.result.length;
+        const needed = this.resultLen - this.result.length;
         if (needed) {
-          this.result = Buffer.concat([this.result, data.subarray(0, needed)]);
-          this.buffer = data.subarray(needed);
-          needed = this.resultLen - this.result.length;
+          const take = Math.min(needed, end - at);
+          const part = data.subarray(at, at + take);
+          this.result = this.result.length === 0 ? Buffer.from(part) : Buffer.concat([this.result, part]);
+          at += take;
         }
-        if (!needed) {
+        if (this.result.length === this.resultLen) {
           const result = this.result;
-          this.result = Buffer.alloc(0);
+          this.result = EMPTY;
           this.resultLen = null;
           this.hooks.onResult(result);
         }
       }
-      // supervisord goes on only while bytes are left (a `RESULT 0\n` alone waits for more)
-      if (this.buffer.length === 0) return;
+      // supervisord goes on only while bytes are left (a `RESULT 0\n` alone waits for more): the loop's test
     }
   }
 
   private overflow(): void {
-    this.buffer = Buffer.alloc(0);
-    this.result = Buffer.alloc(0);
+    this.buffer = EMPTY;
+    this.result = EMPTY;
     this.resultLen = null;
     this.change('UNKNOWN');
     this.hooks.onOverflow();
   }
+}
+
+function startsWith(data: Buffer, at: number, token: Buffer): boolean {
+  for (let i = 0; i < token.length; i++) if (data[at + i] !== token[i]) return false;
+  return true;
+}
+
+/** The length in a result line (`RESULT <n>`, from..to): plain digits read in place, anything else as Python's int(). */
+function resultLength(data: Buffer, from: number, to: number): number | null {
+  if (from < to && to - from <= 9) {
+    let n = 0;
+    let i = from;
+    for (; i < to; i++) {
+      const c = data[i];
+      if (c < 0x30 || c > 0x39) break;
+      n = n * 10 + (c - 0x30);
+    }
+    if (i === to) return n;
+  }
+  return pyInt(data.subarray(Math.min(from, to), to));
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   tickEvent,
 } from './event.js';
 import { EventListenerPool, type PoolLog } from './pool.js';
+import { writeEvent } from './stdin.js';
 import { teePipe } from './tee.js';
 import { isEventTypeName, TICKS, type EventTypeName } from './types.js';
 
@@ -240,7 +241,7 @@ export class EventSystem {
     const listener = pool.attach(spec.name, {
       write: (data) => {
         const stdin = child.stdin;
-        if (stdin && !stdin.destroyed) stdin.write(data);
+        if (stdin) writeEvent(stdin, data);
       },
     });
     const tee = teePipe(
