@@ -44,13 +44,18 @@ export function becomeConfiguredUser(sv: SupervisordSettings, getuid: () => numb
  * supervisord's start-up lines in its order (make_logger): criticals (running as root), warnings (the
  * config's), infos (Set uid, Included extra file …), then `supervisord started with pid N`.
  */
-export function logStartup(log: SupervisordLogger, note: UserNote | null, run: Pick<RunSpec, 'warnings' | 'notes'> | null, beforeStarted?: () => void): void {
+export function logStartup(log: SupervisordLogger, note: UserNote | null, run: Pick<RunSpec, 'warnings' | 'notes'> | null, beforeStarted?: () => void, started = true): void {
   if (note?.level === 'critical') log.critical(note.msg);
   for (const w of run?.warnings ?? []) log.warn(`${w.file}:${w.line}: ${w.message}`);
   if (note?.level === 'info') log.info(note.msg);
   for (const n of run?.notes ?? []) log.info(n.message);
   // openhttpservers() logs its lines here (RPC interface initialized, servers without authentication)
   beforeStarted?.();
+  if (started) logStarted(log);
+}
+
+/** supervisord's last start-up line (write_pidfile), after its XML-RPC servers' lines. */
+export function logStarted(log: SupervisordLogger): void {
   log.info(`supervisord started with pid ${process.pid}`);
 }
 

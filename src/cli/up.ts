@@ -30,7 +30,7 @@ import { startControl, type ControlHandle } from './control-hooks.js';
 import type { RpcServers } from '../rpc/serve.js';
 import { UP_HELP } from './help.js';
 import { createSupervisordLogger, outputEchoLine, type SupervisordLogger } from '../output/supervisord-log.js';
-import { becomeConfiguredUser, clearAutoChildLogs, logStartup, reportWaits, type UserNote } from './supervisord-mode.js';
+import { becomeConfiguredUser, clearAutoChildLogs, logStartup, logStarted, reportWaits, type UserNote } from './supervisord-mode.js';
 import { supervisordRestarter, type RestartOrigin } from './supervisord-restart.js';
 import { logRpcStartup } from './supervisord-mode.js';
 
@@ -150,7 +150,8 @@ const PIPE_DRAIN_MS = 2000;
 async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr, hub, log, ownLog, svLog, userNote }: Outputs): Promise<number> {
   const sv = run.supervisordMode ?? null;
   const logAt = (level: 'debug' | 'info', msg: string): void => log[level]?.(msg);
-  if (svLog) logStartup(svLog, userNote, run);
+  // `supervisord started` waits for the XML-RPC servers' lines (supervisord's openhttpservers comes first)
+  if (svLog) logStartup(svLog, userNote, run, undefined, false);
   else {
     if (userNote) log[userNote.level === 'critical' ? 'warn' : 'info'](userNote.msg);
     for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
@@ -257,6 +258,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
     throw err;
   }
   wrotePidfile = run.pidfile !== null && writePidfile(run.pidfile, log);
+  if (svLog) logStarted(svLog);
 
   const running = `procinit ${process.pid === 1 ? 'as PID 1 ' : ''}running ${run.programs.length} process type(s) from ${run.file}${reaper.active && process.pid !== 1 ? ' (child subreaper)' : ''}`;
   // a supervisord config said `supervisord started` already; this is procinit's detail

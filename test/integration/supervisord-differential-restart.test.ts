@@ -73,6 +73,19 @@ const monitoring = (file: string): string[] =>
     ? [...readFileSync(file, 'utf8').matchAll(/ DEBG fd \d+ closed, stopped monitoring <(\w+) at \d+ for <Subprocess at \d+ with name (\S+) in state [A-Z]+> \((\w+)\)>/g)].map((m) => `${m[2]} ${m[1]} ${m[3]}`).sort()
     : [];
 
+/** The start-up lines in their order, up to `supervisord started` (INFO and above, procinit's advice left out). */
+function startup(file: string): string[] {
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  const out: string[] = [];
+  for (const l of lines) {
+    const m = /^\S+ \S+ (CRIT|ERRO|WARN|INFO) (.*)$/.exec(l);
+    if (!m || m[2].includes('stopping can take')) continue;
+    out.push(`${m[1]} ${m[2].replace(/pid \d+/, 'pid N')}`);
+    if (m[2].startsWith('supervisord started')) break;
+  }
+  return out;
+}
+
 const debugLines = (file: string): number => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => / DEBG /.test(l)).length : 0);
 
 async function scenario(which: 'supervisord' | 'procinit') {
@@ -115,6 +128,7 @@ async function scenario(which: 'supervisord' | 'procinit') {
     logs: [1, 2, 3].map((n) => messages(join(dir, `main${n}.log`))),
     debug: [1, 2, 3].map((n) => debugLines(join(dir, `main${n}.log`)) > 0),
     monitoring: monitoring(join(dir, 'main2.log')),
+    startup: [1, 2, 3].map((n) => startup(join(dir, `main${n}.log`))),
     pidfiles,
     exit,
     gone: !existsSync(join(dir, 'sd3.pid')),
@@ -145,6 +159,9 @@ describe.skipIf(!haveSupervisorPython)('supervisord restart: procinit vs supervi
     expect(pi.ctl).toBe(sd.ctl);
     // each log file holds its own run's lines: the same ones, at the level its config asked for
     for (const k of [0, 1, 2]) expect(pi.logs[k], `main${k + 1}.log`).toEqual(sd.logs[k]);
+    // at start and at each restart: the same start-up lines in the same order (the servers' before `started`)
+    expect(pi.startup).toEqual(sd.startup);
+    expect(sd.startup[1].slice(-3)).toEqual(["INFO RPC interface 'supervisor' initialized", "CRIT Server 'unix_http_server' running without any HTTP authentication checking", 'INFO supervisord started with pid N']);
     expect(sd.debug).toEqual([false, true, false]);
     expect(pi.debug).toEqual(sd.debug);
     // at debug, the pipes of the processes the second restart stopped
