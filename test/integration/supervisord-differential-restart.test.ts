@@ -7,7 +7,7 @@
  * which pidfile exists.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haveSupervisorPython, PYTHON, supervisorPythonSkipReason } from '../helpers/supervisord-python.js';
@@ -171,6 +171,45 @@ describe.skipIf(!haveSupervisorPython)('supervisord restart: procinit vs supervi
     expect(pi.gone).toBe(sd.gone);
     expect(pi.exit.code).toBe(sd.exit.code);
   }, 120_000);
+});
+
+/** user=nobody, then SIGHUP after the config asks for root: supervisord (now nobody) cannot, and exits 2. */
+async function userScenario(which: 'supervisord' | 'procinit') {
+  const dir = fixtureDir({});
+  chmodSync(dir, 0o777); // nobody writes its log and pidfile here
+  const sockDir = join(dir, 'sock');
+  mkdirSync(sockDir, { mode: 0o700 });
+  chownSync(sockDir, 65534, 65534);
+  const cfg = join(dir, 'supervisord.conf');
+  const text = (user: string): string =>
+    `[supervisord]\nnodaemon=true\nlogfile=%(here)s/main.log\npidfile=%(here)s/sd.pid\nchildlogdir=%(here)s\nuser=${user}\n\n[program:a]\ncommand=sleep 300\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n`;
+  writeFileSync(cfg, text('nobody'));
+  const p: Watched =
+    which === 'procinit'
+      ? startProcinit(['-c', cfg], { cwd: dir, env: { PROCINIT_SOCKET: join(sockDir, 'ctl.sock') } })
+      : new Watched(spawn(PYTHON, ['-m', 'supervisor.supervisord', '-n', '-c', cfg], { cwd: dir, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' } }));
+  const log = (): string => (existsSync(join(dir, 'main.log')) ? readFileSync(join(dir, 'main.log'), 'utf8') : '');
+  await until(() => log().includes('success: a entered RUNNING'), 30_000, `${which}: start`);
+  writeFileSync(cfg, text('root'));
+  p.child.kill('SIGHUP');
+  const exit = await p.exit(30_000);
+  const lines = log()
+    .split('\n')
+    .map((l) => /^\S+ \S+ (CRIT|ERRO|WARN|INFO) (.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && !m[2].includes('stopping can take') && !m[2].startsWith('[supervisord] user='))
+    .map((m) => `${m[1]} ${m[2].replace(/pid \d+/g, 'pid N')}`);
+  return { exit, lines, stderr: p.stderr };
+}
+
+describe.skipIf(!haveSupervisorPython || process.getuid?.() !== 0)('supervisord restart with a user it can no longer become', () => {
+  it('exits 2 after stopping everything, as supervisord does', async () => {
+    const [sd, pi] = await Promise.all([userScenario('supervisord'), userScenario('procinit')]);
+    expect(sd.exit.code).toBe(2);
+    expect(pi.exit.code).toBe(2);
+    expect(pi.lines).toEqual(sd.lines);
+    expect(sd.stderr).toMatch(/^Error: Can't drop privilege as nonroot user$/m);
+    expect(pi.stderr).toMatch(/^Error: .*Can't drop privilege as nonroot user/m);
+  }, 60_000);
 });
 
 if (!haveSupervisorPython) it.skip(supervisorPythonSkipReason, () => {});
