@@ -18,9 +18,10 @@
  * all go to one hub), then hands each entry (a pipe's stretch of data, its end) to the hub for what needs JavaScript: the ring, followers,
  * log files, the debug echo. Nothing in the buffers outlives the callback (it copies what it keeps).
  *
- * Entries are 6 int32 in meta: pipe id, data offset, data length, flags (PUMP_END: the pipe ended after
+ * Entries are 7 int32 in meta: pipe id, data offset, data length, flags (PUMP_END: the pipe ended after
  * this data; PUMP_OUT: the data went into out; PUMP_FORMAT: a stretch too big for out, which JavaScript
- * writes itself), out offset, out length. One pump serves every hub of the process (tests make many):
+ * writes itself), out offset, out length, and for PUMP_PREFIX the number of line parts (the ring's count,
+ * found on the way: 0 when not counted). One pump serves every hub of the process (tests make many):
  * each entry says where its bytes are in out, and the callback writes each to its own hub's stdout. Back-pressure: pumpPause stops a pipe's poll (the program blocks on its full
  * pipe), pumpResume starts it again. A pipe ends at end-of-file or a read error: its fd is closed here.
  *
@@ -45,7 +46,7 @@
 enum { PUMP_JS = 0, PUMP_RAW = 1, PUMP_PREFIX = 2 };
 enum { PUMP_END = 1, PUMP_OUT = 2, PUMP_FORMAT = 4 };
 
-#define META_INTS 6
+#define META_INTS 7
 /* Bytes one pipe may give per readiness before the others get their turn. */
 #define BUDGET (256 * 1024)
 /*
@@ -121,9 +122,12 @@ static void flush(pump_t *pump) {
   pump->flushing = false;
 }
 
-/* prefix + line + "\n" for every line part of data[0, len) into dst (NULL: count only); returns the bytes. */
-static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *dst) {
-  size_t need = 0, start = 0;
+/*
+ * prefix + line + "\n" for every line part of data[0, len) into dst (NULL: count only); returns the bytes,
+ * and the number of line parts (records) in *parts.
+ */
+static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *dst, size_t *parts) {
+  size_t need = 0, start = 0, n_parts = 0;
   while (start < len) {
     const char *nl = memchr(data + start, '\n', len - start);
     size_t stop = nl ? (size_t)(nl - data) : len;
@@ -136,11 +140,13 @@ static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *d
         dst[need + p->prefix_len + n] = '\n';
       }
       need += p->prefix_len + n + 1;
+      n_parts++;
       if (cut == stop) break;
       start = cut;
     }
     start = stop + 1;
   }
+  if (parts) *parts = n_parts;
   return need;
 }
 
@@ -151,9 +157,9 @@ static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *d
  */
 static void commit(pipe_t *p, size_t off, size_t len, int32_t flags) {
   pump_t *pump = p->pump;
-  size_t out_off = pump->out_len, need = 0;
+  size_t out_off = pump->out_len, need = 0, parts = 0;
   if (len > 0 && p->mode != PUMP_JS) {
-    need = p->mode == PUMP_RAW ? len : prefix_into(p, pump->data + off, len, NULL);
+    need = p->mode == PUMP_RAW ? len : prefix_into(p, pump->data + off, len, NULL, &parts);
     if (pump->out_cap - pump->out_len < need && pump->entries > 0) {
       /* flush what came before; this stretch moves to the start of the data buffer */
       pump->data_len = off;
@@ -164,7 +170,7 @@ static void commit(pipe_t *p, size_t off, size_t len, int32_t flags) {
     }
     if (pump->out_cap - pump->out_len >= need) {
       if (p->mode == PUMP_RAW) memcpy(pump->out + out_off, pump->data + off, len);
-      else prefix_into(p, pump->data + off, len, pump->out + out_off);
+      else prefix_into(p, pump->data + off, len, pump->out + out_off, NULL);
       pump->out_len += need;
       flags |= PUMP_OUT;
     } else {
@@ -180,6 +186,7 @@ static void commit(pipe_t *p, size_t off, size_t len, int32_t flags) {
   m[3] = flags;
   m[4] = (int32_t)out_off;
   m[5] = (int32_t)need;
+  m[6] = (int32_t)parts;
   pump->entries++;
   if (pump->entries == pump->meta_cap || (flags & PUMP_FORMAT)) flush(pump);
 }
@@ -244,6 +251,9 @@ static bool read_pipe(pipe_t *p, size_t budget) {
       return false;
     }
     got += (size_t)n;
+    /* less than asked for: the pipe is empty now (a pipe's read takes what it holds), as libuv assumes too;
+       no read just to hear EAGAIN */
+    if ((size_t)n < want) budget = got;
     size_t len = tail + (size_t)n;
     if (p->mode != PUMP_PREFIX) {
       commit(p, off, len, 0);

@@ -190,10 +190,10 @@ export class OutputHub {
               this.echo?.(name, stream, chunk);
               this.deliver(name, stream, target, chunker.push(chunk), wentOut);
             }
-          : (lines: Buffer, wentOut: boolean): void => {
+          : (lines: Buffer, wentOut: boolean, count: number): void => {
               // whole lines (the pump keeps an unterminated one until its line ends or the pipe does)
               this.echo?.(name, stream, lines);
-              this.deliver(name, stream, target, [{ data: lines, maxLine: DEFAULT_MAX_LINE, stripCR: false }], wentOut);
+              this.deliver(name, stream, target, [{ data: lines, maxLine: DEFAULT_MAX_LINE, stripCR: false, lines: count }], wentOut);
             };
     let pumped: PumpedPipe;
     try {

@@ -13,6 +13,8 @@ export interface LineBatch {
   readonly maxLine: number;
   /** Drop the \r of \r\n line ends (a terminal's). */
   readonly stripCR: boolean;
+  /** Its lines (parts of at most maxLine), when whoever made the batch counted them (native/pump.c does). */
+  readonly lines?: number;
 }
 
 export class LineChunker {

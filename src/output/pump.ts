@@ -23,7 +23,7 @@ export type PumpMode = (typeof PumpMode)[keyof typeof PumpMode];
 
 const END = 1;
 const OUT = 2;
-const META_INTS = 6;
+const META_INTS = 7;
 
 export interface PumpSink {
   /** Where this pipe's out bytes go. */
@@ -31,8 +31,9 @@ export interface PumpSink {
   /**
    * A stretch of the pipe's data (as read, or whole lines for Prefix), valid only during the call. wentOut:
    * the pump wrote it to the writer; otherwise (a stretch too big for its buffer) the sink writes it itself.
+   * lines: the lines (parts of at most maxLine) of a Prefix stretch, as the pump counted them; else 0.
    */
-  data(chunk: Buffer, wentOut: boolean): void;
+  data(chunk: Buffer, wentOut: boolean, lines: number): void;
   /** The pipe is at its end (after its last data); its fd is closed. */
   end(): void;
 }
@@ -119,7 +120,7 @@ class Pump {
       const sink = this.sinks.get(id);
       if (!sink) continue;
       try {
-        if (meta[m + 2] > 0) sink.data(data.subarray(meta[m + 1], meta[m + 1] + meta[m + 2]), (meta[m + 3] & OUT) !== 0);
+        if (meta[m + 2] > 0) sink.data(data.subarray(meta[m + 1], meta[m + 1] + meta[m + 2]), (meta[m + 3] & OUT) !== 0, meta[m + 6]);
       } catch (err) {
         failure ??= err;
       }

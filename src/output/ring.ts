@@ -48,8 +48,9 @@ export class RecordRing {
   ) {}
 
   push(stream: StreamName, time: number, batch: LineBatch): void {
-    const data = batch.data.length > this.maxBytes ? newestLines(batch.data, this.maxBytes) : batch.data;
-    const lines = countLines(data);
+    const whole = batch.data.length <= this.maxBytes;
+    const data = whole ? batch.data : newestLines(batch.data, this.maxBytes);
+    const lines = whole && batch.lines ? batch.lines : countLines(data);
     // what the last maxLines lines do not need goes first: it is never shown again
     while (this.head < this.entries.length && this.lines + lines - this.entries[this.head].lines >= this.maxLines) this.dropOldest();
     if (this.buf.length - this.used < data.length && this.buf.length < Math.max(this.maxBytes, data.length)) this.grow(this.used + data.length, data.length);

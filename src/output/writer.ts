@@ -1,7 +1,7 @@
 /**
  * The one writer that owns an output fd (procinit's stdout). Never blocks the event loop: writes go out
  * through the thread pool one batch at a time, and everything that arrives meanwhile is gathered into the
- * next batch. When more than highWater bytes wait, `congested` turns true and 'congested' is emitted; the
+ * next batch (a regular file, which never makes a writer wait for a reader, is written at once instead). When more than highWater bytes wait, `congested` turns true and 'congested' is emitted; the
  * readers pause (so the pipes block the children) until 'drain'. Memory stays bounded; nothing is dropped.
  *
  * Formatted output is written straight into the writer's own slabs (writeWith), which are reused once
@@ -9,7 +9,7 @@
  * instead of waiting for the garbage collector to notice big external buffers.
  */
 import { EventEmitter } from 'node:events';
-import { writev } from 'node:fs';
+import { fstatSync, writev, writevSync } from 'node:fs';
 
 const SLAB_BYTES = 256 * 1024;
 /** Write errors that may pass (space freed, a terminal back): the batch is dropped, the writer goes on. */
@@ -52,6 +52,8 @@ export class FdWriter extends EventEmitter {
   /** Bytes lost to transient write errors (ENOSPC, EDQUOT, EFBIG, EIO); 'fault' / 'recover' frame each outage. */
   droppedBytes = 0;
   private faulty = false;
+  /** Whether fd is a regular file (see toFile), once looked at. */
+  private regularFile: boolean | null = null;
 
   constructor(
     readonly fd: number,
@@ -181,52 +183,81 @@ export class FdWriter extends EventEmitter {
     this.writeAll(batch, batch.map((p) => p.view), 0);
   }
 
+  /**
+   * A regular file takes every write at once (no reader to wait for): its writes are made synchronously,
+   * which keeps the writer idle between batches, so that native/pump.c may write to it directly (pump.ts).
+   * Anything else (a pipe, a terminal, a socket, /dev/null) is written through the thread pool.
+   */
+  private get toFile(): boolean {
+    if (this.regularFile === null) {
+      try {
+        this.regularFile = fstatSync(this.fd).isFile();
+      } catch {
+        this.regularFile = false;
+      }
+    }
+    return this.regularFile;
+  }
+
   private writeAll(batch: Piece[], views: Buffer[], retries: number): void {
-    writev(this.fd, views, (err, n) => {
-      if (err) {
-        if (err.code === 'EAGAIN') {
-          // A full non-blocking pipe: the reader is slow or stopped, not gone (that is EPIPE). Wait for it as
-          // long as it takes: the queue is bounded and the programs block meanwhile (back-pressure), while
-          // giving up here would drop every line from now on.
-          setTimeout(() => this.writeAll(batch, views, retries + 1), Math.min(5 * (retries + 1), 50));
-          return;
+    if (this.toFile) {
+      let n = 0;
+      let error: NodeJS.ErrnoException | null = null;
+      try {
+        n = writevSync(this.fd, views);
+      } catch (err) {
+        error = err as NodeJS.ErrnoException;
+      }
+      return this.afterWrite(batch, views, retries, error, n);
+    }
+    writev(this.fd, views, (err, n) => this.afterWrite(batch, views, retries, err, n));
+  }
+
+  /** After a write of views: the rest, the next batch, or what an error means. */
+  private afterWrite(batch: Piece[], views: Buffer[], retries: number, err: NodeJS.ErrnoException | null, n: number): void {
+    if (err) {
+      if (err.code === 'EAGAIN') {
+        // A full non-blocking pipe: the reader is slow or stopped, not gone (that is EPIPE). Wait for it as
+        // long as it takes: the queue is bounded and the programs block meanwhile (back-pressure), while
+        // giving up here would drop every line from now on.
+        setTimeout(() => this.writeAll(batch, views, retries + 1), Math.min(5 * (retries + 1), 50));
+        return;
+      }
+      if (TRANSIENT.has(err.code ?? '')) {
+        // a full disk (stdout redirected to a file), a terminal's EIO: this batch is lost, counted and
+        // reported once per outage; the next batch tries again, so output resumes when space is freed
+        const lost = views.reduce((n, v) => n + v.length, 0);
+        this.droppedBytes += lost;
+        this.queuedBytes -= lost;
+        if (!this.faulty) {
+          this.faulty = true;
+          this.emit('fault', err);
         }
-        if (TRANSIENT.has(err.code ?? '')) {
-          // a full disk (stdout redirected to a file), a terminal's EIO: this batch is lost, counted and
-          // reported once per outage; the next batch tries again, so output resumes when space is freed
-          const lost = views.reduce((n, v) => n + v.length, 0);
-          this.droppedBytes += lost;
-          this.queuedBytes -= lost;
-          if (!this.faulty) {
-            this.faulty = true;
-            this.emit('fault', err);
-          }
-          this.settle(batch);
-          this.done();
-          return;
-        }
-        // EPIPE and friends: the reader is gone; drop output from now on rather than crash.
-        this.broken = true;
         this.settle(batch);
-        this.seal();
-        this.settle(this.queue);
-        this.queue = [];
-        this.queuedBytes = 0;
-        this.emit('broken', err);
         this.done();
         return;
       }
-      this.written += n;
-      this.queuedBytes -= n;
-      if (this.faulty) {
-        this.faulty = false;
-        this.emit('recover', this.droppedBytes);
-      }
-      const rest = dropBytes(views, n);
-      if (rest.length > 0) return this.writeAll(batch, rest, 0);
+      // EPIPE and friends: the reader is gone; drop output from now on rather than crash.
+      this.broken = true;
       this.settle(batch);
+      this.seal();
+      this.settle(this.queue);
+      this.queue = [];
+      this.queuedBytes = 0;
+      this.emit('broken', err);
       this.done();
-    });
+      return;
+    }
+    this.written += n;
+    this.queuedBytes -= n;
+    if (this.faulty) {
+      this.faulty = false;
+      this.emit('recover', this.droppedBytes);
+    }
+    const rest = dropBytes(views, n);
+    if (rest.length > 0) return this.writeAll(batch, rest, 0);
+    this.settle(batch);
+    this.done();
   }
 
   private done(): void {

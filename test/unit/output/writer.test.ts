@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openSync, readFileSync, closeSync } from 'node:fs';
+import { openSync, readFileSync, readSync, closeSync } from 'node:fs';
+import { outputPipePair } from '../../../src/output/pipe.js';
 import { join } from 'node:path';
 import { FdWriter } from '../../../src/output/writer.js';
 import { tempDir } from '../../helpers/procinit.js';
@@ -17,9 +18,8 @@ describe('FdWriter', () => {
     lines.forEach((l, i) => expect(l).toBe(`line ${i}`));
   });
 
-  it('reports congestion above the high-water mark and drains after', async () => {
-    const file = join(tempDir(), 'out');
-    const fd = openSync(file, 'w');
+  it('reports congestion above the high-water mark and drains after (a pipe: its writes wait for the reader)', async () => {
+    const [r, fd] = outputPipePair()!;
     const w = new FdWriter(fd, 100);
     const events: string[] = [];
     w.on('congested', () => events.push('congested'));
@@ -29,7 +29,24 @@ describe('FdWriter', () => {
     await w.flush();
     expect(events).toEqual(['congested', 'drain']);
     expect(w.congested).toBe(false);
+    expect(readSync(r, Buffer.alloc(1000))).toBe(500);
     closeSync(fd);
+    closeSync(r);
+  });
+
+  it('writes a regular file at once: it is never congested, and flush() has nothing to wait for', async () => {
+    const file = join(tempDir(), 'out');
+    const fd = openSync(file, 'w');
+    const w = new FdWriter(fd, 100);
+    let congested = false;
+    w.on('congested', () => (congested = true));
+    for (let i = 0; i < 50; i++) w.write(Buffer.alloc(10, 97));
+    expect(w.pendingBytes).toBe(0);
+    expect(w.written).toBe(500);
+    expect(congested).toBe(false);
+    await w.flush();
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8')).toBe('a'.repeat(500));
   });
 
   it('keeps the order of writeWith and write, through slabs filled, reused and outgrown', async () => {
