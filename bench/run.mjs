@@ -67,6 +67,8 @@ const options = {
   blockLines: Number(opt.lines ?? (full ? 200_000 : 20_000)),
   blockReps: full ? Number(opt.reps ?? 7) : Math.min(2, Number(opt.reps ?? 3)),
   restartWindowMs: full ? 10000 : 2000,
+  // quick mode: peers no goal compares with run in the first repetition only (bench/lib/goals.mjs GOAL_ROWS)
+  contextReps: full ? Infinity : 1,
   churnReps: full ? 3 : 1,
   churnLoadMs: full ? 30000 : 12000,
   churnAfterMs: 60000,
@@ -126,43 +128,60 @@ const tools = makeTools(ctx).filter((t) => !(t.id === 'honcho' && t.missing));
 // ---- scenarios ----
 const metrics = new Map();
 const keep = (list) => list.forEach((m) => metrics.set(m.id, m));
+// seconds each scenario took (logged, and in the report): where quick mode's minutes go
+const seconds = { setup: (now() - started) / 1000 };
+let timing = null;
+const scenario = (name, what) => {
+  if (timing) seconds[timing.name] = (seconds[timing.name] ?? 0) + (now() - timing.t0) / 1000;
+  timing = name ? { name, t0: now() } : null;
+  if (what) log(`scenario: ${what}`);
+};
+// Churn first: its loads run alone; the minute after each load, in which procinit only idles and is
+// sampled once a second, passes while the other scenarios run (its metrics keep their place in the report).
+let churn = null;
+if (only.has('churn')) {
+  scenario('churn', `memory under churn (${options.churnLoadMs / 1000} s of load, then ${options.churnAfterMs / 1000} s quiet, during the scenarios that follow)`);
+  const variants = [{ id: 'procinit', label: 'procinit', bin: procinit }, ...ctx.variants.map((v) => ({ id: `procinit@${v.name}`, label: `procinit (${v.name})`, bin: v }))];
+  churn = churnScenario(ctx, variants, { reps: options.churnReps, loadMs: options.churnLoadMs, afterMs: options.churnAfterMs, log });
+  await churn.loaded;
+}
 if (only.has('start') || only.has('idle') || only.has('control')) {
-  log('scenario: start / idle memory / control');
+  scenario('session', 'start / idle memory / control');
   // the single executable and the JS bundle it is built from differ in start time and memory: show both
   const sessionTools = [...tools];
   if (procinit.kind === 'sea') sessionTools.splice(1, 0, procinitVariant(ctx, 'node dist/procinit.js', procinitBinary(procinit.js)));
-  keep(await sessionScenario(ctx, sessionTools, { reps: options.reps, controlCalls: options.controlCalls, log }));
+  keep(await sessionScenario(ctx, sessionTools, { reps: options.reps, contextReps: options.contextReps, controlCalls: options.controlCalls, log }));
 }
 if (only.has('throughput')) {
-  log(`scenario: log throughput (${options.lines} lines × 8)`);
+  scenario('throughput', `log throughput (${options.lines} lines × 8)`);
   const tputTools = [...tools];
   if (ctx.features.ini) tputTools.splice(1, 0, procinitRaw(ctx));
-  keep(await throughputScenario(ctx, tputTools, { reps: options.reps, lines: options.lines, timeoutMs: full ? 900000 : 120000, log }));
-  log(`scenario: log throughput with block writes (${options.blockLines} lines × 8)`);
-  keep(await throughputScenario(ctx, tputTools, { reps: options.blockReps, lines: options.blockLines, mode: 'block', timeoutMs: full ? 900000 : 120000, log }));
+  keep(await throughputScenario(ctx, tputTools, { reps: options.reps, contextReps: options.contextReps, lines: options.lines, timeoutMs: full ? 900000 : 120000, log }));
+  scenario('throughput-block', `log throughput with block writes (${options.blockLines} lines × 8)`);
+  keep(await throughputScenario(ctx, tputTools, { reps: options.blockReps, contextReps: options.contextReps, lines: options.blockLines, mode: 'block', timeoutMs: full ? 900000 : 120000, log }));
 }
 if (only.has('shutdown')) {
-  log('scenario: shutdown');
-  keep(await shutdownScenario(ctx, tools, { reps: options.reps, log }));
+  scenario('shutdown', 'shutdown');
+  keep(await shutdownScenario(ctx, tools, { reps: options.reps, contextReps: options.contextReps, log }));
 }
 if (only.has('reaping')) {
-  log('scenario: reaping as PID 1');
+  scenario('reaping', 'reaping as PID 1');
   keep(await reapingScenario(ctx, { reps: options.reps, orphans: options.orphans, log }));
 }
 if (only.has('restart')) {
-  log('scenario: restart');
-  keep(await restartScenario(ctx, tools, { reps: options.reps, windowMs: options.restartWindowMs, log }));
+  scenario('restart', 'restart');
+  keep(await restartScenario(ctx, tools, { reps: options.reps, contextReps: options.contextReps, windowMs: options.restartWindowMs, log }));
 }
 let scaleResult = null;
-if (only.has('churn')) {
-  log(`scenario: memory under churn (${options.churnLoadMs / 1000} s of load, then ${options.churnAfterMs / 1000} s quiet)`);
-  const variants = [{ id: 'procinit', label: 'procinit', bin: procinit }, ...ctx.variants.map((v) => ({ id: `procinit@${v.name}`, label: `procinit (${v.name})`, bin: v }))];
-  keep(await churnScenario(ctx, variants, { reps: options.churnReps, loadMs: options.churnLoadMs, afterMs: options.churnAfterMs, log }));
+if (churn) {
+  scenario('churn', 'memory under churn: the rest of the quiet minute');
+  keep(await churn.done);
 }
 if (only.has('scale')) {
-  log(`scenario: scale (${options.scaleCounts.join(', ')} programs)`);
+  scenario('scale', `scale (${options.scaleCounts.join(', ')} programs)`);
   scaleResult = (await scaleScenario(ctx, { counts: options.scaleCounts, reps: options.scaleReps, idleMs: full ? 5000 : 3000, settleMs: full ? 3000 : 2000, log })).scale;
 }
+scenario(null);
 for (const id of [...metrics.keys()]) {
   const scenario = metrics.get(id).scenario;
   if (!only.has(scenario)) metrics.delete(id);
@@ -172,6 +191,7 @@ for (const id of [...metrics.keys()]) {
 const goals = evaluateGoals(metrics).filter((g) => only.has(g.scenario));
 const profiles = [];
 if (!opt['no-profile']) {
+  scenario('profiling');
   const profileDir = join(benchDir, '.peers/profiles');
   mkdirSync(profileDir, { recursive: true });
   const done = new Set();
@@ -187,6 +207,9 @@ if (!opt['no-profile']) {
     }
   }
 }
+
+scenario(null);
+log(`seconds per part: ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
 
 async function profileScenario(goal, profileRoot) {
   const dir = mkdtempSync(join(tmp, `prof-${goal.scenario}-`));
@@ -260,6 +283,7 @@ const method = [
   `Log throughput with block writes: the same, but each generator writes 4096-byte blocks that cut lines anywhere, as C stdio does on a pipe (${options.blockLines.toLocaleString('en')} lines per program): a tool that copies chunks from several programs to one output interleaves half lines here.`,
   'Shutdown: 20 programs that exit 0 at once on SIGTERM/SIGINT, 1.2 s after they all started; SIGTERM to the tool until the harness sees it exit. Overhead = that minus the floor of the same repetition: the harness SIGTERMs 20 such programs itself and waits for all to exit. Programs left running after the tool exited are counted and reported.',
   `Reaping: \`unshare --pid --fork --mount-proc TOOL …\`; the program forks a child that forks ${options.orphans.toLocaleString('en')} children which exit at once, and exits: all zombies go to PID 1 at once. From the child’s last stamp before its exit until /proc/<pid1>/task/*/children holds no zombie (polled every 1 ms).`,
+  `Memory under churn: one procinit with one supervisord.conf (the load's programs autostart=false); VmRSS 5 s after it came up (idle), then under ${options.churnLoadMs / 1000} s of load (crash loop at full speed + 4 \`yes\` floods + 100 \`logs -f\` followers, sampled every 250 ms), then once a second for ${options.churnAfterMs / 1000} s after the load stopped. The load runs first and alone; the quiet minute after it, in which procinit only idles, passes while the other scenarios run.`,
   `Restart: one program that appends a byte to a file and exits (bytes = starts); supervisord.conf with startsecs=0, autorestart=true (procinit runs the same file with -c), pm2 with restart_delay 0, min_uptime 0 and no restart limit. Restarts per second over a ${options.restartWindowMs / 1000} s window after warm-up; supervisor CPU per restart from the tool’s own utime+stime (10 ms ticks).`,
 ];
 machine.loadEnd = os.loadavg().map((x) => x.toFixed(1)).join(' ');
@@ -292,6 +316,7 @@ writeFileSync(
     profiles,
     method,
     durationS: (now() - started) / 1000,
+    scenarioSeconds: seconds,
     chartFile: basename(chartFile),
     features: ctx.features,
     analysis: existsSync(join(benchDir, 'analysis.md')) ? readFileSync(join(benchDir, 'analysis.md'), 'utf8') : null,

@@ -38,7 +38,12 @@ function follower(sock, counter) {
   return c;
 }
 
-export async function churnOnce(ctx, bin, { loadMs, afterMs, followers = 100, log = () => {} }) {
+/**
+ * One procinit under churn. Resolves when the load has stopped, with { error } or { load, quiet } where
+ * load = the figures so far and quiet = a promise of the whole result once the quiet minute is over (the
+ * harness may run other scenarios meanwhile: this procinit only idles, and is only sampled).
+ */
+export async function churnLoad(ctx, bin, { loadMs, afterMs, followers = 100, log = () => {} }) {
   const dir = mkdtempSync(join(ctx.tmp, 'churn-'));
   const sock = join(dir, 'procinit.sock');
   const file = conf(dir, ctx);
@@ -47,6 +52,7 @@ export async function churnOnce(ctx, bin, { loadMs, afterMs, followers = 100, lo
   closeSync(out);
   const ctl = (...args) => spawnSync(bin.cmd, [...bin.args, ...args, '--socket', sock], { env: ctx.env, cwd: dir, stdio: 'ignore', timeout: 30000 });
   const conns = [];
+  let stopped;
   try {
     if (!(await waitFor(() => ctl('status', 'idle').status === 0, { timeoutMs: 30000, intervalMs: 100 }))) return { error: 'procinit did not come up' };
     await sleep(5000);
@@ -69,32 +75,56 @@ export async function churnOnce(ctx, bin, { loadMs, afterMs, followers = 100, lo
     for (const c of conns) c.destroy();
     conns.length = 0;
     const steady = samples.slice(Math.floor(samples.length / 4)); // after the first quarter: the steady state
-    const stoppedAt = now();
-    const after = [];
-    while (now() - stoppedAt < afterMs) {
-      await sleep(1000);
-      after.push(rssMiB(run.pid));
-    }
-    const anonAfter = (status(run.pid)?.anonKb ?? 0) / 1024;
-    log(`    churn: idle ${idle.toFixed(1)} MiB (anon ${anonIdle.toFixed(1)}), anon after ${anonAfter.toFixed(1)}, load median ${median(steady).toFixed(1)} max ${Math.max(...samples).toFixed(1)}, after ${afterMs / 1000}s ${after.at(-1).toFixed(1)} MiB; CPU ${(cpuMs / loadS / 10).toFixed(0)}% of a core; followers read ${(counter.bytes / 1048576).toFixed(0)} MiB`);
-    return { idle, loadMedian: median(steady), loadMax: Math.max(...samples), after: after.at(-1), cpuShare: cpuMs / 1000 / loadS };
+    const load = { idle, loadMedian: median(steady), loadMax: Math.max(...samples), cpuShare: cpuMs / 1000 / loadS };
+    const summary = `churn: idle ${idle.toFixed(1)} MiB (anon ${anonIdle.toFixed(1)}), load median ${load.loadMedian.toFixed(1)} max ${load.loadMax.toFixed(1)}; CPU ${(cpuMs / loadS / 10).toFixed(0)}% of a core; followers read ${(counter.bytes / 1048576).toFixed(0)} MiB`;
+    const quiet = (async () => {
+      try {
+        const stoppedAt = now();
+        const after = [];
+        while (now() - stoppedAt < afterMs) {
+          await sleep(1000);
+          after.push(rssMiB(run.pid));
+        }
+        const anonAfter = (status(run.pid)?.anonKb ?? 0) / 1024;
+        log(`    ${summary}; after ${afterMs / 1000}s ${after.at(-1).toFixed(1)} MiB (anon ${anonAfter.toFixed(1)})`);
+        return { ...load, after: after.at(-1) };
+      } finally {
+        await stopTool(run);
+      }
+    })();
+    stopped = true;
+    return { load, quiet };
   } finally {
     for (const c of conns) c.destroy();
-    await stopTool(run);
+    if (!stopped) await stopTool(run);
   }
 }
 
-export async function churnScenario(ctx, variants, { reps, loadMs, afterMs, log }) {
+/**
+ * The churn scenario in two steps: loaded resolves once every load has run (one after another, nothing
+ * else running); done resolves with the metrics once the last quiet minute is over. Between the two the
+ * harness runs other scenarios: the quiet minutes are only waited out and sampled once a second.
+ */
+export function churnScenario(ctx, variants, { reps, loadMs, afterMs, log }) {
   const m = {
     idle: new Metric('churn-idle', { scenario: 'churn', title: 'Memory under churn: procinit’s VmRSS idle (same config, load not started)', unit: 'MiB', better: 'lower', digits: 1 }),
     load: new Metric('churn-load', { scenario: 'churn', title: `Memory under churn: VmRSS under load (median of the last ¾ of ${loadMs / 1000} s: crash loop + 4 floods + 100 logs -f)`, unit: 'MiB', better: 'lower', digits: 1 }),
     max: new Metric('churn-max', { scenario: 'churn', title: 'Memory under churn: peak VmRSS under load', unit: 'MiB', better: 'lower', digits: 1 }),
     after: new Metric('churn-after', { scenario: 'churn', title: `Memory under churn: VmRSS ${afterMs / 1000} s after the load stopped`, unit: 'MiB', better: 'lower', digits: 1 }),
   };
-  for (let rep = 0; rep < reps; rep++) {
-    for (const v of variants) {
-      log(`  churn rep ${rep + 1}/${reps}: ${v.label}`);
-      const r = await churnOnce(ctx, v.bin, { loadMs, afterMs, log });
+  const runs = [];
+  const loaded = (async () => {
+    for (let rep = 0; rep < reps; rep++) {
+      for (const v of variants) {
+        log(`  churn rep ${rep + 1}/${reps}: ${v.label}`);
+        const r = await churnLoad(ctx, v.bin, { loadMs, afterMs, log });
+        runs.push({ rep, v, r: r.error ? r : r.quiet.catch((err) => ({ error: `the quiet minute failed: ${err.message}` })) });
+      }
+    }
+  })();
+  const done = loaded.then(async () => {
+    for (const { rep, v, r: pending } of runs) {
+      const r = await pending;
       const kind = v.id === 'procinit' ? 'procinit' : 'variant';
       if (r.error) {
         m.load.note(v.id, v.label, kind, `rep ${rep + 1}: ${r.error}`);
@@ -107,6 +137,7 @@ export async function churnScenario(ctx, variants, { reps, loadMs, afterMs, log 
       m.load.note(v.id, v.label, kind, `rep ${rep + 1}: ${(r.loadMedian / r.idle).toFixed(2)}× idle, procinit at ${(r.cpuShare * 100).toFixed(0)}% of a core`);
       m.after.note(v.id, v.label, kind, `rep ${rep + 1}: ${(r.after / r.idle).toFixed(2)}× idle`);
     }
-  }
-  return Object.values(m);
+    return Object.values(m);
+  });
+  return { loaded, done };
 }

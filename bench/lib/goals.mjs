@@ -1,5 +1,23 @@
 // Issue 7's goals, restated by issue 18 (against the physical limit: `cat`, `node -e 0`), each a ratio (or a bound) on procinit's medians, and whether this run meets it.
 
+/**
+ * The rows the goals below compare procinit with, per scenario. In quick mode every other peer (a figure
+ * for context: foreman, s6, tini, supervisord's throughput, ...) runs in the first repetition only; procinit
+ * and its variants (--also-procinit, the JS bundle) run in all.
+ */
+const GOAL_ROWS = {
+  session: ['supervisord', 'pm2-runtime', 'node-e0', 'node-idle'],
+  throughput: ['procinit-raw', 'cat'],
+  shutdown: ['floor'],
+  restart: [],
+};
+
+/** Does row id of scenario run in repetition rep (0-based)? contextReps: how many a context-only row gets. */
+export function runsInRep(scenario, id, rep, contextReps) {
+  if (rep < contextReps || id === 'procinit' || id.startsWith('procinit@') || GOAL_ROWS[scenario].includes(id)) return true;
+  return false;
+}
+
 function med(metrics, metricId, rowId) {
   const m = metrics.get(metricId);
   const s = m?.stat(rowId);

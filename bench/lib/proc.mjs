@@ -13,6 +13,12 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** null after ms, for Promise.race with an exit: the timer does not keep the harness alive once it is done
+ * (a pending 60 s race timer held the finished run for up to a minute). */
+export function timeout(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms, null).unref());
+}
+
 /** Busy and total jiffies of all CPUs so far (/proc/stat). */
 function cpuJiffies() {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -229,10 +235,10 @@ export async function stopTool(run, graceMs = 15000) {
   } catch {
     /* gone */
   }
-  const t = await Promise.race([run.exited, sleep(graceMs).then(() => null)]);
+  const t = await Promise.race([run.exited, timeout(graceMs)]);
   killTree(run.pid);
   killSnapshot(snap);
-  if (!t) await Promise.race([run.exited, sleep(2000)]);
+  if (!t) await Promise.race([run.exited, timeout(2000)]);
 }
 
 /** Proportional set size (shared pages divided among their users), kB; null when unreadable. */

@@ -4,7 +4,7 @@
 // watched from outside through /proc/<pid>/task/*/children and each child's state.
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { children, launch, now, safeName, sleep, status, waitFor } from './proc.mjs';
+import { children, launch, now, safeName, sleep, status, waitFor, timeout } from './proc.mjs';
 import { Metric, rotate } from './stats.mjs';
 import { writeProcfile } from './tools.mjs';
 
@@ -78,7 +78,7 @@ export async function reapOnce(ctx, reaper, { orphans, timeoutMs = 10000, profil
     if (profileDir) {
       // let procinit write its profile: a clean stop (TERM to PID 1 of the namespace)
       process.kill(pid1, 'SIGTERM');
-      await Promise.race([run.exited, sleep(10000)]);
+      await Promise.race([run.exited, timeout(10000)]);
     }
     return result;
   } finally {
@@ -90,7 +90,7 @@ export async function reapOnce(ctx, reaper, { orphans, timeoutMs = 10000, profil
         /* gone */
       }
     }
-    await Promise.race([run.exited, sleep(10000)]);
+    await Promise.race([run.exited, timeout(10000)]);
   }
 }
 

@@ -6,6 +6,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, statSync } from 'node:f
 import { join } from 'node:path';
 import { cpuTicks, launch, now, safeName, sleep, stopTool, TICK_MS, toolProcesses, waitFor } from './proc.mjs';
 import { Metric, rotate } from './stats.mjs';
+import { runsInRep } from './goals.mjs';
 import { kindOf } from './tools.mjs';
 
 function size(file) {
@@ -48,12 +49,13 @@ export async function restartOnce(ctx, tool, { windowMs, profileDir = null }) {
   }
 }
 
-export async function restartScenario(ctx, tools, { reps, windowMs, log }) {
+export async function restartScenario(ctx, tools, { reps, contextReps = reps, windowMs, log }) {
   const rate = new Metric('restart', { scenario: 'restart', title: 'Restart: an exiting program under auto-restart without backoff', unit: 'restarts/s', better: 'higher', digits: 0 });
   const cpu = new Metric('restart-cpu', { scenario: 'restart', title: 'Restart: supervisor CPU per restart', unit: 'ms', better: 'lower', digits: 2 });
   for (let rep = 0; rep < reps; rep++) {
     log(`  restart rep ${rep + 1}/${reps}`);
     for (const t of rotate(tools, rep)) {
+      if (!runsInRep('restart', t.id, rep, contextReps)) continue;
       const kind = kindOf(t);
       const unsupported = t.missing ?? (t.supports('restart') === true ? null : t.supports('restart'));
       if (unsupported) {

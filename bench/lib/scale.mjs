@@ -5,7 +5,7 @@
 // through the four points.
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, markers, now, sleep, status, stopTool, waitFor } from './proc.mjs';
+import { launch, markers, now, sleep, status, stopTool, waitFor, timeout } from './proc.mjs';
 import { median } from './stats.mjs';
 
 /** CPU time of every thread of pid, in ms (schedstat: ns on the CPU). */
@@ -53,7 +53,7 @@ export async function scaleOnce(ctx, bin, n, { idleMs = 5000, settleMs = 3000 } 
     const rssMiB = (status(run.pid)?.rssKb ?? 0) / 1024;
     const s0 = now();
     process.kill(run.pid, 'SIGTERM');
-    const ex = await Promise.race([run.exited, sleep(60000).then(() => null)]);
+    const ex = await Promise.race([run.exited, timeout(60000)]);
     const stopMs = ex ? ex.at - s0 : null;
     return { startMs, rssMiB, cpuPct: cpuShare * 100, stopMs };
   } finally {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { launch, markers, now, pssKb, quiet, safeName, sleep, stopTool, toolProcesses, waitFor } from './proc.mjs';
 import { Metric, rotate } from './stats.mjs';
+import { runsInRep } from './goals.mjs';
 import { kindOf } from './tools.mjs';
 
 const PROGRAMS = 10;
@@ -57,7 +58,7 @@ function timeV(timeBin, cmd, args, env, cwd) {
   };
 }
 
-export async function sessionScenario(ctx, tools, { reps, controlCalls, idleAfterMs = 5000, log }) {
+export async function sessionScenario(ctx, tools, { reps, contextReps = reps, controlCalls, idleAfterMs = 5000, log }) {
   const start = new Metric('start', { scenario: 'start', title: 'Start: exec of the supervisor until all 10 programs have exec’d', chartTitle: 'Start: until all 10 programs have exec’d', unit: 'ms', better: 'lower', digits: 1 });
   const idle = new Metric('idle', { scenario: 'idle', title: 'Idle memory: VmRSS of every process the tool adds, 10 sleeping programs, after 5 s', chartTitle: 'Idle memory (VmRSS, 10 sleeping programs, after 5 s)', unit: 'MiB', better: 'lower', digits: 1 });
   const control = new Metric('control', { scenario: 'control', title: 'Control: status round trip (client exec to exit)', unit: 'ms', better: 'lower', digits: 1 });
@@ -81,7 +82,7 @@ export async function sessionScenario(ctx, tools, { reps, controlCalls, idleAfte
         for (const m of [start, idle, control]) m.na(id, label, p.kind, p.tool.missing);
         continue;
       }
-      if (p.available === false) continue;
+      if (p.available === false || !runsInRep('session', id, rep, contextReps)) continue;
       // every start is timed on a quiet machine: the tool started before may still be busy (pm2's daemon)
       await quiet();
       if (id === 'node-e0') {

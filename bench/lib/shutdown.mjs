@@ -3,8 +3,9 @@
 // by signalling 20 such programs directly (the floor). Also checks that no program is left running.
 import { closeSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, launch, markers, now, safeName, sleep, stopTool, waitFor } from './proc.mjs';
+import { alive, launch, markers, now, safeName, sleep, stopTool, waitFor, timeout } from './proc.mjs';
 import { Metric, rotate } from './stats.mjs';
+import { runsInRep } from './goals.mjs';
 import { kindOf } from './tools.mjs';
 
 const PROGRAMS = 20;
@@ -29,7 +30,7 @@ async function runTool(ctx, tool, { settleMs, profileDir = null }) {
   const pids = markers(mdir).map((m) => m.pid);
   const t0 = now();
   process.kill(run.pid, 'SIGTERM');
-  const ex = await Promise.race([run.exited, sleep(30000).then(() => null)]);
+  const ex = await Promise.race([run.exited, timeout(30000)]);
   const left = pids.filter(alive).length;
   await stopTool(run, 1000);
   for (const pid of pids) {
@@ -55,7 +56,7 @@ async function runFloor(ctx, settleMs) {
   return Math.max(...exits.map((e) => e.at)) - t0;
 }
 
-export async function shutdownScenario(ctx, tools, { reps, settleMs = 1200, log }) {
+export async function shutdownScenario(ctx, tools, { reps, contextReps = reps, settleMs = 1200, log }) {
   const raw = new Metric('shutdown-raw', { scenario: 'shutdown', title: `Shutdown: SIGTERM to the supervisor’s exit, ${PROGRAMS} programs`, unit: 'ms', better: 'lower', digits: 1 });
   const overhead = new Metric('shutdown', { scenario: 'shutdown', title: `Shutdown overhead: SIGTERM to exit minus the programs’ own exit time, ${PROGRAMS} programs`, unit: 'ms', better: 'lower', digits: 1 });
   const participants = [...tools, { id: 'floor', label: 'floor: programs’ own exit' }];
@@ -64,6 +65,7 @@ export async function shutdownScenario(ctx, tools, { reps, settleMs = 1200, log 
     const results = [];
     let floor = null;
     for (const p of rotate(participants, rep)) {
+      if (!runsInRep('shutdown', p.id, rep, contextReps)) continue;
       const kind = p.id === 'floor' ? 'floor' : kindOf(p);
       if (p.id === 'floor') {
         floor = await runFloor(ctx, settleMs);

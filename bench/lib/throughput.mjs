@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cpuTicks, launch, markers, now, safeName, sleep, stopTool, TICK_MS, toolProcesses, waitFor } from './proc.mjs';
 import { Metric, rotate } from './stats.mjs';
+import { runsInRep } from './goals.mjs';
 import { kindOf } from './tools.mjs';
 import { verifyOutput } from './verify.mjs';
 
@@ -148,7 +149,7 @@ export async function throughputOnce(ctx, participant, { lines, mode = 'lines', 
   return result;
 }
 
-export async function throughputScenario(ctx, tools, { reps, lines, mode = 'lines', timeoutMs, log }) {
+export async function throughputScenario(ctx, tools, { reps, contextReps = reps, lines, mode = 'lines', timeoutMs, log }) {
   const block = mode === 'block';
   const suffix = block ? '-block' : '';
   const how = block ? '4096-byte writes cutting lines anywhere (C stdio on a pipe)' : '40 whole lines per write';
@@ -162,6 +163,7 @@ export async function throughputScenario(ctx, tools, { reps, lines, mode = 'line
   for (let rep = 0; rep < reps; rep++) {
     log(`  throughput (${mode}) rep ${rep + 1}/${reps}`);
     for (const p of rotate(participants, rep)) {
+      if (!runsInRep('throughput', p.id, rep, contextReps)) continue;
       if (p.tool?.missing) {
         for (const m of [rate, cpu, rss]) m.na(p.id, p.label, p.kind, p.tool.missing);
         continue;
