@@ -29,7 +29,7 @@ export interface ControlHandle {
   /** The operations behind the socket (the XML-RPC interface drives the same ones). */
   service?: ControlService;
   /** supervisord's SIGHUP: stop everything, re-read the config, start everything (see ControlService.restart). */
-  restart?: (after?: (next: RunSpec | null) => boolean | void) => Promise<void>;
+  restart?: (after?: (next: RunSpec | null) => boolean | void | Promise<boolean | void>) => Promise<void>;
 }
 
 export async function startControl(runtime: Runtime): Promise<ControlHandle | null> {
@@ -48,7 +48,7 @@ export async function startControl(runtime: Runtime): Promise<ControlHandle | nu
       if (!(err instanceof RequestError)) log.error(`reload failed: ${(err as Error)?.message ?? String(err)}`);
     }
   };
-  const restart = async (after?: (next: RunSpec | null) => boolean | void): Promise<void> => {
+  const restart = async (after?: (next: RunSpec | null) => boolean | void | Promise<boolean | void>): Promise<void> => {
     try {
       await service.restart(after);
     } catch (err) {

@@ -4,7 +4,9 @@
  *   set_uid_or_exit (the new `user=`: the same uid is fine, another one only while still root; otherwise it
  *   exits 2, and so does procinit, with everything already stopped), make_logger (loglevel, logfile,
  *   logfile_maxbytes/backups, silent), clear_autochildlogdir (childlogdir, identifier, nocleanup), the
- *   start-up lines, the pidfile, events.clear() and the groups added again, then every autostart process.
+ *   start-up lines, the XML-RPC servers closed and opened again from the new config (openhttpservers: a
+ *   server that cannot be opened ends the run with exit 2, as supervisord's usage() does), the pidfile,
+ *   events.clear() and the groups added again, then every autostart process.
  * minfds/minprocs are applied by supervisord at its first start only (set_rlimits_or_exit), so not here either.
  * A config that does not load is where procinit differs on purpose: supervisord exits 2, procinit logs the
  * error and starts the processes as they were.
@@ -14,7 +16,7 @@ import type { RunSpec } from '../config/model.js';
 import type { Logger } from '../output/log.js';
 import type { SupervisordLogger } from '../output/supervisord-log.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { becomeConfiguredUser, clearAutoChildLogs, logStartup, reportWaits, type UserNote } from './supervisord-mode.js';
+import { becomeConfiguredUser, clearAutoChildLogs, logStarted, logStartup, reportWaits, type UserNote } from './supervisord-mode.js';
 
 export interface RestartDeps {
   supervisor: Supervisor;
@@ -22,7 +24,7 @@ export interface RestartDeps {
   /** procinit's log in supervisord's format (null with --log-format json). */
   svLog: SupervisordLogger | null;
   /** The control service's restart: stops all, reads and applies the config, calls `after`, starts all. */
-  restart(after: (next: RunSpec | null) => boolean | void): Promise<void>;
+  restart(after: (next: RunSpec | null) => Promise<boolean | void>): Promise<void>;
   /** Make procinit's own log again from the run's (new) settings: level, file, rotation, silent, echo. */
   applyLogSettings(run: RunSpec): void;
   /** The run's pidfile moved (or not): write the new one, remove the old one. */
@@ -31,8 +33,8 @@ export interface RestartDeps {
   stopping(): void;
   /** events.clear() and the groups added again (PROCESS_GROUP_ADDED, SUPERVISOR_STATE_CHANGE_RUNNING). */
   restartEvents(): void;
-  /** supervisord's start-up lines of its XML-RPC servers. */
-  rpcStartupLines?(): void;
+  /** Close the XML-RPC servers and open the ones the run's (new) config names; they log their start-up lines. */
+  reopenRpc?(): Promise<void>;
   /** A user that cannot be become: procinit ends with exit code 2, as supervisord's usage() exits. */
   refuse(msg: string): void;
   /** Drop to the user (tests give a fake). */
@@ -53,7 +55,7 @@ export function supervisordRestarter(deps: RestartDeps): (origin: RestartOrigin)
     deps.stopping();
     const stopReports = reportWaits(supervisor, log);
     const pidfileBefore = supervisor.run.pidfile;
-    await deps.restart((next) => {
+    await deps.restart(async (next) => {
       stopReports();
       if (next === null) {
         // the config did not load (logged): the processes start again as they were
@@ -74,12 +76,15 @@ export function supervisordRestarter(deps: RestartDeps): (origin: RestartOrigin)
       }
       deps.applyLogSettings(run);
       if (sv) clearAutoChildLogs(sv, log);
-      if (svLog) {
-        logStartup(svLog, note, run, () => deps.rpcStartupLines?.());
-      } else {
-        for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
-        deps.rpcStartupLines?.();
+      if (svLog) logStartup(svLog, note, run, undefined, false);
+      else for (const w of run.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+      try {
+        await deps.reopenRpc?.();
+      } catch (err) {
+        deps.refuse((err as Error).message);
+        return false;
       }
+      if (svLog) logStarted(svLog);
       deps.movePidfile(pidfileBefore, run.pidfile);
       deps.restartEvents();
       return true;

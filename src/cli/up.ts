@@ -32,7 +32,6 @@ import { UP_HELP } from './help.js';
 import { createSupervisordLogger, outputEchoLine, type SupervisordLogger } from '../output/supervisord-log.js';
 import { becomeConfiguredUser, clearAutoChildLogs, logStartup, logStarted, reportWaits, type UserNote } from './supervisord-mode.js';
 import { supervisordRestarter, type RestartOrigin } from './supervisord-restart.js';
-import { logRpcStartup } from './supervisord-mode.js';
 
 export interface Runtime {
   run: RunSpec;
@@ -240,7 +239,11 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
         },
         stopping: () => events.publish(supervisorStateEvent('STOPPING')),
         restartEvents: () => events.restart(),
-        rpcStartupLines: () => logRpcStartup(run.rpc, log),
+        reopenRpc: async () => {
+          await rpc?.close();
+          rpc = null;
+          if (run.rpc && run.rpc.servers.length > 0) rpc = await (await import('./rpc-hooks.js')).startRpc(runtime, control?.service ?? null, options.rpc);
+        },
         refuse: (msg) => {
           stderr.write(Buffer.from(`Error: ${msg}\n`));
           log.error(msg);

@@ -48,7 +48,7 @@ export interface ControlService {
    * again there from the new [supervisord] settings and logs its start-up lines; the config's warnings are
    * then the caller's to log. `after` returning false ends there: nothing starts (the run is ending).
    */
-  restart(after?: (next: RunSpec | null) => boolean | void): Promise<ReloadSummary>;
+  restart(after?: (next: RunSpec | null) => boolean | void | Promise<boolean | void>): Promise<ReloadSummary>;
 }
 
 /** One at a time: each task starts when the previous one has settled. */
@@ -91,7 +91,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
     }
   };
 
-  const restart = (after?: (next: RunSpec | null) => boolean | void): Promise<ReloadSummary> =>
+  const restart = (after?: (next: RunSpec | null) => boolean | void | Promise<boolean | void>): Promise<ReloadSummary> =>
     oneAtATime(async () => {
       if (supervisor.stopping) throw new RequestError('shutting_down', 'procinit is shutting down');
       await supervisor.stopAll();
@@ -105,7 +105,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
         failure = err;
       }
       const summary = next ? await applyReload(supervisor, next, { setNames: (names) => hub.formatter.setNames(names), start: false }) : null;
-      const go = after?.(next) !== false;
+      const go = (await after?.(next)) !== false;
       if (go && !supervisor.stopping) supervisor.startAll();
       if (failure) throw failure;
       return summary as ReloadSummary;

@@ -32,13 +32,13 @@ loglevel=${level}
 identifier=id${n}
 
 [unix_http_server]
-file=%(here)s/s.sock
+file=%(here)s/s${n}.sock
 
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
 [supervisorctl]
-serverurl=unix://%(here)s/s.sock
+serverurl=unix://%(here)s/s${n}.sock
 
 [eventlistener:rec]
 command=${PYTHON} ${RECORDER} ${join(dir, 'events.jsonl')}
@@ -115,10 +115,13 @@ async function scenario(which: 'supervisord' | 'procinit') {
 
   // 2. supervisorctl reload (XML-RPC restart) after another edit
   writeFileSync(cfg, conf(dir, 3, 'info', 'third'));
-  const ctl = spawnSync(PYTHON, ['-m', 'supervisor.supervisorctl', '-c', cfg, 'reload'], { encoding: 'utf8', timeout: 20_000 });
+  const ctl = spawnSync(PYTHON, ['-m', 'supervisor.supervisorctl', '-s', `unix://${join(dir, 's2.sock')}`, 'reload'], { encoding: 'utf8', timeout: 20_000 });
   await until(() => running() === 3 && logged(3, 'success: third entered RUNNING'), 30_000, 'restart after supervisorctl reload').catch(fail);
   pidfiles.push([existsSync(join(dir, 'sd2.pid')), existsSync(join(dir, 'sd3.pid'))]);
   const recs = read();
+  // the XML-RPC server moved with the config: the old socket is gone, the new one answers
+  const sockets = [1, 2, 3].map((n) => existsSync(join(dir, `s${n}.sock`)));
+  const status = spawnSync(PYTHON, ['-m', 'supervisor.supervisorctl', '-c', cfg, 'status'], { encoding: 'utf8', timeout: 20_000 });
 
   p.child.kill('SIGTERM');
   const exit = await p.exit(30_000);
@@ -130,6 +133,8 @@ async function scenario(which: 'supervisord' | 'procinit') {
     monitoring: monitoring(join(dir, 'main2.log')),
     startup: [1, 2, 3].map((n) => startup(join(dir, `main${n}.log`))),
     pidfiles,
+    sockets,
+    status: (status.stdout + status.stderr).replace(/pid \d+, uptime \S+/g, 'pid N, uptime T'),
     exit,
     gone: !existsSync(join(dir, 'sd3.pid')),
   };
@@ -168,6 +173,9 @@ describe.skipIf(!haveSupervisorPython)('supervisord restart: procinit vs supervi
     expect(pi.monitoring).toEqual(sd.monitoring);
     expect(sd.monitoring).toEqual(["new POutputDispatcher stderr", "new POutputDispatcher stdout", "rec PEventListenerDispatcher stdout", "rec POutputDispatcher stderr"]);
     expect(pi.pidfiles).toEqual(sd.pidfiles);
+    expect(sd.sockets).toEqual([false, false, true]);
+    expect(pi.sockets).toEqual(sd.sockets);
+    expect(pi.status).toBe(sd.status);
     expect(pi.gone).toBe(sd.gone);
     expect(pi.exit.code).toBe(sd.exit.code);
   }, 120_000);

@@ -26,13 +26,13 @@ function setup(user: string | null, become: RestartDeps['becomeUser']) {
     restart: async (after) => {
       steps.push('stopped');
       run.pidfile = '/run/b.pid';
-      started = after(run) !== false;
+      started = (await after(run)) !== false;
     },
     applyLogSettings: () => steps.push('log settings'),
     movePidfile: (from, to) => steps.push(`pidfile ${from} -> ${to}`),
     stopping: () => steps.push('STOPPING'),
     restartEvents: () => steps.push('events'),
-    rpcStartupLines: () => svLog.info("RPC interface 'supervisor' initialized"),
+    reopenRpc: async () => svLog.info("RPC interface 'supervisor' initialized"),
     refuse: (msg) => steps.push(`refused: ${msg}`),
     becomeUser: become,
   });
