@@ -7,7 +7,9 @@ import { loadRun } from '../config/load.js';
 import { pinnedTo } from '../config/options.js';
 import { remoteCommunicationEvent } from '../events/event.js';
 import type { ControlService } from '../control/service.js';
-import { createDispatcher } from '../rpc/dispatch.js';
+import { createDispatcher, type Dispatcher } from '../rpc/dispatch.js';
+import { RpcFault } from '../rpc/faults.js';
+import type { SupervisordLogger } from '../output/supervisord-log.js';
 import { createGroupChanges } from '../rpc/groups.js';
 import { lookup } from '../rpc/names.js';
 import { serveRpc, type RpcServers } from '../rpc/serve.js';
@@ -63,7 +65,7 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
     },
   };
   const onInternalError = (what: string, err: unknown): void => log.error(`xml-rpc: internal error in '${what}': ${(err as Error)?.stack ?? String(err)}`);
-  const dispatcher = createDispatcher(ctx, onInternalError);
+  const dispatcher = traced(createDispatcher(ctx, onInternalError), log);
   const servers = await serveRpc(spec, {
     dispatcher,
     onInternalError,
@@ -82,4 +84,28 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
   });
   logRpcStartup(spec, log);
   return servers;
+}
+
+/**
+ * supervisord's trace lines for each XML-RPC request (xmlrpc.py, at loglevel trace or blather): `XML-RPC
+ * method called: NAME()`, then `… returned successfully` or `… returned fault: [CODE] TEXT`. Nothing is
+ * wrapped below that level (a restart makes the servers again, with the level read again).
+ */
+function traced(d: Dispatcher, log: Runtime['log']): Dispatcher {
+  const sv = log as Partial<SupervisordLogger>;
+  if (!sv.enabled?.('trace') || !sv.trace) return d;
+  const trace = sv.trace;
+  return {
+    call: async (method, params) => {
+      trace(`XML-RPC method called: ${method}()`);
+      try {
+        const value = await d.call(method, params);
+        trace(`XML-RPC method ${method}() returned successfully`);
+        return value;
+      } catch (err) {
+        if (err instanceof RpcFault) trace(`XML-RPC method ${method}() returned fault: [${err.code}] ${err.text}`);
+        throw err;
+      }
+    },
+  };
 }

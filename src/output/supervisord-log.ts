@@ -13,6 +13,7 @@ const LEVEL_NAMES: Record<number, string> = { 50: 'CRIT', 40: 'ERRO', 30: 'WARN'
 
 export interface SupervisordLogger extends Logger {
   debug(msg: string): void;
+  trace(msg: string): void;
   critical(msg: string): void;
   blather(msg: string): void;
   /** Whether a message of this level (supervisord's name: debug, info …) is written. */
@@ -58,6 +59,7 @@ export function createSupervisordLogger(opts: SupervisordLogOptions): Supervisor
     warn: at(30),
     info: at(20),
     debug: at(10),
+    trace: at(5),
     blather: at(3),
     enabled: (level) => (SUPERVISORD_LEVELS[level] ?? 20) >= threshold,
     reconfigure: (next) => {

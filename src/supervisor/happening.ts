@@ -17,6 +17,8 @@ export type Happening =
   | { kind: 'exited'; info: ExitInfo; expected: boolean; willRestart: boolean }
   /** The stop signal was sent (to the pid, or its process group). */
   | { kind: 'stopping'; pid: number; signal: string; group: boolean; administrative?: boolean }
+  /** A signal sent on request (supervisorctl signal, procinit signal), not to stop. */
+  | { kind: 'signalled'; pid: number; signal: string }
   /** An administrative stop still waits for the process (every 2 s while STOPPING; supervisord's stop_report). */
   | { kind: 'still-stopping' }
   /** stopwaitsecs passed: SIGKILL (to the pid, or its process group). */

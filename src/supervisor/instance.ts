@@ -371,6 +371,7 @@ export class ProcessInstance {
   sendSignal(signal: string): boolean {
     const pid = this.child?.pid;
     if (!pid || pid <= 0 || !(signal in SIGNALS)) return false;
+    this.hooks.report(this, { kind: 'signalled', pid, signal });
     this.signal(pid, signal, this.spec.stopasgroup || this.spec.killasgroup);
     return true;
   }

@@ -83,4 +83,36 @@ describe.skipIf(!haveSupervisorPython)('waiting for x to stop: procinit vs super
   }, 60_000);
 });
 
+/** loglevel=trace: supervisorctl signal and a bad start, as each supervisor logs them. */
+async function traced(which: 'supervisord' | 'procinit') {
+  const dir = fixtureDir({});
+  const cfg = join(dir, 'supervisord.conf');
+  writeFileSync(cfg, conf.replace('childlogdir=%(here)s', 'childlogdir=%(here)s\nloglevel=trace').replace('[program:stubborn]', '[program:web]'));
+  const p: Watched =
+    which === 'procinit'
+      ? startProcinit(['-c', cfg], { cwd: dir })
+      : new Watched(spawn(PYTHON, ['-m', 'supervisor.supervisord', '-n', '-c', cfg], { cwd: dir, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' } }));
+  const log = (): string => { try { return readFileSync(join(dir, 'main.log'), 'utf8'); } catch { return ''; } };
+  await until(() => log().includes('success: web entered RUNNING'), 30_000, `${which}: start`);
+  const ctl = (...args: string[]): Promise<void> =>
+    new Promise((resolve) => spawn(PYTHON, ['-m', 'supervisor.supervisorctl', '-c', cfg, ...args], { stdio: 'ignore' }).on('close', () => resolve()));
+  await ctl('signal', 'HUP', 'web');
+  await ctl('start', 'nosuch');
+  p.child.kill('SIGKILL');
+  await p.exited;
+  return log()
+    .split('\n')
+    .filter((l) => / (TRAC XML-RPC method|DEBG sending web)/.test(l))
+    .map((l) => l.replace(/^\S+ \S+ /, '').replace(/pid \d+/, 'pid N'));
+}
+
+describe.skipIf(!haveSupervisorPython)('trace and debug lines of XML-RPC calls: procinit vs supervisord', () => {
+  it('logs each call, its result or fault, and the signal sent, as supervisord does', async () => {
+    const [sd, pi] = await Promise.all([traced('supervisord'), traced('procinit')]);
+    expect(pi).toEqual(sd);
+    expect(sd).toContain('DEBG sending web (pid N) sig SIGHUP');
+    expect(sd).toContain('TRAC XML-RPC method supervisor.startProcess() returned fault: [10] BAD_NAME: nosuch');
+  }, 60_000);
+});
+
 if (!haveSupervisorPython) it.skip(supervisorPythonSkipReason, () => {});
