@@ -26,20 +26,39 @@ function cpuJiffies() {
   return { busy: total - f[3] - (f[4] ?? 0), total };
 }
 
+/** utime+stime (clock ticks, as /proc/stat's jiffies) of every process the harness started and that still runs. */
+function ownTicks() {
+  const ticks = new Map();
+  for (const run of live) for (const pid of tree(run.pid)) ticks.set(pid, cpuTicks(pid));
+  return ticks;
+}
+
 /**
  * Wait until the machine is quiet: less than `busyShare` of all CPUs busy over a `windowMs` window (a tool
  * started just before, pm2's daemon or supervisord's first ticks, may still be working), at most `maxMs`.
- * Returns the milliseconds waited. Start times are taken only on a quiet machine, for every tool alike.
+ * On a machine busy with other work (a shared one), waiting for it gains nothing: the wait also ends after
+ * two windows in a row in which everything the harness started used less than half of `busyShare`.
+ * Returns the milliseconds waited. Start times are taken only once the harness's own tools are quiet, for
+ * every tool alike.
  */
 export async function quiet({ windowMs = 200, busyShare = 0.1, maxMs = 5000 } = {}) {
   const t0 = now();
   let last = cpuJiffies();
+  let lastOwn = ownTicks();
+  let ownQuiet = 0;
   while (now() - t0 < maxMs) {
     await sleep(windowMs);
     const cur = cpuJiffies();
-    const share = (cur.busy - last.busy) / Math.max(1, cur.total - last.total);
+    const curOwn = ownTicks();
+    const jiffies = Math.max(1, cur.total - last.total);
+    const share = (cur.busy - last.busy) / jiffies;
+    let own = 0;
+    for (const [pid, t] of curOwn) own += Math.max(0, t - (lastOwn.get(pid) ?? 0));
     last = cur;
+    lastOwn = curOwn;
     if (share < busyShare) break;
+    ownQuiet = own / jiffies < busyShare / 2 ? ownQuiet + 1 : 0;
+    if (ownQuiet >= 2) break;
   }
   return now() - t0;
 }
