@@ -41,6 +41,17 @@ const WHITESPACE = /^[ \t\r\n]*$/;
 const ENTITY = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/y;
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
+/** Tag names as sax's non-strict mode gives them (upper case), remembered for the few names XML-RPC has. */
+const upperNames = new Map<string, string>();
+function upper(name: string): string {
+  let u = upperNames.get(name);
+  if (u === undefined) {
+    u = name.toUpperCase();
+    if (upperNames.size < 64 && name.length <= 32) upperNames.set(name, u); // bounded: names come from clients
+  }
+  return u;
+}
+
 /** Text with its entity and character references replaced, or null for one the fast path leaves to sax. */
 function decode(text: string): string | null {
   let out = '';
@@ -98,7 +109,7 @@ export function fastParseCall(text: string): FastCall | null {
       CLOSE.lastIndex = lt;
       const m = CLOSE.exec(text);
       if (!m || open.length === 0) return null;
-      const name = m[1].toUpperCase();
+      const name = upper(m[1]);
       if (open[open.length - 1] !== name) return null; // sax's non-strict recovery: the package's business
       open.pop();
       d.onClosetag(name);
@@ -108,7 +119,7 @@ export function fastParseCall(text: string): FastCall | null {
       const m = OPEN.exec(text);
       if (!m || (sawRoot && open.length === 0)) return null; // a comment, CDATA, attributes, a second root
       sawRoot = true;
-      const name = m[1].toUpperCase();
+      const name = upper(m[1]);
       d.onOpentag({ name });
       if (m[2]) d.onClosetag(name);
       else open.push(name);
