@@ -106,9 +106,19 @@ describe('the real supervisorctl against procinit', () => {
   it('tail, pid, avail, signal, version', async () => {
     const { conf } = setup();
     const p = await boot(conf);
-    const tail = await ctl(conf, 'tail', 'talker');
-    expect(tail.out).toContain('hello from talker');
-    expect((await ctl(conf, 'tail', 'talker', 'stderr')).out).toContain('oops');
+    // talker starts after pair:two (supervisord's order: by priority, then name), and its AUTO log file
+    // exists from its spawn: wait for that, then for its lines to be read (a loaded machine is slow at both)
+    await p.waitFor(/talker started|talker is running|success: talker entered RUNNING/);
+    const tailOf = async (...args: string[]): Promise<string> => {
+      let out = '';
+      for (let i = 0; i < 100 && !/hello from talker|oops/.test(out); i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 100));
+        out = (await ctl(conf, 'tail', 'talker', ...args)).out;
+      }
+      return out;
+    };
+    expect(await tailOf()).toContain('hello from talker');
+    expect(await tailOf('stderr')).toContain('oops');
     expect((await ctl(conf, 'pid')).out.trim()).toBe(String(p.pid));
     expect((await ctl(conf, 'pid', 'sleeper')).out.trim()).toMatch(/^\d+$/);
     expect((await ctl(conf, 'avail')).out).toMatch(/^manual\s+in use\s+manual\s+999:999$/m);
