@@ -17,7 +17,7 @@ import { readFlyRun } from './fly.js';
 import { readManifestRun } from './manifest.js';
 import { applyProcinitToml } from './procinit-toml.js';
 import { checkDependencies } from './dependencies.js';
-import { describeReadError, readRegularFile } from './text-file.js';
+import { describeReadError, MAX_CONFIG_BYTES, NeedFiles, READ_TIMEOUT_MS, readRegularFile, readRegularFileAsync, withReadAhead } from './text-file.js';
 
 /** supervisord's own search list, after ./Procfile. */
 const SUPERVISORD_SEARCH = [
@@ -81,8 +81,31 @@ export function loadRun(opts: LoadOptions): RunSpec {
  * procinit keeps reaping, forwarding signals and answering `status` (a reload that added 5,000 included
  * files used to hold the loop for seconds). The result, and every error, are those of loadRun.
  */
-export function loadRunSliced(opts: LoadOptions, sliceMs = 10): Promise<RunSpec> {
-  return drainSliced(loadRunSteps(opts), sliceMs);
+export async function loadRunSliced(opts: LoadOptions, sliceMs = 10, readTimeoutMs = READ_TIMEOUT_MS): Promise<RunSpec> {
+  // Config files are read ahead on libuv's thread pool, never on the event loop (a file on a hung NFS mount
+  // blocks its read: that would stop reaping, signals and status). The steps answer from what was read,
+  // and start again when they need a file not read yet (an [include]'s matches are all read at once).
+  const files = new Map<string, Buffer | Error>();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await drainSliced(loadRunSteps(opts), sliceMs, (step) => withReadAhead(files, step));
+    } catch (err) {
+      if (!(err instanceof NeedFiles) || attempt > 10_000) throw err;
+      await readAhead(err.files, files, readTimeoutMs);
+    }
+  }
+}
+
+/** Read files into `into` on the thread pool, a few at once; a failure is kept as the file's answer. */
+async function readAhead(list: readonly string[], into: Map<string, Buffer | Error>, timeoutMs: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < list.length) {
+      const file = list[next++];
+      into.set(file, await readRegularFileAsync(file, MAX_CONFIG_BYTES, timeoutMs).catch((err: Error) => err));
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]); // libuv has 4 threads for every fs call: leave one
 }
 
 /** loadRun's work as steps (the supervisord reader yields between files and programs). */

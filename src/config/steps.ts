@@ -13,11 +13,15 @@ export function drain<T>(steps: Steps<T>): T {
   }
 }
 
-/** Run steps, giving the event loop back (setImmediate) whenever sliceMs have passed. */
-export async function drainSliced<T>(steps: Steps<T>, sliceMs = 10): Promise<T> {
+/**
+ * Run steps, giving the event loop back (setImmediate) whenever sliceMs have passed. around: runs each step
+ * (loadRunSliced reads config files ahead of the steps with it).
+ */
+export async function drainSliced<T>(steps: Steps<T>, sliceMs = 10, around?: (step: () => IteratorResult<void, T>) => IteratorResult<void, T>): Promise<T> {
   let since = performance.now();
+  const next = (): IteratorResult<void, T> => steps.next();
   for (;;) {
-    const r = steps.next();
+    const r = around ? around(next) : next();
     if (r.done) return r.value;
     if (performance.now() - since < sliceMs) continue;
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -39,6 +39,7 @@ import { ConfigError } from './errors.js';
 import { expandTemplate, type Expansions } from './expand.js';
 import { realHost, type HostView } from './host-view.js';
 import { IniDocument, readIniFile, type IniValue } from './ini.js';
+import { HungFileError, prefetch } from './text-file.js';
 import { noHealth, type AutoRestart, type ConfigWarning, type LogTarget, type ProcessSpec, type ProgramSpec, type RunSpec, type SourceRef } from './model.js';
 import { selects, type LoadOptions } from './options.js';
 import { pyGlob } from './py-glob.js';
@@ -254,6 +255,7 @@ class SupervisordReader {
         this.warn(files.file, files.line, `no file matches include ${JSON.stringify(full)}`);
         continue;
       }
+      prefetch(matches); // under a reload's read-ahead: every match read at once, on the thread pool
       for (const match of matches.sort()) {
         if (isDirectory(match)) {
           this.warn(files.file, files.line, `include: ${match} is a directory, skipped`);
@@ -263,7 +265,8 @@ class SupervisordReader {
           readIniFile(match, this.doc);
         } catch (err) {
           // Python's ConfigParser.read() skips files it cannot open; a file it cannot parse is an error.
-          if (!(err instanceof ConfigError) || err.line !== null) throw err;
+          // ...but one that does not answer (a hung mount) is not skipped: the reload is refused
+          if (!(err instanceof ConfigError) || err.line !== null || err instanceof HungFileError) throw err;
           this.warn(files.file, files.line, `include: ${match}: ${err.detail}, skipped`);
           continue;
         }

@@ -8,6 +8,7 @@
  * and refuses whatever is not a regular file, and files larger than MAX_CONFIG_BYTES.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { open as openAsync } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
 
 const BOM = '\uFEFF';
@@ -101,12 +102,119 @@ export function describeReadError(err: unknown): string {
   return `cannot read: ${e?.code ?? String(err)}`;
 }
 
+/**
+ * Config files read ahead on libuv's thread pool for a load in progress (reload, SIGHUP: loadRunSliced):
+ * while one is set, readTextFile answers from it and never reads itself, so that a file whose read blocks
+ * (a hung NFS mount) holds a pool thread, never the event loop. A file not read ahead yet is asked for
+ * with NeedFiles, and the load starts again once it has been read.
+ */
+let readAhead: Map<string, Buffer | Error> | null = null;
+
+/** A config file whose read got no answer in time (a hung mount): refused, never skipped like a missing include. */
+export class HungFileError extends ConfigError {}
+
+/** Thrown by readTextFile (or prefetch) under a read-ahead: these files must be read first. Never a config error. */
+export class NeedFiles extends Error {
+  constructor(readonly files: string[]) {
+    super(`read ahead first: ${files.join(', ')}`);
+  }
+}
+
+/** Run fn with readTextFile answering from files (see readAhead). */
+export function withReadAhead<T>(files: Map<string, Buffer | Error>, fn: () => T): T {
+  const previous = readAhead;
+  readAhead = files;
+  try {
+    return fn();
+  } finally {
+    readAhead = previous;
+  }
+}
+
+/** Files about to be read one after another (an [include]'s matches): under a read-ahead, all are read at once. */
+export function prefetch(files: readonly string[]): void {
+  if (readAhead === null) return;
+  const missing = files.filter((f) => !readAhead!.has(f));
+  if (missing.length > 0) throw new NeedFiles(missing);
+}
+
+/** How long a read-ahead waits for one file before the load is refused. */
+export const READ_TIMEOUT_MS = 10_000;
+
+/** Reads given up after their timeout and still not finished, with when they started: each holds a pool thread. */
+const hung = new Map<string, number>();
+/** With this many hung reads no further one is started (libuv has 4 threads for every fs call). */
+const MAX_HUNG = 2;
+
+/**
+ * readRegularFile on libuv's thread pool, the same checks (O_NONBLOCK open, regular files only, maxBytes),
+ * given up after timeoutMs with an Error the load reports (the read itself cannot be cancelled: it keeps
+ * its thread until the file system answers, and at most MAX_UNFINISHED such reads are ever left).
+ */
+export function readRegularFileAsync(file: string, maxBytes = MAX_CONFIG_BYTES, timeoutMs = READ_TIMEOUT_MS): Promise<Buffer> {
+  const since = hung.get(file);
+  if (since !== undefined) {
+    return Promise.reject(new FileError('ETIMEDOUT', `an earlier read of it has had no answer for ${Math.round((Date.now() - since) / 1000)} s (a hung file system?)`));
+  }
+  if (hung.size >= MAX_HUNG) {
+    return Promise.reject(new FileError('ETIMEDOUT', `not read: ${hung.size} earlier reads of config files have had no answer (a hung file system?)`));
+  }
+  const started = Date.now();
+  let finished = false;
+  const reading = (async () => {
+    const fh = await openAsync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    try {
+      const st = await fh.stat();
+      if (isDevNull(st)) return Buffer.alloc(0);
+      if (!st.isFile()) throw new FileError('ENOTREG', `is ${kindOf(st)}, not a regular file`);
+      if (st.size > maxBytes) throw new FileError('EFBIG', `is ${st.size} bytes, more than the ${maxBytes} a config file may have`);
+      let buf = Buffer.allocUnsafe(Math.max(st.size, 4096));
+      let len = 0;
+      for (;;) {
+        if (len > maxBytes) throw new FileError('EFBIG', `grew past the ${maxBytes} bytes a config file may have`);
+        if (len === buf.length) {
+          const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+          buf.copy(bigger, 0, 0, len);
+          buf = bigger;
+        }
+        const { bytesRead } = await fh.read(buf, len, buf.length - len, null);
+        if (bytesRead === 0) break;
+        len += bytesRead;
+      }
+      return buf.subarray(0, len);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  })().finally(() => {
+    finished = true;
+    hung.delete(file);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      if (!finished) hung.set(file, started);
+      reject(new FileError('ETIMEDOUT', `no answer from the file system within ${timeoutMs / 1000} s (a hung mount?)`));
+    }, timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([reading, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The file's text without BOM; ConfigError(file, null|line, ...) when unreadable, not UTF-8 or holding NUL. */
 export function readTextFile(file: string): string {
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(file);
+    if (readAhead !== null) {
+      const got = readAhead.get(file);
+      if (got === undefined) throw new NeedFiles([file]);
+      if (got instanceof Error) throw got;
+      bytes = got;
+    } else {
+      bytes = readRegularFile(file);
+    }
   } catch (err) {
+    if (err instanceof NeedFiles) throw err;
+    if (err instanceof FileError && err.code === 'ETIMEDOUT') throw new HungFileError(file, null, err.message);
     throw new ConfigError(file, null, describeReadError(err));
   }
   let text: string;

@@ -1,0 +1,83 @@
+/**
+ * A config file whose read blocks, as on a hung NFS mount (issue 16): a real FUSE file system
+ * (test/fixtures/config/hung-fs.py, Debian's python3-fusepy) whose reads stop answering on demand. Before,
+ * `reload` read the [include]d file with readSync on the event loop: procinit stopped reaping, forwarding
+ * signals and answering status for as long as the read hung. Now the reload reads on libuv's thread pool,
+ * status goes on, and the reload is refused with one line after READ_TIMEOUT_MS; nothing changes.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPO, tempDir, until } from '../helpers/procinit.js';
+import { READ_TIMEOUT_MS } from '../../src/config/text-file.js';
+import { startRun, type Run } from './control-harness.js';
+
+const PY = '/usr/bin/python3';
+const canFuse =
+  process.getuid?.() === 0 && existsSync('/dev/fuse') && spawnSync(PY, ['-c', 'import fusepy'], { stdio: 'ignore' }).status === 0;
+
+let fs: ChildProcess | null = null;
+let mnt = '';
+let marker = '';
+let run: Run | null = null;
+afterEach(async () => {
+  rmSync(marker, { force: true }); // let every hung read return
+  await run?.stop();
+  run = null;
+  spawnSync('umount', ['-l', mnt], { stdio: 'ignore' });
+  fs?.kill('SIGKILL');
+  fs = null;
+});
+
+describe.skipIf(!canFuse)('a config file on a file system whose reads hang', () => {
+  it('reload: status answered while the read hangs, then refused in one line; the next reload works once it answers', async () => {
+    const dir = tempDir();
+    mnt = join(dir, 'nfs');
+    marker = join(dir, 'hang');
+    mkdirSync(mnt);
+    fs = spawn(PY, [join(REPO, 'test/fixtures/config/hung-fs.py'), mnt, marker], { stdio: 'ignore' });
+    await until(() => existsSync(join(mnt, 'extra.conf')), 10_000, 'the FUSE mount');
+    run = await startRun(
+      { 'supervisord.conf': `[supervisord]\n[program:base]\ncommand=sleep 300\nstartsecs=0\n[include]\nfiles = ${mnt}/*.conf\n` },
+      ['-c', 'supervisord.conf'],
+    );
+    await run.w.waitFor(/spawned: 'extra'/);
+
+    writeFileSync(marker, ''); // from now on a read of extra.conf does not return
+    const began = Date.now();
+    const reloading = run.ctl('reload');
+    let done = false;
+    void reloading.then(() => (done = true));
+    let slowest = 0;
+    let answered = 0;
+    while (!done) {
+      const t = Date.now();
+      const st = await run.ctl('status');
+      slowest = Math.max(slowest, Date.now() - t);
+      if (st.code === 0) answered++;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const r = await reloading;
+    const took = Date.now() - began;
+    console.log(`[reliability] hung-config-read: reload refused after ${took} ms, ${answered} status answers meanwhile, slowest ${slowest} ms`);
+    expect(r.code).not.toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toMatch(new RegExp(`extra\\.conf: no answer from the file system within ${READ_TIMEOUT_MS / 1000} s \\(a hung mount\\?\\)`));
+    expect(run.w.output).toMatch(/reload refused, nothing changed: .*extra\.conf: no answer from the file system/);
+    expect(answered).toBeGreaterThanOrEqual(5); // before: none (the event loop sat in read(2))
+    expect(took).toBeGreaterThanOrEqual(READ_TIMEOUT_MS - 100);
+
+    // still hung: refused at once (the first read still holds its thread), programs untouched
+    const again = await run.ctl('reload');
+    expect(`${again.stdout}${again.stderr}`).toMatch(/an earlier read of it has had no answer for \d+ s/);
+    expect((await run.ctl('status')).stdout).toMatch(/extra +RUNNING/);
+
+    rmSync(marker); // the server answers again: the hung read returns, the next reload reads normally
+    let ok = await run.ctl('reload');
+    for (let i = 0; ok.code !== 0 && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ok = await run.ctl('reload');
+    }
+    expect(ok.code).toBe(0);
+  }, 60_000);
+});
