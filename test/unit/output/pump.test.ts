@@ -115,7 +115,61 @@ describe.each([
   }, 60_000);
 });
 
+/** A child writing a file to its stdout in chunks of random sizes (seeded), so reads end anywhere. */
+const CHUNKER = `
+const fs = require('fs');
+const data = fs.readFileSync(process.argv[1]);
+let seed = Number(process.argv[2]);
+const rand = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+for (let off = 0; off < data.length; ) {
+  const n = Math.min(data.length - off, 1 + rand(rand(4) === 0 ? 100000 : 3000));
+  off += fs.writeSync(1, data, off, n);
+}
+`;
+
+/** What a hub writes to a file for these bytes written by one program in random chunks. */
+async function throughHub(bytes: Buffer, seed: number, withoutPump: boolean, raw: boolean): Promise<string> {
+  disablePumpForTests(withoutPump);
+  const dir = tempDir();
+  const input = join(dir, 'in');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(input, bytes);
+  const fd = openSync(join(dir, 'out'), 'w');
+  const writer = new FdWriter(fd);
+  const hub = new OutputHub(writer, text(), null, { raw });
+  const [r, w] = outputPipePair()!;
+  hub.attachPipe('prog', 'stdout', { fd: r }, mux);
+  const child = spawn(process.execPath, ['-e', CHUNKER, input, String(seed)], { stdio: ['ignore', w, 'inherit'] });
+  await new Promise((resolve) => child.on('exit', resolve));
+  closeSync(w);
+  expect(await hub.pipesDrained(30_000)).toBe(true);
+  await writer.flush();
+  closeSync(fd);
+  disablePumpForTests(false);
+  return readFileSync(join(dir, 'out'), 'latin1');
+}
+
 describe('the pump', () => {
+  it('formats exactly as the JavaScript path: empty lines, long lines cut at 64 KiB, \\r\\n, an unterminated end, any chunking', async () => {
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const parts: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const kind = rand(20);
+      const len = kind === 0 ? 0 : kind === 1 ? 60000 + rand(150000) : rand(200);
+      parts.push(String.fromCharCode(97 + (i % 26)).repeat(len) + (kind === 2 ? '\r\n' : '\n'));
+    }
+    parts.push('no newline at the end');
+    const bytes = Buffer.from(parts.join(''), 'latin1');
+    for (const raw of [false, true]) {
+      const viaPump = await throughHub(bytes, 3, false, raw);
+      const viaSocket = await throughHub(bytes, 5, true, raw);
+      expect(viaPump.length).toBe(viaSocket.length);
+      expect(viaPump === viaSocket).toBe(true);
+      if (raw) expect(viaPump === bytes.toString('latin1')).toBe(true);
+    }
+  }, 60_000);
+
   it('keeps an unterminated line until its end comes, across reads, and ends a pipe with it as is', async () => {
     const file = join(tempDir(), 'out');
     const fd = openSync(file, 'w');
