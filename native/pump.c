@@ -123,31 +123,33 @@ static void flush(pump_t *pump) {
 }
 
 /*
- * prefix + line + "\n" for every line part of data[0, len) into dst (NULL: count only); returns the bytes,
- * and the number of line parts (records) in *parts.
+ * prefix + line + "\n" for every line part of data[0, len) into dst, which has room for cap bytes: returns
+ * the bytes written and the number of line parts (records) in *parts, or 0 when cap is too small (then
+ * what dst holds is garbage). One pass: the room is checked line by line.
  */
-static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *dst, size_t *parts) {
-  size_t need = 0, start = 0, n_parts = 0;
+static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *dst, size_t cap, size_t *parts) {
+  size_t used = 0, start = 0, n_parts = 0;
+  const size_t plen = p->prefix_len;
   while (start < len) {
     const char *nl = memchr(data + start, '\n', len - start);
     size_t stop = nl ? (size_t)(nl - data) : len;
     for (;;) {
       size_t cut = stop - start > p->max_line ? start + p->max_line : stop;
       size_t n = cut - start;
-      if (dst) {
-        memcpy(dst + need, p->prefix, p->prefix_len);
-        memcpy(dst + need + p->prefix_len, data + start, n);
-        dst[need + p->prefix_len + n] = '\n';
-      }
-      need += p->prefix_len + n + 1;
+      if (cap - used < plen + n + 1) return 0;
+      char *d = dst + used;
+      memcpy(d, p->prefix, plen);
+      memcpy(d + plen, data + start, n);
+      d[plen + n] = '\n';
+      used += plen + n + 1;
       n_parts++;
       if (cut == stop) break;
       start = cut;
     }
     start = stop + 1;
   }
-  if (parts) *parts = n_parts;
-  return need;
+  *parts = n_parts;
+  return used;
 }
 
 /*
@@ -159,22 +161,33 @@ static void commit(pipe_t *p, size_t off, size_t len, int32_t flags) {
   pump_t *pump = p->pump;
   size_t out_off = pump->out_len, need = 0, parts = 0;
   if (len > 0 && p->mode != PUMP_JS) {
-    need = p->mode == PUMP_RAW ? len : prefix_into(p, pump->data + off, len, NULL, &parts);
-    if (pump->out_cap - pump->out_len < need && pump->entries > 0) {
-      /* flush what came before; this stretch moves to the start of the data buffer */
-      pump->data_len = off;
-      flush(pump);
-      memmove(pump->data, pump->data + off, len);
-      off = 0;
-      out_off = 0;
+    /* into out as it is; when it does not fit, what came before is flushed and this stretch moves to the
+       start of the data buffer, then tried once more with out empty */
+    for (int attempt = 0; attempt < 2 && !(flags & PUMP_OUT); attempt++) {
+      size_t room = pump->out_cap - pump->out_len;
+      if (p->mode == PUMP_RAW) {
+        if (room >= len) {
+          memcpy(pump->out + out_off, pump->data + off, len);
+          need = len;
+        }
+      } else {
+        need = prefix_into(p, pump->data + off, len, pump->out + out_off, room, &parts);
+      }
+      if (need > 0) {
+        pump->out_len += need;
+        flags |= PUMP_OUT;
+      } else if (attempt == 0 && pump->entries > 0) {
+        pump->data_len = off;
+        flush(pump);
+        memmove(pump->data, pump->data + off, len);
+        off = 0;
+        out_off = 0;
+      } else {
+        break;
+      }
     }
-    if (pump->out_cap - pump->out_len >= need) {
-      if (p->mode == PUMP_RAW) memcpy(pump->out + out_off, pump->data + off, len);
-      else prefix_into(p, pump->data + off, len, pump->out + out_off, NULL);
-      pump->out_len += need;
-      flags |= PUMP_OUT;
-    } else {
-      need = 0;
+    if (!(flags & PUMP_OUT)) {
+      need = parts = 0;
       flags |= PUMP_FORMAT; /* too big for out even alone: JavaScript writes it */
     }
   }

@@ -128,7 +128,7 @@ for (let off = 0; off < data.length; ) {
 `;
 
 /** What a hub writes to a file for these bytes written by one program in random chunks. */
-async function throughHub(bytes: Buffer, seed: number, withoutPump: boolean, raw: boolean): Promise<string> {
+async function throughHub(bytes: Buffer, seed: number, withoutPump: boolean, raw: boolean, name = 'prog'): Promise<string> {
   disablePumpForTests(withoutPump);
   const dir = tempDir();
   const input = join(dir, 'in');
@@ -138,7 +138,7 @@ async function throughHub(bytes: Buffer, seed: number, withoutPump: boolean, raw
   const writer = new FdWriter(fd);
   const hub = new OutputHub(writer, text(), null, { raw });
   const [r, w] = outputPipePair()!;
-  hub.attachPipe('prog', 'stdout', { fd: r }, mux);
+  hub.attachPipe(name, 'stdout', { fd: r }, mux);
   const child = spawn(process.execPath, ['-e', CHUNKER, input, String(seed)], { stdio: ['ignore', w, 'inherit'] });
   await new Promise((resolve) => child.on('exit', resolve));
   closeSync(w);
@@ -150,6 +150,14 @@ async function throughHub(bytes: Buffer, seed: number, withoutPump: boolean, raw
 }
 
 describe('the pump', () => {
+  it('hands JavaScript what its buffer cannot hold once prefixed (a 300-character name, 200,000 empty lines), in order', async () => {
+    const name = 'n'.repeat(300);
+    const bytes = Buffer.from('\n'.repeat(100_000) + 'middle\n' + '\n'.repeat(100_000), 'latin1');
+    const viaPump = await throughHub(bytes, 11, false, false, name);
+    expect(viaPump === (await throughHub(bytes, 13, true, false, name))).toBe(true);
+    expect(viaPump.split('\n').length).toBe(200_002);
+  }, 60_000);
+
   it('formats exactly as the JavaScript path: empty lines, long lines cut at 64 KiB, \\r\\n, an unterminated end, any chunking', async () => {
     let seed = 7;
     const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
