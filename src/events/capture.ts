@@ -20,17 +20,20 @@ export interface ChannelOptions {
   onCommunication(data: Buffer): void;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** supervisor's BoundIO: over maxbytes, as many bytes as are written are dropped from the front. */
 class BoundBuffer {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   constructor(private readonly maxBytes: number) {}
+  /** b may be a view of a read buffer: it is copied. */
   write(b: Buffer): void {
     if (this.buf.length + b.length > this.maxBytes) this.buf = this.buf.subarray(b.length);
-    this.buf = Buffer.concat([this.buf, b]);
+    this.buf = this.buf.length === 0 ? Buffer.from(b) : Buffer.concat([this.buf, b]);
   }
   take(): Buffer {
     const v = this.buf;
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     return v;
   }
 }
@@ -50,10 +53,12 @@ export class OutputChannel {
       if (this.opts.eventsEnabled && chunk.length > 0) this.opts.onLog(Buffer.from(chunk));
       return chunk;
     }
-    this.pending = Buffer.concat([this.pending, chunk]);
+    // the chunk is read in place (it may be a view of a shared read buffer); what is kept is copied
+    const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = EMPTY;
     const out: Buffer[] = [];
-    this.record(out);
-    return Buffer.concat(out);
+    this.record(data, out);
+    return out.length === 1 ? out[0] : Buffer.concat(out);
   }
 
   /**
@@ -69,33 +74,34 @@ export class OutputChannel {
     return Buffer.concat(out);
   }
 
-  private record(out: Buffer[]): void {
-    // views into one buffer while tokens are found (a copy per message made this quadratic); the tail is copied
-    let data = this.pending;
-    this.pending = Buffer.alloc(0);
+  /** supervisord's record_output over data from an offset (a subarray per token cost more than the rest). */
+  private record(data: Buffer, out: Buffer[]): void {
+    let at = 0;
     for (;;) {
       const token = this.captureMode ? END_TOKEN : BEGIN_TOKEN;
-      if (data.length <= token.length) {
-        this.pending = Buffer.from(data);
+      if (data.length - at <= token.length) {
+        if (at < data.length) this.pending = Buffer.from(data.subarray(at));
         return;
       }
-      const at = data.indexOf(token);
-      if (at < 0) {
+      const pos = data.indexOf(token, at);
+      if (pos < 0) {
+        // keep < token.length < what is left, so the kept tail starts after `at`
         const keep = prefixAtEnd(data, token);
         if (keep > 0) this.pending = Buffer.from(data.subarray(data.length - keep));
-        this.log(keep > 0 ? data.subarray(0, data.length - keep) : data, out);
+        this.log(data.subarray(at, data.length - keep), out);
         return;
       }
-      this.log(data.subarray(0, at), out);
+      this.log(data.subarray(at, pos), out);
       this.toggle();
-      data = data.subarray(at + token.length);
-      if (data.length === 0) return;
+      at = pos + token.length;
+      if (at === data.length) return;
     }
   }
 
+  /** A stretch of output (a view: what is kept is copied). */
   private log(data: Buffer, out: Buffer[]): void {
     if (data.length === 0) return;
-    if (this.captureMode) this.capture!.write(Buffer.from(data));
+    if (this.captureMode) this.capture!.write(data);
     else out.push(Buffer.from(data));
     if (this.opts.eventsEnabled) this.opts.onLog(Buffer.from(data));
   }

@@ -19,6 +19,28 @@ describe('capture mode (POutputDispatcher.record_output)', () => {
     expect(logs).toEqual(['before ', 'hello world']);
     expect(c.flush().toString()).toBe(' after\n');
   });
+  it('the same messages and output however the reads cut them, from a read buffer overwritten after each read', () => {
+    const text = Buffer.from(
+      Array.from({ length: 12 }, (_, i) => `line ${i} <!--XSUPERVISOR:BEGIN-->message ${i} é<!--XSUPERVISOR:END--> rest ${i}\n`).join('') + 'tail <!--XSUPER',
+    );
+    const run = (cut: number): { passed: string; comms: string[]; logged: string } => {
+      const { c, logs, comms } = channel(100);
+      const shared = Buffer.alloc(text.length);
+      let passed = '';
+      for (let at = 0; at < text.length; at += cut) {
+        const n = text.copy(shared, 0, at, Math.min(at + cut, text.length));
+        passed += c.push(shared.subarray(0, n)).toString();
+        shared.fill(0x58); // the next read overwrites it: whatever the channel kept must be its own copy
+      }
+      passed += c.flush().toString();
+      return { passed, comms, logged: logs.join('') };
+    };
+    const whole = run(text.length);
+    expect(whole.comms).toHaveLength(12);
+    expect(whole.comms[11]).toBe('message 11 é');
+    expect(whole.passed).toBe(Array.from({ length: 12 }, (_, i) => `line ${i}  rest ${i}\n`).join('') + 'tail <!--XSUPER');
+    for (const cut of [1, 2, 7, 23, 24, 25, 64, 100]) expect(run(cut), `reads of ${cut} bytes`).toEqual(whole);
+  });
   it('bounds what it captures as BoundIO does', () => {
     const { c, comms } = channel(4);
     c.push(Buffer.from('<!--XSUPERVISOR:BEGIN-->abc'));
