@@ -10,7 +10,9 @@
 import type { Socket } from 'node:net';
 import {
   encode,
+  encodeOkRaw,
   LineReader,
+  PreEncoded,
   parseRequest,
   RequestError,
   RequestIdError,
@@ -314,7 +316,10 @@ export class Connection implements TurnTaker {
     const ctx = new ContextImpl(this, req);
     try {
       const result = await entry.handler(req.args, ctx);
-      if (!ctx.answered) this.write({ id: req.id, ok: true, result: result ?? null });
+      if (!ctx.answered) {
+        if (result instanceof PreEncoded) this.writeBytes(encodeOkRaw(req.id, result.json));
+        else this.write({ id: req.id, ok: true, result: result ?? null });
+      }
     } catch (err) {
       if (err instanceof RequestError) {
         if (ctx.stream && !ctx.stream.ended) ctx.stream.end(err.body);

@@ -6,7 +6,7 @@
  * stdout to its pool; timers raise TICK_5/60/3600. `bus.publish(event)` is the API for everything else
  * (XML-RPC's sendRemoteCommEvent publishes a REMOTE_COMMUNICATION event).
  */
-import type { EventListenerSpec, ProcessSpec, RunSpec } from '../config/model.js';
+import type { EventListenerSpec, ProcessSpec, ProgramSpec, RunSpec } from '../config/model.js';
 import type { Logger } from '../output/log.js';
 import type { LaunchedChild, Launcher } from '../supervisor/spawn.js';
 import type { ProcessInstance } from '../supervisor/instance.js';
@@ -119,10 +119,29 @@ export class EventSystem {
     this.start();
   }
 
-  /** The pools of a group's listener programs, made (and subscribed) before the group's ADDED is raised. */
+  /** The run's listener programs by group, for the programs array it was made from (a reload replaces it). */
+  private listenersByGroup: { of: ProgramSpec[]; length: number; groups: Map<string, ProgramSpec[]> } | null = null;
+
+  /**
+   * The pools of a group's listener programs, made (and subscribed) before the group's ADDED is raised. From
+   * an index: a scan of every program for each group made a reload adding 5,000 groups quadratic (110 ms
+   * in one slice of the event loop).
+   */
   private ensurePools(group: string): void {
-    for (const program of this.run.programs) {
-      const listener = program.group === group ? program.instances[0]?.eventListener : undefined;
+    const programs = this.run.programs;
+    let index = this.listenersByGroup;
+    if (index === null || index.of !== programs || index.length !== programs.length) {
+      const groups = new Map<string, ProgramSpec[]>();
+      for (const program of programs) {
+        if (!program.instances[0]?.eventListener) continue;
+        const list = groups.get(program.group);
+        if (list === undefined) groups.set(program.group, [program]);
+        else list.push(program);
+      }
+      index = this.listenersByGroup = { of: programs, length: programs.length, groups };
+    }
+    for (const program of index.groups.get(group) ?? []) {
+      const listener = program.instances[0]?.eventListener;
       if (listener) this.ensurePool(listener, program.instances.map((i) => i.name));
     }
   }

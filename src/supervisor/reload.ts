@@ -164,7 +164,16 @@ export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts:
     const groupsAfter = new Set(supervisor.instances.map((i) => i.spec.group));
     const removed = [...groupsBefore].filter((g) => !groupsAfter.has(g));
     const added = [...groupsAfter].filter((g) => !groupsBefore.has(g));
-    if (removed.length + added.length > 0) opts.groupsChanged(removed, added);
+    // in pieces, the event loop turning between them: 5,000 added groups are 5,000 events to publish
+    const PIECE = 100;
+    for (let i = 0; i < removed.length; i += PIECE) {
+      opts.groupsChanged(removed.slice(i, i + PIECE), []);
+      await slice();
+    }
+    for (let i = 0; i < added.length; i += PIECE) {
+      opts.groupsChanged([], added.slice(i, i + PIECE));
+      await slice();
+    }
   }
 
   const startable = arriving.filter((i) => i.spec.autostart).sort((a, b) => a.spec.priority - b.spec.priority);

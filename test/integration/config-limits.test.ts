@@ -60,25 +60,35 @@ describe('config limits, real procinit', () => {
     expect(lines.at(-1)).toMatch(/^ {2}p149999\.1 +sleep 1$/);
   }, 90_000);
 
-  it('status is answered while a reload reads 2,000 new included files (5,000 blocked it for seconds)', async () => {
+  it('status is answered at once while a reload reads 2,000 new included files (5,000 blocked it for seconds)', async () => {
     const conf = '[supervisord]\n[program:base]\ncommand=sleep 300\nstartsecs=0\n[include]\nfiles = conf.d/*.conf\n';
     const run = await startRun({ 'supervisord.conf': conf }, ['-c', 'supervisord.conf']);
     try {
       mkdirSync(join(run.dir, 'conf.d'));
       for (let i = 0; i < 2000; i++) writeFileSync(join(run.dir, 'conf.d', `p${i}.conf`), `[program:p${i}]\ncommand=sleep 300\nautostart=false\n`);
-      // one connection asks status every 20 ms and counts the answers (no client process start-up in the way)
+      // one connection asks `status base` every 20 ms and times each answer (no client process start-up in the way)
       const sock = connect(run.sock);
+      const sent = new Map<number, number>();
+      let slowest = 0;
       let answers = 0;
       let buf = '';
       sock.setEncoding('utf8').on('data', (d: string) => {
         buf += d;
         for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-          if (/"id":/.test(buf.slice(0, i))) answers++;
+          const m = /"id":(\d+)/.exec(buf.slice(0, i));
+          const at = m ? sent.get(Number(m[1])) : undefined;
+          if (at !== undefined) {
+            answers++;
+            slowest = Math.max(slowest, performance.now() - at);
+          }
           buf = buf.slice(i + 1);
         }
       });
       let id = 0;
-      const asking = setInterval(() => sock.write(JSON.stringify({ v: 1, id: ++id, cmd: 'status' }) + '\n'), 20);
+      const asking = setInterval(() => {
+        sent.set(++id, performance.now());
+        sock.write(JSON.stringify({ v: 1, id, cmd: 'status', args: { names: ['base'] } }) + '\n');
+      }, 20);
       const reloading = run.ctl('reload');
       let duringReload = -1;
       void reloading.then(() => (duringReload = answers));
@@ -88,8 +98,11 @@ describe('config limits, real procinit', () => {
       sock.destroy();
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/p1999: added/);
-      console.log(`[reliability] reload of 2,000 included files: ${duringReload - before} status answers while it ran`);
+      console.log(`[reliability] reload of 2,000 included files: ${duringReload - before} status answers while it ran, slowest ${Math.round(slowest)} ms`);
       expect(duringReload - before).toBeGreaterThanOrEqual(3);
+      // the goal is 100 ms (met on a quiet machine: the longest CPU stretch is in test/unit/supervisor/reload-slices);
+      // under a shared machine's load the wall time of a round trip is what the scheduler gives
+      expect(slowest).toBeLessThan(2000);
     } finally {
       await run.stop();
     }

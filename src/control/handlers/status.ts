@@ -4,6 +4,7 @@ import type { ProcessInstance } from '../../supervisor/instance.js';
 import type { ProcessState } from '../../supervisor/states.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import { stringList } from './args.js';
+import { PreEncoded } from '../protocol.js';
 
 /** CPU and memory of each instance against its limits (src/health/limits), when procinit measures them. */
 export interface ResourceSource {
@@ -141,12 +142,27 @@ export function processStatus(inst: ProcessInstance, now = Date.now(), resources
   };
 }
 
+/** Processes per slice of a large status: made and encoded, then the event loop gets a turn. */
+export const STATUS_SLICE = 500;
+
 export function statusHandler(supervisor: Supervisor, resources: ResourceSource | null = null) {
-  return async (args: Record<string, unknown>): Promise<StatusResult> => {
+  return async (args: Record<string, unknown>): Promise<StatusResult | PreEncoded> => {
     const names = stringList(args, 'names');
     const { found, unknown } = supervisor.select(names);
     resources?.watch();
     const now = Date.now();
-    return { processes: found.map((i) => processStatus(i, now, resources, supervisor.waitingFor(i))), unknown, limits: resources?.describeMode() ?? null };
+    const limits = resources?.describeMode() ?? null;
+    if (found.length <= STATUS_SLICE) {
+      return { processes: found.map((i) => processStatus(i, now, resources, supervisor.waitingFor(i))), unknown, limits };
+    }
+    // thousands of processes: made and encoded STATUS_SLICE at a time, the event loop turning in between
+    // (the same JSON as one JSON.stringify of the object above, keys in the same order)
+    const parts: string[] = [];
+    for (let at = 0; at < found.length; at += STATUS_SLICE) {
+      if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const slice = found.slice(at, at + STATUS_SLICE).map((i) => processStatus(i, now, resources, supervisor.waitingFor(i)));
+      parts.push(JSON.stringify(slice).slice(1, -1));
+    }
+    return new PreEncoded(`{"processes":[${parts.join(',')}],"unknown":${JSON.stringify(unknown)},"limits":${JSON.stringify(limits)}}`);
   };
 }

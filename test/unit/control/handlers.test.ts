@@ -8,11 +8,11 @@ import { defaultLoadOptions } from '../../../src/config/options.js';
 import type { RunSpec } from '../../../src/config/model.js';
 import { silentLogger } from '../../../src/output/log.js';
 import { Supervisor } from '../../../src/supervisor/supervisor.js';
-import { processStatus, formatUptime, statusHandler } from '../../../src/control/handlers/status.js';
+import { processStatus, formatUptime, statusHandler, STATUS_SLICE, type StatusResult } from '../../../src/control/handlers/status.js';
 import { startAndWait, stopAndWait, startHandler } from '../../../src/control/handlers/start-stop.js';
 import { signalHandler } from '../../../src/control/handlers/signal.js';
 import { scaleTargets } from '../../../src/control/handlers/scale.js';
-import { RequestError } from '../../../src/control/protocol.js';
+import { PreEncoded, RequestError } from '../../../src/control/protocol.js';
 import { statusTable } from '../../../src/cli/status.js';
 import { actionLines } from '../../../src/cli/start-stop.js';
 import { reloadLines } from '../../../src/cli/reload.js';
@@ -62,9 +62,28 @@ describe('status', () => {
     expect(processStatus(lazy, clock.now())).toMatchObject({ state: 'STOPPED', pid: null, healthy: true, wanted: false, description: 'not started (autostart=false)' });
     await stopAndWait(once);
     expect(processStatus(once, clock.now())).toMatchObject({ state: 'STOPPED', healthy: true, wanted: false, description: 'stopped, 0s ago', exit: { code: null, signal: 'TERM', status: 143 } });
-    const result = await statusHandler(sup)({ names: ['web', 'nope'] });
+    const result = (await statusHandler(sup)({ names: ['web', 'nope'] })) as StatusResult;
     expect(result.processes.map((p) => p.name)).toEqual(['web.1']);
     expect(result.unknown).toEqual(['nope']);
+  });
+
+  it('a status of thousands of processes is made in slices, the same JSON as one JSON.stringify', async () => {
+    const n = STATUS_SLICE * 3 + 7;
+    const { sup: big } = supervise(procfileRun('many: serve\n', `many=${n}`));
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const raw = await statusHandler(big)({});
+    counting = false;
+    expect(raw).toBeInstanceOf(PreEncoded);
+    const now = Date.now();
+    const whole = { processes: big.instances.map((i) => processStatus(i, now)), unknown: [], limits: null };
+    expect(JSON.parse((raw as PreEncoded).json)).toEqual(JSON.parse(JSON.stringify(whole)));
+    expect(turns).toBeGreaterThanOrEqual(3); // the event loop turned between the slices
   });
 
   it('formats uptime like supervisorctl', () => {

@@ -48,7 +48,7 @@ it('reads and applies 5,000 added included files without holding the event loop 
   for (const round of ['adding 5,000', 'all 5,001 unchanged']) {
     const { result, ms, turns } = await longestStretch(async () => applyReload(supervisor, await loadRunSliced(opts)));
     console.log(`[reliability] reload ${round}: longest CPU stretch ${ms.toFixed(1)} ms over ${turns} turns of the loop`);
-    expect(ms, round).toBeLessThan(100);
+    expect(ms, round).toBeLessThan(75); // 31-35 ms measured (mostly GC of the parsed config); 100 before the indexes
     expect(supervisor.instances).toHaveLength(5001);
     if (round.startsWith('adding')) expect(result.added).toHaveLength(5000);
     else expect(result.unchanged).toHaveLength(5001);
