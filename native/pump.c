@@ -7,34 +7,40 @@
  * buffer, and, for the output that goes to procinit's stdout, formats it into the pump's out buffer:
  *
  *   PUMP_JS      bytes as read; JavaScript does everything (log files, /dev/stderr, JSON lines, ...)
- *   PUMP_RAW     bytes as read, also copied to out as they are (supervisord's stdout_logfile=/dev/stdout:
- *                a read of a pipe written in whole lines of at most PIPE_BUF bytes is whole lines)
+ *   PUMP_RAW     bytes as read, written to stdout as they are, from the data buffer itself (supervisord's
+ *                stdout_logfile=/dev/stdout: a read of a pipe written in whole lines of at most PIPE_BUF
+ *                bytes is whole lines)
  *   PUMP_PREFIX  cut at the last "\n" (the rest, an unterminated line, waits for the pipe's next read or its
  *                end, as src/output/lines.ts's LineChunker does), and prefix + line + "\n" for every line
  *                written to out (the same loop as prefixLines): lines of different programs never mix
  *
  * After the poll phase (a uv_check handle), or sooner when a buffer is full, the pump calls its JavaScript
- * callback once: flush(outBytes, entries). The callback writes the out bytes to stdout (one write when they
- * all go to one hub), then hands each entry (a pipe's stretch of data, its end) to the hub for what needs JavaScript: the ring, followers,
- * log files, the debug echo. Nothing in the buffers outlives the callback (it copies what it keeps).
+ * callback once: flush(outBytes, entries). The callback has the stdout bytes written (one writev when they
+ * all go to one hub), then hands each entry (a pipe's stretch of data, its end) to the hub for what needs
+ * JavaScript: the ring, followers, log files, the debug echo. Nothing in the buffers outlives the callback
+ * (it copies what it keeps).
  *
  * Entries are 7 int32 in meta: pipe id, data offset, data length, flags (PUMP_END: the pipe ended after
- * this data; PUMP_OUT: the data went into out; PUMP_FORMAT: a stretch too big for out, which JavaScript
- * writes itself), out offset, out length, and for PUMP_PREFIX the number of line parts (the ring's count,
- * found on the way: 0 when not counted). One pump serves every hub of the process (tests make many):
- * each entry says where its bytes are in out, and the callback writes each to its own hub's stdout. Back-pressure: pumpPause stops a pipe's poll (the program blocks on its full
- * pipe), pumpResume starts it again. A pipe ends at end-of-file or a read error: its fd is closed here.
+ * this data; PUMP_OUT: the pump writes it to stdout (pumpWrite), from out, or from the data buffer when
+ * PUMP_IN_DATA; PUMP_FORMAT: a stretch too big for out, which JavaScript writes itself), out offset and
+ * length, and for PUMP_PREFIX the number of line parts (the ring's count, found on the way). One pump
+ * serves every hub of the process (tests make many): each entry says where its bytes are, and the callback
+ * writes each run of entries to its own hub's stdout. Back-pressure: pumpPause stops a pipe's poll (the
+ * program blocks on its full pipe), pumpResume starts it again. A pipe ends at end-of-file or a read error:
+ * its fd is closed here.
  *
  *   pumpCreate(data, out, meta, flush) -> pump
  *   pumpAdd(pump, fd, id, mode, prefix, maxLine) -> pipe
  *   pumpPrefix(pipe, prefix)        a new prefix (the formatter's names changed width)
  *   pumpPause(pipe) / pumpResume(pipe)
  *   pumpDrain(pipe)                  read what the pipe holds now and flush (the program just exited)
+ *   pumpWrite(fd, first, end)        during a flush: write the stdout bytes of those entries
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,7 +50,7 @@
 #include "addon.h"
 
 enum { PUMP_JS = 0, PUMP_RAW = 1, PUMP_PREFIX = 2 };
-enum { PUMP_END = 1, PUMP_OUT = 2, PUMP_FORMAT = 4 };
+enum { PUMP_END = 1, PUMP_OUT = 2, PUMP_FORMAT = 4, PUMP_IN_DATA = 8 };
 
 #define META_INTS 7
 /* Bytes one pipe may give per readiness before the others get their turn. */
@@ -166,10 +172,11 @@ static void commit(pipe_t *p, size_t off, size_t len, int32_t flags) {
     for (int attempt = 0; attempt < 2 && !(flags & PUMP_OUT); attempt++) {
       size_t room = pump->out_cap - pump->out_len;
       if (p->mode == PUMP_RAW) {
-        if (room >= len) {
-          memcpy(pump->out + out_off, pump->data + off, len);
-          need = len;
-        }
+        /* bytes as read: written from the data buffer itself (pumpWrite), not copied into out */
+        flags |= PUMP_OUT | PUMP_IN_DATA;
+        out_off = off;
+        need = len;
+        break;
       } else {
         need = prefix_into(p, pump->data + off, len, pump->out + out_off, room, &parts);
       }
@@ -482,32 +489,69 @@ static napi_value pump_drain(napi_env env, napi_callback_info info) {
 }
 
 /*
- * pumpWrite(fd, from, to) -> bytes written, or minus errno, or -1 when fd could block the event loop (neither
- * a regular file nor non-blocking): the caller queues the bytes instead. Stops at EAGAIN.
+ * pumpWrite(fd, first, end) -> bytes written, or minus errno, or -1 when fd could block the event loop
+ * (neither a regular file nor non-blocking): the caller queues the bytes instead. Writes the out bytes of
+ * entries [first, end) of the last flush (in out, or in the data buffer for PUMP_IN_DATA) with writev,
+ * adjacent stretches as one; stops at EAGAIN. Only during a flush: the buffers are the flush's.
  */
 static napi_value pump_write(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3], result;
   int32_t fd;
-  uint32_t from, to;
+  uint32_t first, end;
+  pump_t *pump = the_pump;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
-      napi_get_value_uint32(env, argv[1], &from) != napi_ok || napi_get_value_uint32(env, argv[2], &to) != napi_ok || !the_pump ||
-      from > to || to > the_pump->out_cap)
-    return fail(env, "pumpWrite(fd, from, to)");
+      napi_get_value_uint32(env, argv[1], &first) != napi_ok || napi_get_value_uint32(env, argv[2], &end) != napi_ok || !pump ||
+      !pump->flushing || first > end || end > pump->entries)
+    return fail(env, "pumpWrite(fd, first, end): during a flush");
   double done = 0;
   struct stat st;
   int flags = fcntl(fd, F_GETFL);
   if (fstat(fd, &st) != 0 || flags < 0) done = -errno;
   else if (!S_ISREG(st.st_mode) && !(flags & O_NONBLOCK)) done = -1;
-  while (done >= 0 && from + done < to) {
-    ssize_t n = write(fd, the_pump->out + from + (size_t)done, to - from - (size_t)done);
-    if (n > 0) done += (double)n;
-    else if (n < 0 && errno == EINTR) continue;
-    else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    else {
+  struct iovec iov[64];
+  uint32_t at = first; /* the next entry to gather */
+  size_t skip = 0;     /* bytes of entry `at` already written */
+  while (done >= 0 && at < end) {
+    int n_iov = 0;
+    size_t total = 0;
+    for (uint32_t i = at; i < end && n_iov < 64; i++) {
+      const int32_t *m = pump->meta + (size_t)i * META_INTS;
+      if (!(m[3] & PUMP_OUT) || m[5] <= 0) continue;
+      char *base = ((m[3] & PUMP_IN_DATA) ? pump->data : pump->out) + m[4];
+      size_t len = (size_t)m[5];
+      if (i == at) {
+        base += skip;
+        len -= skip;
+      }
+      if (n_iov > 0 && (char *)iov[n_iov - 1].iov_base + iov[n_iov - 1].iov_len == base) iov[n_iov - 1].iov_len += len;
+      else iov[n_iov++] = (struct iovec){base, len};
+      total += len;
+    }
+    if (total == 0) break;
+    ssize_t n = writev(fd, iov, n_iov);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n <= 0) {
       if (done == 0) done = n < 0 ? -errno : -EIO;
       break;
     }
+    done += (double)n;
+    /* move past what was written */
+    size_t left = (size_t)n;
+    while (at < end && left > 0) {
+      const int32_t *m = pump->meta + (size_t)at * META_INTS;
+      size_t len = (m[3] & PUMP_OUT) && m[5] > 0 ? (size_t)m[5] - skip : 0;
+      if (left >= len) {
+        left -= len;
+        at++;
+        skip = 0;
+      } else {
+        skip += left;
+        left = 0;
+      }
+    }
+    while (at < end && !((pump->meta[(size_t)at * META_INTS + 3] & PUMP_OUT) && pump->meta[(size_t)at * META_INTS + 5] > 0)) at++;
   }
   napi_create_double(env, done, &result);
   return result;

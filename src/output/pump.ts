@@ -23,6 +23,8 @@ export type PumpMode = (typeof PumpMode)[keyof typeof PumpMode];
 
 const END = 1;
 const OUT = 2;
+/** The out bytes are the entry's data (raw), not in the out buffer. */
+const IN_DATA = 8;
 const META_INTS = 7;
 
 export interface PumpSink {
@@ -53,7 +55,7 @@ interface PumpAddon {
   pumpPause(pipe: object): void;
   pumpResume(pipe: object): void;
   pumpDrain(pipe: object): void;
-  pumpWrite(fd: number, from: number, to: number): number;
+  pumpWrite(fd: number, first: number, end: number): number;
 }
 
 const DATA_BYTES = 256 * 1024;
@@ -86,33 +88,36 @@ class Pump {
   }
 
   /**
-   * out[from, to) to the writer: written at once from C when the writer has nothing waiting and its fd cannot
-   * block the event loop (a regular file, or a non-blocking pipe or terminal), else copied into its queue.
+   * The out bytes of entries [first, end) to the writer: written at once from C (writev) when the writer has
+   * nothing waiting and its fd cannot block the event loop (a regular file, or a non-blocking pipe or
+   * terminal), else copied into its queue.
    */
-  private write(writer: FdWriter, from: number, to: number): void {
-    writer.writeCopy(this.out.subarray(from, to), () => this.addon.pumpWrite(writer.fd, from, to));
+  private write(writer: FdWriter, first: number, end: number): void {
+    const { meta } = this;
+    const views: Buffer[] = [];
+    for (let i = first; i < end; i++) {
+      const m = i * META_INTS;
+      if (!(meta[m + 3] & OUT) || meta[m + 5] === 0) continue;
+      views.push(((meta[m + 3] & IN_DATA) !== 0 ? this.data : this.out).subarray(meta[m + 4], meta[m + 4] + meta[m + 5]));
+    }
+    writer.writeCopy(views, () => this.addon.pumpWrite(writer.fd, first, end));
   }
 
-  private flush(outBytes: number, entries: number): void {
-    const { meta, out, data } = this;
+  private flush(_outBytes: number, entries: number): void {
+    const { meta, data } = this;
     // the out bytes first, in order: one write for each run of entries going to the same writer
     let writer: FdWriter | null = null;
-    let from = 0;
-    let to = 0;
-    for (let i = 0; i < entries && outBytes > 0; i++) {
+    let first = 0;
+    for (let i = 0; i < entries; i++) {
       const m = i * META_INTS;
       if (!(meta[m + 3] & OUT) || meta[m + 5] === 0) continue;
       const w = this.sinks.get(meta[m])?.writer ?? null;
-      if (w === writer && meta[m + 4] === to) {
-        to += meta[m + 5];
-        continue;
-      }
-      if (writer) this.write(writer, from, to);
+      if (w === writer) continue;
+      if (writer) this.write(writer, first, i);
       writer = w;
-      from = meta[m + 4];
-      to = from + meta[m + 5];
+      first = i;
     }
-    if (writer) this.write(writer, from, to);
+    if (writer) this.write(writer, first, entries);
     let failure: unknown = null;
     for (let i = 0; i < entries; i++) {
       const m = i * META_INTS;

@@ -96,17 +96,25 @@ export class FdWriter extends EventEmitter {
    * or could not: a descriptor that could block the event loop, an error the queue then meets and handles);
    * what is left is copied into the slabs and queued.
    */
-  writeCopy(bytes: Buffer, tryWrite?: () => number): void {
-    if (this.broken || bytes.length === 0) return;
+  writeCopy(views: readonly Buffer[], tryWrite?: () => number): void {
+    if (this.broken || views.length === 0) return;
+    let skip = 0;
     if (tryWrite && !this.writing && !this.corked && !this.faulty && this.queue.length === 0 && this.fill === this.start) {
       const n = tryWrite();
       if (n > 0) {
         this.written += n;
-        if (n >= bytes.length) return;
-        bytes = bytes.subarray(n);
+        skip = n;
       }
     }
-    this.writeWith((buf, off) => (buf.length - off < bytes.length ? -bytes.length : bytes.copy(buf, off)));
+    for (const view of views) {
+      if (skip >= view.length) {
+        skip -= view.length;
+        continue;
+      }
+      const bytes = skip > 0 ? view.subarray(skip) : view;
+      skip = 0;
+      this.writeWith((buf, off) => (buf.length - off < bytes.length ? -bytes.length : bytes.copy(buf, off)));
+    }
   }
 
   /** Resolves once everything queued so far is written (or the fd broke); a corked queue waits for uncork(). */
