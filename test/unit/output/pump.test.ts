@@ -2,8 +2,8 @@
  * Children's output read by native/pump.c (src/output/pump.ts) and, for comparison, without it (the
  * net.Socket path pipe.ts keeps for an addon without the pump): real child processes writing at once.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogTarget } from '../../../src/config/model.js';
@@ -222,12 +222,24 @@ describe('the pump', () => {
     expect(readFileSync(file, 'utf8')).toBe(`web      | before\nweb${' '.repeat(15)} | after\n`);
   });
 
-  it('stops reading while stdout is blocked: the programs wait, memory stays bounded, nothing is lost', async () => {
+  it.each([
+    ['a blocking pipe, prefixed lines', false, false],
+    ['a non-blocking FIFO (the pump writes until EAGAIN, the writer queues the rest), raw output', true, true],
+  ])('stops reading while stdout is blocked (%s): the programs wait, memory stays bounded, nothing is lost', async (_what, nonBlocking, raw) => {
     // procinit's stdout is a pipe nobody reads (a stopped log collector)
-    const [outR, outW] = outputPipePair()!;
+    let outR: number;
+    let outW: number;
+    if (nonBlocking) {
+      const fifo = join(tempDir(), 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      outR = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      outW = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    } else {
+      [outR, outW] = outputPipePair()!;
+    }
     const highWater = 256 * 1024;
     const writer = new FdWriter(outW, highWater);
-    const hub = new OutputHub(writer, text());
+    const hub = new OutputHub(writer, text(), null, { raw });
     const [r, w] = outputPipePair()!;
     hub.attachPipe('w1', 'stdout', { fd: r }, mux);
     const lines = 60_000; // ~5 MiB prefixed: far more than the writer may hold plus the pipes
@@ -264,6 +276,6 @@ describe('the pump', () => {
     closeSync(outW);
     closeSync(outR);
     const out = Buffer.concat(chunks).toString('latin1');
-    checkLines(out.slice(0, -1).split('\n'), 1, lines, true);
+    checkLines(out.slice(0, -1).split('\n'), 1, lines, !raw);
   }, 60_000);
 });
