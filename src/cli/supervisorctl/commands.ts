@@ -56,6 +56,8 @@ function exitFromFault(ctl: Ctl, code: number, ignored?: number): void {
 }
 
 const rpc = (ctl: Ctl, method: string, ...params: unknown[]): Promise<unknown> => call(ctl.server, `supervisor.${method}`, params);
+/** rpc with its parameters as one array (no call spread of a list: test/unit/no-call-spread.test.ts). */
+const rpcList = (ctl: Ctl, method: string, params: unknown[]): Promise<unknown> => call(ctl.server, `supervisor.${method}`, params);
 
 /** Is supervisord there and speaking API 3.0? Prints what supervisorctl prints when not. */
 export async function upcheck(ctl: Ctl): Promise<boolean> {
@@ -137,14 +139,14 @@ async function overNames(ctl: Ctl, names: string[], a: NamesAction, ...extra: un
     exitFromFault(ctl, r.status, a.ignored);
   };
   if (names.includes('all')) {
-    for (const r of (await rpc(ctl, `${a.verb}AllProcesses`, ...extra)) as ResultStruct[]) report(r);
+    for (const r of (await rpcList(ctl, `${a.verb}AllProcesses`, extra)) as ResultStruct[]) report(r);
     return;
   }
   for (const name of names) {
     const [group, proc] = splitNamespec(name);
     if (proc === null) {
       try {
-        for (const r of (await rpc(ctl, `${a.verb}ProcessGroup`, group, ...extra)) as ResultStruct[]) report(r);
+        for (const r of (await rpcList(ctl, `${a.verb}ProcessGroup`, ([group] as unknown[]).concat(extra))) as ResultStruct[]) report(r);
       } catch (err) {
         if (err instanceof Fault && err.code === F.BAD_NAME) {
           ctl.out(`${group}: ERROR (no such group)`);
@@ -157,7 +159,7 @@ async function overNames(ctl: Ctl, names: string[], a: NamesAction, ...extra: un
       continue;
     }
     try {
-      await rpc(ctl, `${a.verb}Process`, name, ...extra);
+      await rpcList(ctl, `${a.verb}Process`, ([name] as unknown[]).concat(extra));
       ctl.out(`${namespec(group, proc)}: ${a.done}`);
     } catch (err) {
       if (!(err instanceof Fault)) throw err;
