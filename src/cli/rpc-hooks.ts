@@ -36,6 +36,7 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
     setNames: (names) => hub.formatter.setNames(names),
     groupChanged: (kind, group) => runtime.events.groupChanged(kind, group),
   });
+  let restartCalled = false;
   const ctx: RpcContext = {
     supervisor,
     // supervisord's restart reads the identifier again (-i on the command line still wins)
@@ -44,7 +45,13 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
     },
     mainLog: () => supervisor.run.logfile,
     groups,
-    restarting: false,
+    // supervisord's mood RESTARTING: this server's own restart call, or a restart by SIGHUP
+    get restarting() {
+      return restartCalled || runtime.restarting === true;
+    },
+    set restarting(on: boolean) {
+      restartCalled = on;
+    },
     restart: async () => {
       if (runtime.restart) return runtime.restart('rpc');
       log.info('restart requested over XML-RPC: stopping every process, reading the config again');

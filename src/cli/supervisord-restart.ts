@@ -37,6 +37,8 @@ export interface RestartDeps {
   reopenRpc?(): Promise<void>;
   /** A user that cannot be become: procinit ends with exit code 2, as supervisord's usage() exits. */
   refuse(msg: string): void;
+  /** A restart is under way (XML-RPC answers SHUTDOWN_STATE and getState RESTARTING meanwhile, as supervisord's mood). */
+  setRestarting?(on: boolean): void;
   /** Drop to the user (tests give a fake). */
   becomeUser?: typeof becomeConfiguredUser;
 }
@@ -46,12 +48,26 @@ export type RestartOrigin = 'SIGHUP' | 'rpc';
 export function supervisordRestarter(deps: RestartDeps): (origin: RestartOrigin) => Promise<void> {
   const { supervisor, log, svLog } = deps;
   const becomeUser = deps.becomeUser ?? becomeConfiguredUser;
+  let busy = false;
   return async (origin) => {
     if (supervisor.stopping) {
       if (origin === 'SIGHUP') log.warn('ignored SIGHUP indicating restart request (shutdown in progress)');
       return;
     }
     if (origin === 'SIGHUP') log.warn('received SIGHUP indicating restart request');
+    // supervisord: a second SIGHUP sets the mood it already has; the restart under way is the one
+    if (busy) return;
+    busy = true;
+    deps.setRestarting?.(true);
+    try {
+      await restartOnce();
+    } finally {
+      busy = false;
+      deps.setRestarting?.(false);
+    }
+  };
+
+  async function restartOnce(): Promise<void> {
     deps.stopping();
     const stopReports = reportWaits(supervisor, log);
     const pidfileBefore = supervisor.run.pidfile;
@@ -89,5 +105,5 @@ export function supervisordRestarter(deps: RestartDeps): (origin: RestartOrigin)
       deps.restartEvents();
       return true;
     });
-  };
+  }
 }

@@ -45,6 +45,8 @@ export interface Runtime {
   limits: LimitMonitor;
   /** supervisord's restart (supervisord configs): SIGHUP, XML-RPC supervisor.restart. */
   restart?: (origin: RestartOrigin) => Promise<void>;
+  /** A supervisord restart is under way. */
+  restarting?: boolean;
 }
 
 export async function upCommand(args: string[]): Promise<number> {
@@ -239,6 +241,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
         },
         stopping: () => events.publish(supervisorStateEvent('STOPPING')),
         restartEvents: () => events.restart(),
+        setRestarting: (on) => (runtime.restarting = on),
         reopenRpc: async () => {
           await rpc?.close();
           rpc = null;

@@ -68,4 +68,13 @@ describe('supervisord restart', () => {
     expect(t.steps).toEqual(['STOPPING', 'stopped', "refused: [supervisord] user=nobody: Can't drop privilege as nonroot user; not starting any program"]);
     expect(t.started()).toBe(false);
   });
+
+  it('a second SIGHUP during a restart is logged and joins it (no second restart)', async () => {
+    const t = setup(null, () => null);
+    const first = t.restart('SIGHUP');
+    const second = t.restart('SIGHUP');
+    await Promise.all([first, second]);
+    expect(t.steps.filter((s) => s === 'stopped')).toHaveLength(1);
+    expect(t.lines.filter((l) => l.includes('received SIGHUP'))).toHaveLength(2);
+  });
 });
