@@ -29,7 +29,11 @@ const MAX_INPUT_LINE = 64 * 1024;
  * beyond this, typed input is dropped and the client told so, once each time the queue fills.
  */
 export const MAX_STDIN_QUEUE = 1024 * 1024;
-/** A pty's input queue (node-pty keeps one while the terminal's own buffer is full), in chunks. */
+/**
+ * A pty's input queue (node-pty keeps one while the terminal's own buffer is full): at most this many
+ * chunks and MAX_STDIN_QUEUE bytes (a chunk is what a client sent in one frame, up to 1 MiB: a cap in
+ * chunks alone allowed gigabytes).
+ */
 const MAX_PTY_QUEUE_CHUNKS = 4096;
 
 /** A character the line editor takes as it is: printable, or a tab. */
@@ -42,10 +46,16 @@ function stdinQueued(stdin: NodeJS.WritableStream): number {
   return (stdin as { writableLength?: number }).writableLength ?? 0;
 }
 
-/** Chunks node-pty holds for a terminal whose program does not read (its internal queue; 0 if unknown). */
-function ptyQueued(pty: PtyProcess): number {
-  const q = (pty as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
-  return Array.isArray(q) ? q.length : 0;
+/**
+ * What node-pty holds for a terminal whose program does not read (its internal queue of { buffer, offset }:
+ * node-pty's unixTerminal.js; chunks and bytes, 0 if unknown). Bytes are summed only up to the chunk cap.
+ */
+function ptyQueued(pty: PtyProcess): { chunks: number; bytes: number } {
+  const q = (pty as unknown as { _writeStream?: { _writeQueue?: Array<{ buffer?: Buffer; offset?: number }> } })._writeStream?._writeQueue;
+  if (!Array.isArray(q)) return { chunks: 0, bytes: 0 };
+  let bytes = 0;
+  if (q.length <= MAX_PTY_QUEUE_CHUNKS) for (const t of q) bytes += (t?.buffer?.byteLength ?? 0) - (t?.offset ?? 0);
+  return { chunks: q.length, bytes };
 }
 
 export interface AttachResult {
@@ -216,8 +226,8 @@ class Session {
   private input(data: Buffer): void {
     if (this.pty) {
       const queued = ptyQueued(this.pty);
-      if (queued <= MAX_PTY_QUEUE_CHUNKS / 2) this.toldDropped = false;
-      if (queued > MAX_PTY_QUEUE_CHUNKS) {
+      if (queued.chunks <= MAX_PTY_QUEUE_CHUNKS / 2 && queued.bytes <= MAX_STDIN_QUEUE / 2) this.toldDropped = false;
+      if (queued.chunks > MAX_PTY_QUEUE_CHUNKS || queued.bytes > MAX_STDIN_QUEUE) {
         const notice = this.dropped();
         if (notice) this.send(FrameType.Data, Buffer.from(notice));
         return;
