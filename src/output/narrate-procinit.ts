@@ -17,6 +17,7 @@ export const narrateProcinit: Narrator = (name, h, command) => {
     case 'stopping':
       return { level: 'info', msg: `${name} stopping (SIG${h.signal} to ${h.group ? 'process group ' : 'pid '}${h.pid})` };
     case 'pipe-closed':
+    case 'stop-in-backoff':
     case 'signalled': // `procinit signal` says what it did to its client
     case 'still-stopping':
       return null; // procinit's own log says when the grace runs out (killing), not every 2 s

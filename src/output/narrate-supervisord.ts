@@ -56,6 +56,8 @@ export const narrateSupervisord: Narrator = (name, h, command) => {
       const kind = h.listener && h.channel === 'stdout' ? 'PEventListenerDispatcher' : 'POutputDispatcher';
       return { level: 'debug', msg: `fd ${h.fd} closed, stopped monitoring <${kind} at ${h.dispatcherId} for <Subprocess at ${h.processId} with name ${name} in state ${h.state}> (${h.channel})>` };
     }
+    case 'stop-in-backoff':
+      return { level: 'debug', msg: `Attempted to kill ${name}, which is in BACKOFF state.` };
     case 'signalled':
       return { level: 'debug', msg: `sending ${name} (pid ${h.pid}) sig SIG${h.signal}` };
     case 'still-stopping':

@@ -17,6 +17,8 @@ export type Happening =
   | { kind: 'exited'; info: ExitInfo; expected: boolean; willRestart: boolean }
   /** The stop signal was sent (to the pid, or its process group). */
   | { kind: 'stopping'; pid: number; signal: string; group: boolean; administrative?: boolean }
+  /** A stop while waiting to retry: BACKOFF -> STOPPED without a signal. */
+  | { kind: 'stop-in-backoff' }
   /** A signal sent on request (supervisorctl signal, procinit signal), not to stop. */
   | { kind: 'signalled'; pid: number; signal: string }
   /** An administrative stop still waits for the process (every 2 s while STOPPING; supervisord's stop_report). */

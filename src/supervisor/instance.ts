@@ -290,6 +290,8 @@ export class ProcessInstance {
         break;
       case 'BACKOFF':
       case 'EXITED':
+        // supervisord (process.py kill): `Attempted to kill web, which is in BACKOFF state.` at debug
+        if (this.state === 'BACKOFF') this.hooks.report(this, { kind: 'stop-in-backoff' });
         this.clearTimer();
         this.changeState('STOPPED');
         return Promise.resolve();

@@ -63,6 +63,7 @@ describe("supervisord's words (process.py)", () => {
     expect(words({ kind: 'stopped', info: exit(0), expected: true, killed: false })[0]).toBe('info stopped: web (exit status 0)');
     expect(words({ kind: 'still-stopping' })).toEqual(['info waiting for web to stop']);
     expect(words({ kind: 'signalled', pid: 12, signal: 'HUP' })).toEqual(['debug sending web (pid 12) sig SIGHUP']);
+    expect(words({ kind: 'stop-in-backoff' })).toEqual(['debug Attempted to kill web, which is in BACKOFF state.']);
     expect(words({ kind: 'pipe-closed', fd: 9, channel: 'stdout', listener: false, state: 'STOPPING', dispatcherId: 140001, processId: 140002 })).toEqual([
       'debug fd 9 closed, stopped monitoring <POutputDispatcher at 140001 for <Subprocess at 140002 with name web in state STOPPING> (stdout)>',
     ]);
