@@ -134,6 +134,11 @@ export function loadAddon(name: string): unknown {
   return exports;
 }
 
+/** The addon's exports if it is loaded already, else null: for fast paths that must not load it. */
+export function loadedAddon(name: string): unknown {
+  return loaded.get(name) ?? null;
+}
+
 /** Where an addon's sources (procinit: native/) or prebuilds (pty: native/pty/) are, for node-gyp-build. */
 const ADDON_DIRS: Record<string, string> = { [PROCINIT_ADDON]: 'native', pty: 'native/pty' };
 

@@ -10,6 +10,7 @@ import type { ExitInfo } from './exit-info.js';
 import type { Happening } from './happening.js';
 import { canTransition, TransitionError, type ProcessState } from './states.js';
 import { LaunchError, type LaunchedChild, type Launcher } from './spawn.js';
+import { killQuietly } from '../pid1/kill.js';
 
 export interface InstanceHooks {
   /** Every state change, after it happened. */
@@ -33,32 +34,22 @@ export type SendSignal = (pid: number, signal: string, group: boolean) => void;
 /** kill(2) the process or its whole group; ESRCH (already gone) is expected and ignored. */
 export const sendSignal: SendSignal = (pid, signal, group) => {
   if (pid <= 0) return;
-  try {
-    process.kill(group ? -pid : pid, `SIG${signal}` as NodeJS.Signals);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return;
-    if (group && code === 'EPERM') {
-      // the group leader may have changed its group; fall back to the pid itself
-      try {
-        process.kill(pid, `SIG${signal}` as NodeJS.Signals);
-      } catch {
-        /* gone */
-      }
-      return;
-    }
-    throw err;
+  const code = killQuietly(group ? -pid : pid, signal);
+  if (code === null || code === 'ESRCH') return;
+  if (group && code === 'EPERM') {
+    // the group leader may have changed its group; fall back to the pid itself
+    killQuietly(pid, signal);
+    return;
   }
+  // anything else is a bug worth its exception, as process.kill words it
+  process.kill(group ? -pid : pid, `SIG${signal}` as NodeJS.Signals);
 };
 
 /** kill(-pgid, 0): does the group still have a member (a zombie not reaped yet counts)? */
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  if (pgid <= 0) return false;
+  const code = killQuietly(-pgid, '0');
+  return code === null || code === 'EPERM';
 }
 
 /** How often the rest of a stopped group is looked at while it has its grace. */

@@ -1,0 +1,29 @@
+/**
+ * kill(2) that reports a process or group that is gone (ESRCH) as a value, not as an exception. A stop asks
+ * about and kills process groups that are mostly gone already, and process.kill builds an exception (its
+ * stack and message) for each: about 40 at a 20-program shutdown. Through the addon's kill when it is
+ * loaded (it always is once the reaper runs), else process.kill.
+ */
+import { constants } from 'node:os';
+import { loadedAddon, PROCINIT_ADDON } from './native.js';
+
+type NativeKill = (pid: number, signo: number) => number;
+
+const { ESRCH, EPERM } = constants.errno;
+
+/** kill(target, SIG`signal`) ('0' only asks whether it exists): null when sent, else 'ESRCH', 'EPERM' or 'other'. */
+export function killQuietly(target: number, signal: string): 'ESRCH' | 'EPERM' | 'other' | null {
+  const native = (loadedAddon(PROCINIT_ADDON) as { kill?: NativeKill } | null)?.kill;
+  const signo = signal === '0' ? 0 : constants.signals[`SIG${signal}` as keyof typeof constants.signals];
+  if (typeof native === 'function' && signo !== undefined) {
+    const err = native(target, signo);
+    return err === 0 ? null : err === ESRCH ? 'ESRCH' : err === EPERM ? 'EPERM' : 'other';
+  }
+  try {
+    process.kill(target, signal === '0' ? 0 : (`SIG${signal}` as NodeJS.Signals));
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ESRCH' || code === 'EPERM' ? code : 'other';
+  }
+}
