@@ -9,7 +9,8 @@
  *   PUMP_JS      bytes as read; JavaScript does everything (log files, /dev/stderr, JSON lines, ...)
  *   PUMP_RAW     bytes as read, written to stdout as they are, from the data buffer itself (supervisord's
  *                stdout_logfile=/dev/stdout: a read of a pipe written in whole lines of at most PIPE_BUF
- *                bytes is whole lines)
+ *                bytes is whole lines); JavaScript gets them cut into whole lines as for PUMP_PREFIX (the
+ *                ring), and the bytes as read (the debug echo)
  *   PUMP_PREFIX  cut at the last "\n" (the rest, an unterminated line, waits for the pipe's next read or its
  *                end, as src/output/lines.ts's LineChunker does), and prefix + line + "\n" for every line
  *                written to out (the same loop as prefixLines): lines of different programs never mix
@@ -158,6 +159,32 @@ static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *d
   return used;
 }
 
+/* The line parts (records) of data[0, len): each "\n", a last line without one, lines cut at maxLine. */
+static size_t count_parts(const pipe_t *p, const char *data, size_t len) {
+  size_t n = 0, start = 0;
+  while (start < len) {
+    const char *nl = memchr(data + start, '\n', len - start);
+    size_t stop = nl ? (size_t)(nl - data) : len;
+    n += stop - start > p->max_line ? (stop - start + p->max_line - 1) / p->max_line : 1;
+    start = stop + 1;
+  }
+  return n;
+}
+
+/* One entry in meta (the caller has made room: entries < meta_cap). */
+static void add_entry(pipe_t *p, size_t off, size_t len, int32_t flags, size_t out_off, size_t out_len, size_t parts) {
+  pump_t *pump = p->pump;
+  int32_t *m = pump->meta + pump->entries * META_INTS;
+  m[0] = p->id;
+  m[1] = (int32_t)off;
+  m[2] = (int32_t)len;
+  m[3] = flags;
+  m[4] = (int32_t)out_off;
+  m[5] = (int32_t)out_len;
+  m[6] = (int32_t)parts;
+  pump->entries++;
+}
+
 /*
  * The stretch data[off, off + len) of pipe p is in the data buffer: make it an entry, formatting it into out
  * where the mode says so. For PUMP_PREFIX it is whole lines (the caller cut it). May flush (then the stretch
@@ -166,48 +193,28 @@ static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *d
 static void commit(pipe_t *p, size_t off, size_t len, int32_t flags) {
   pump_t *pump = p->pump;
   size_t out_off = pump->out_len, need = 0, parts = 0;
-  if (len > 0 && p->mode != PUMP_JS) {
+  if (len > 0 && p->mode == PUMP_PREFIX) {
     /* into out as it is; when it does not fit, what came before is flushed and this stretch moves to the
        start of the data buffer, then tried once more with out empty */
-    for (int attempt = 0; attempt < 2 && !(flags & PUMP_OUT); attempt++) {
-      size_t room = pump->out_cap - pump->out_len;
-      if (p->mode == PUMP_RAW) {
-        /* bytes as read: written from the data buffer itself (pumpWrite), not copied into out */
-        flags |= PUMP_OUT | PUMP_IN_DATA;
-        out_off = off;
-        need = len;
-        break;
-      } else {
-        need = prefix_into(p, pump->data + off, len, pump->out + out_off, room, &parts);
-      }
-      if (need > 0) {
-        pump->out_len += need;
-        flags |= PUMP_OUT;
-      } else if (attempt == 0 && pump->entries > 0) {
-        pump->data_len = off;
-        flush(pump);
-        memmove(pump->data, pump->data + off, len);
-        off = 0;
-        out_off = 0;
-      } else {
-        break;
-      }
+    need = prefix_into(p, pump->data + off, len, pump->out + out_off, pump->out_cap - pump->out_len, &parts);
+    if (need == 0 && pump->entries > 0) {
+      pump->data_len = off;
+      flush(pump);
+      memmove(pump->data, pump->data + off, len);
+      off = 0;
+      out_off = 0;
+      need = prefix_into(p, pump->data, len, pump->out, pump->out_cap, &parts);
     }
-    if (!(flags & PUMP_OUT)) {
-      need = parts = 0;
+    if (need > 0) {
+      pump->out_len += need;
+      flags |= PUMP_OUT;
+    } else {
+      parts = 0;
       flags |= PUMP_FORMAT; /* too big for out even alone: JavaScript writes it */
     }
   }
   pump->data_len = off + len;
-  int32_t *m = pump->meta + pump->entries * META_INTS;
-  m[0] = p->id;
-  m[1] = (int32_t)off;
-  m[2] = (int32_t)len;
-  m[3] = flags;
-  m[4] = (int32_t)out_off;
-  m[5] = (int32_t)need;
-  m[6] = (int32_t)parts;
-  pump->entries++;
+  add_entry(p, off, len, flags, out_off, need, parts);
   if (pump->entries == pump->meta_cap || (flags & PUMP_FORMAT)) flush(pump);
 }
 
@@ -232,8 +239,8 @@ static void end_pipe(pipe_t *p) {
   p->polling = false;
   size_t off = pump->data_len;
   size_t len = 0;
-  if (p->mode == PUMP_PREFIX && p->tail_len > 0) {
-    if (pump->data_cap - pump->data_len < p->tail_len) {
+  if (p->mode != PUMP_JS && p->tail_len > 0) {
+    if (pump->data_cap - pump->data_len < p->tail_len || pump->entries == pump->meta_cap) {
       flush(pump);
       off = 0;
     }
@@ -241,7 +248,13 @@ static void end_pipe(pipe_t *p) {
     len = p->tail_len;
     p->tail_len = 0;
   }
-  commit(p, off, len, PUMP_END);
+  if (p->mode == PUMP_RAW) {
+    /* its bytes went out as they were read: the unterminated line is the ring's only */
+    pump->data_len = off + len;
+    add_entry(p, off, len, PUMP_END, 0, 0, count_parts(p, pump->data + off, len));
+  } else {
+    commit(p, off, len, PUMP_END);
+  }
   close(p->fd);
   p->fd = -1;
   uv_close((uv_handle_t *)&p->poll, on_poll_closed);
@@ -252,7 +265,7 @@ static bool read_pipe(pipe_t *p, size_t budget) {
   pump_t *pump = p->pump;
   size_t got = 0;
   while (!p->ended && got < budget) {
-    size_t tail = p->mode == PUMP_PREFIX ? p->tail_len : 0;
+    size_t tail = p->mode != PUMP_JS ? p->tail_len : 0;
     size_t want = READ_BYTES;
     if (p->mode == PUMP_PREFIX) {
       /* so that the lines of one read fit in out when it is empty: every byte a "\n" is the worst case
@@ -275,7 +288,7 @@ static bool read_pipe(pipe_t *p, size_t budget) {
        no read just to hear EAGAIN */
     if ((size_t)n < want) budget = got;
     size_t len = tail + (size_t)n;
-    if (p->mode != PUMP_PREFIX) {
+    if (p->mode == PUMP_JS) {
       commit(p, off, len, 0);
     } else {
       /* whole lines now; the rest waits, except whole maxLine parts of a line with no "\n" yet */
@@ -290,7 +303,14 @@ static bool read_pipe(pipe_t *p, size_t budget) {
         whole += rest; /* no memory for the tail: it goes out as a line of its own */
         p->tail_len = 0;
       }
-      if (whole > 0) commit(p, off, whole, 0);
+      if (p->mode == PUMP_RAW) {
+        /* out: the bytes as read (written from here); JavaScript: the whole lines, for the ring */
+        pump->data_len = off + len;
+        add_entry(p, off, whole, PUMP_OUT | PUMP_IN_DATA, off + tail, (size_t)n, count_parts(p, base, whole));
+        if (pump->entries == pump->meta_cap) flush(pump);
+      } else if (whole > 0) {
+        commit(p, off, whole, 0);
+      }
     }
     if (p->paused) return true;
   }

@@ -162,7 +162,7 @@ export class OutputHub {
       if (--this.openPipes === 0) this.pipeWaiters.splice(0).forEach((w) => w());
       onClosed?.();
     };
-    const source = ('fd' in pipe ? this.pumpPipe(name, stream, pipe.fd, target, chunker, onChunk, onEnd) : null) ?? readPipe(pipe, onChunk, onEnd);
+    const source = ('fd' in pipe ? this.pumpPipe(name, stream, pipe.fd, target, onChunk, onEnd) : null) ?? readPipe(pipe, onChunk, onEnd);
     this.openPipes++;
     this.addSource(source);
     return source;
@@ -172,7 +172,7 @@ export class OutputHub {
    * The pipe read by native/pump.c (see pump.ts), or null without the pump. What goes to procinit's stdout
    * (raw bytes, or plain prefixed lines) the pump writes itself; JavaScript gets the rest of the work.
    */
-  private pumpPipe(name: string, stream: StreamName, fd: number, target: LogTarget, chunker: LineChunker, onChunk: (read: Buffer) => void, onEnd: () => void): PipeSource | null {
+  private pumpPipe(name: string, stream: StreamName, fd: number, target: LogTarget, onChunk: (read: Buffer) => void, onEnd: () => void): PipeSource | null {
     const pump = outputPump();
     if (!pump) return null;
     const toStdout = target.kind === 'mux' && !this.stripAnsi;
@@ -183,12 +183,13 @@ export class OutputHub {
       mode === PumpMode.Js
         ? (chunk: Buffer): void => onChunk(chunk)
         : mode === PumpMode.Raw
-          ? (chunk: Buffer, wentOut: boolean): void => {
-              // the pump wrote the bytes as read; the ring still wants them as lines
-              if (wentOut) this.rawSinks!.stdout.bytes += chunk.length;
-              else this.rawSinks!.stdout.write(chunk);
-              this.echo?.(name, stream, chunk);
-              this.deliver(name, stream, target, chunker.push(chunk), wentOut);
+          ? (lines: Buffer, _wentOut: boolean, count: number, asRead: Buffer | null): void => {
+              // the pump wrote the bytes as read; the ring gets whole lines (an unterminated one waits in C)
+              if (asRead) {
+                this.rawSinks!.stdout.bytes += asRead.length;
+                this.echo?.(name, stream, asRead);
+              }
+              if (lines.length > 0) this.deliver(name, stream, target, [{ data: lines, maxLine: DEFAULT_MAX_LINE, stripCR: false, lines: count }], true);
             }
           : (lines: Buffer, wentOut: boolean, count: number): void => {
               // whole lines (the pump keeps an unterminated one until its line ends or the pipe does)

@@ -14,7 +14,7 @@ import type { FdWriter } from './writer.js';
 export const PumpMode = {
   /** Bytes as read, to JavaScript only. */
   Js: 0,
-  /** Bytes as read, written to stdout by the pump too. */
+  /** Bytes as read, written to stdout by the pump too; whole lines to JavaScript. */
   Raw: 1,
   /** Whole lines, written to stdout prefixed by the pump too. */
   Prefix: 2,
@@ -33,9 +33,10 @@ export interface PumpSink {
   /**
    * A stretch of the pipe's data (as read, or whole lines for Prefix), valid only during the call. wentOut:
    * the pump wrote it to the writer; otherwise (a stretch too big for its buffer) the sink writes it itself.
-   * lines: the lines (parts of at most maxLine) of a Prefix stretch, as the pump counted them; else 0.
+   * lines: the lines (parts of at most maxLine) of a Prefix or Raw stretch, as the pump counted them; else
+   * 0. For Raw, chunk is whole lines (maybe none) and asRead the bytes as read, which the pump wrote.
    */
-  data(chunk: Buffer, wentOut: boolean, lines: number): void;
+  data(chunk: Buffer, wentOut: boolean, lines: number, asRead: Buffer | null): void;
   /** The pipe is at its end (after its last data); its fd is closed. */
   end(): void;
 }
@@ -125,7 +126,8 @@ class Pump {
       const sink = this.sinks.get(id);
       if (!sink) continue;
       try {
-        if (meta[m + 2] > 0) sink.data(data.subarray(meta[m + 1], meta[m + 1] + meta[m + 2]), (meta[m + 3] & OUT) !== 0, meta[m + 6]);
+        const asRead = (meta[m + 3] & IN_DATA) !== 0 ? data.subarray(meta[m + 4], meta[m + 4] + meta[m + 5]) : null;
+        if (meta[m + 2] > 0 || asRead) sink.data(data.subarray(meta[m + 1], meta[m + 1] + meta[m + 2]), (meta[m + 3] & OUT) !== 0, meta[m + 6], asRead);
       } catch (err) {
         failure ??= err;
       }

@@ -129,6 +129,11 @@ for (let off = 0; off < data.length; ) {
 
 /** What a hub writes to a file for these bytes written by one program in random chunks. */
 async function throughHub(bytes: Buffer, seed: number, withoutPump: boolean, raw: boolean, name = 'prog'): Promise<string> {
+  return (await throughHubRing(bytes, seed, withoutPump, raw, name)).out;
+}
+
+/** The same, with the last 300 lines the ring keeps, as text. */
+async function throughHubRing(bytes: Buffer, seed: number, withoutPump: boolean, raw: boolean, name = 'prog'): Promise<{ out: string; ring: string[] }> {
   disablePumpForTests(withoutPump);
   const dir = tempDir();
   const input = join(dir, 'in');
@@ -146,7 +151,7 @@ async function throughHub(bytes: Buffer, seed: number, withoutPump: boolean, raw
   await writer.flush();
   closeSync(fd);
   disablePumpForTests(false);
-  return readFileSync(join(dir, 'out'), 'latin1');
+  return { out: readFileSync(join(dir, 'out'), 'latin1'), ring: hub.recent([name], 300).map((r) => r.line.toString('latin1')) };
 }
 
 describe('the pump', () => {
@@ -170,11 +175,15 @@ describe('the pump', () => {
     parts.push('no newline at the end');
     const bytes = Buffer.from(parts.join(''), 'latin1');
     for (const raw of [false, true]) {
-      const viaPump = await throughHub(bytes, 3, false, raw);
-      const viaSocket = await throughHub(bytes, 5, true, raw);
-      expect(viaPump.length).toBe(viaSocket.length);
-      expect(viaPump === viaSocket).toBe(true);
-      if (raw) expect(viaPump === bytes.toString('latin1')).toBe(true);
+      const viaPump = await throughHubRing(bytes, 3, false, raw);
+      const viaSocket = await throughHubRing(bytes, 5, true, raw);
+      expect(viaPump.out.length).toBe(viaSocket.out.length);
+      expect(viaPump.out === viaSocket.out).toBe(true);
+      if (raw) expect(viaPump.out === bytes.toString('latin1')).toBe(true);
+      // what `logs` and `connect` show: the same lines, the unterminated last one included
+      expect(viaPump.ring.length).toBe(300);
+      expect(viaPump.ring.join('\n') === viaSocket.ring.join('\n')).toBe(true);
+      expect(viaPump.ring[299]).toBe('no newline at the end');
     }
   }, 60_000);
 
