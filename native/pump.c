@@ -86,7 +86,7 @@ static struct pump *the_pump;
 
 struct pump {
   napi_env env;
-  napi_ref flush_fn, data_ref, out_ref, meta_ref;
+  napi_ref flush_fn, data_ref, out_ref, meta_ref, resource;
   napi_async_context context;
   uv_check_t check;
   char *data, *out;
@@ -113,20 +113,29 @@ static void flush(pump_t *pump) {
   pump->flushing = true;
   napi_env env = pump->env;
   napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) == napi_ok) {
-    napi_value fn, global, args[2], ignored;
+  bool scoped = napi_open_handle_scope(env, &scope) == napi_ok;
+  /*
+   * A callback scope, as napi_make_callback makes, but closed only once the buffers are free again: closing
+   * it runs the promise jobs and nextTicks the callback queued (a run's end, a test's next step), and what
+   * they do (a drain at a program's exit, say) must find the pump idle, not in the middle of this flush.
+   */
+  napi_value resource, fn, global, args[2], ignored;
+  napi_callback_scope cscope;
+  bool in_scope = scoped && napi_get_reference_value(env, pump->resource, &resource) == napi_ok &&
+                  napi_open_callback_scope(env, resource, pump->context, &cscope) == napi_ok;
+  if (scoped) {
     napi_create_double(env, (double)pump->out_len, &args[0]);
     napi_create_double(env, (double)pump->entries, &args[1]);
-    if (napi_get_reference_value(env, pump->flush_fn, &fn) == napi_ok && napi_get_global(env, &global) == napi_ok) {
-      if (napi_make_callback(env, pump->context, global, fn, 2, args, &ignored) == napi_pending_exception) {
-        napi_value err;
-        if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
-      }
+    if (napi_get_reference_value(env, pump->flush_fn, &fn) == napi_ok && napi_get_global(env, &global) == napi_ok &&
+        napi_call_function(env, global, fn, 2, args, &ignored) == napi_pending_exception) {
+      napi_value err;
+      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
     }
-    napi_close_handle_scope(env, scope);
   }
   pump->data_len = pump->out_len = pump->entries = 0;
   pump->flushing = false;
+  if (in_scope) napi_close_callback_scope(env, cscope);
+  if (scoped) napi_close_handle_scope(env, scope);
 }
 
 /*
@@ -260,8 +269,12 @@ static void end_pipe(pipe_t *p) {
   uv_close((uv_handle_t *)&p->poll, on_poll_closed);
 }
 
-/* Read the pipe until EAGAIN, its end, or the budget; returns false when it ended. */
-static bool read_pipe(pipe_t *p, size_t budget) {
+/*
+ * Read the pipe until EAGAIN, its end, or the budget; returns false when it ended. A short read ends the turn
+ * (the pipe is empty) unless drain: then only EAGAIN or the end does, so that a program that exited has its
+ * end-of-file seen, and its unterminated last line delivered, before its exit is reported.
+ */
+static bool read_pipe(pipe_t *p, size_t budget, bool drain) {
   pump_t *pump = p->pump;
   size_t got = 0;
   while (!p->ended && got < budget) {
@@ -286,7 +299,7 @@ static bool read_pipe(pipe_t *p, size_t budget) {
     got += (size_t)n;
     /* less than asked for: the pipe is empty now (a pipe's read takes what it holds), as libuv assumes too;
        no read just to hear EAGAIN */
-    if ((size_t)n < want) budget = got;
+    if ((size_t)n < want && !drain) budget = got;
     size_t len = tail + (size_t)n;
     if (p->mode == PUMP_JS) {
       commit(p, off, len, 0);
@@ -325,7 +338,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     end_pipe(p);
     return;
   }
-  read_pipe(p, BUDGET);
+  read_pipe(p, BUDGET, false);
 }
 
 static void on_check(uv_check_t *check) {
@@ -376,6 +389,9 @@ static napi_value pump_create(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[1], 1, &pump->out_ref);
   napi_create_reference(env, argv[2], 1, &pump->meta_ref);
   napi_create_reference(env, argv[3], 1, &pump->flush_fn);
+  napi_value resource;
+  napi_create_object(env, &resource);
+  napi_create_reference(env, resource, 1, &pump->resource);
   uv_check_init(loop, &pump->check);
   pump->check.data = pump;
   uv_check_start(&pump->check, on_check);
@@ -500,7 +516,7 @@ static napi_value pump_drain(napi_env env, napi_callback_info info) {
   if (!p->ended) {
     bool paused = p->paused;
     p->paused = false; /* a program that exited: what it wrote is read now, paused or not */
-    read_pipe(p, SIZE_MAX);
+    read_pipe(p, SIZE_MAX, true);
     if (!p->ended) p->paused = paused;
   }
   /* and what was read before, this loop iteration, waiting for the check phase */

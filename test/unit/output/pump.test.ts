@@ -107,6 +107,24 @@ describe.each([
     expect(recent.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['3 3995', '3 3996', '3 3997', '3 3998', '3 3999']);
   }, 60_000);
 
+  it.each([false, true])('drain() at a program\'s exit delivers all it wrote, its unterminated last line too, at once (raw: %s)', async (raw) => {
+    disablePumpForTests(withoutPump);
+    const fd = openSync('/dev/null', 'w');
+    const writer = new FdWriter(fd);
+    const hub = new OutputHub(writer, text(), null, { raw });
+    const [r, w] = outputPipePair()!;
+    const source = hub.attachPipe('quick', 'stdout', { fd: r }, mux);
+    const { writeSync } = await import('node:fs');
+    writeSync(w, 'first\nlast');
+    closeSync(w);
+    // as the supervisor does when it sees the exit, before it says so: no turn of the event loop between
+    source.drain();
+    expect(hub.recent(['quick'], 10).map((x) => x.line.toString())).toEqual(['first', 'last']);
+    expect(await hub.pipesDrained(0)).toBe(true);
+    await writer.flush();
+    closeSync(fd);
+  });
+
   it('passes raw output through as written: whole lines from programs that write whole lines, each program in order', async () => {
     disablePumpForTests(withoutPump);
     const { out, hub } = await flood({ raw: true, writers: 6, lines: 4000, chunk: 0 });
