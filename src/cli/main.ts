@@ -22,10 +22,15 @@ const BUILTIN: Record<string, Command> = {
   check: (args) => import('./check.js').then((m) => m.checkCommand(args)),
 };
 
+/** A verb of this table, not a name every object has (`procinit toString` names a process type). */
+function isVerb(table: Record<string, Command>, word: string | undefined): word is string {
+  return word !== undefined && Object.hasOwn(table, word);
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === '__exec-as') return (await import('../supervisor/exec-as.js')).execAs(argv.slice(1));
   const dashdash = argv.indexOf('--');
-  if (dashdash >= 0 && !(argv[0] in BUILTIN) && !(argv[0] in COMMANDS)) {
+  if (dashdash >= 0 && !isVerb(BUILTIN, argv[0]) && !isVerb(COMMANDS, argv[0])) {
     const before = argv.slice(0, dashdash);
     const cmd = argv.slice(dashdash + 1);
     if (cmd.length === 0) throw new UsageError("nothing to run after '--' (procinit -- CMD ARGS...)");
@@ -43,8 +48,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(MAIN_HELP);
     return 0;
   }
-  if (first !== undefined && first in BUILTIN) return BUILTIN[first](argv.slice(1));
-  if (first !== undefined && first in COMMANDS) return COMMANDS[first](argv.slice(1));
+  if (isVerb(BUILTIN, first)) return BUILTIN[first](argv.slice(1));
+  if (isVerb(COMMANDS, first)) return COMMANDS[first](argv.slice(1));
   return upCommand(argv);
 }
 

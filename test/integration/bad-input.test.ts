@@ -29,6 +29,11 @@ describe('bad input', () => {
   it('a typo in --can-die', () => refused(['--can-die', 'wbe'], { Procfile: 'web: a\n' }, /--can-die: unknown process type 'wbe'/));
   it('a bad timeout', () => refused(['-t', 'soon'], { Procfile: 'web: a\n' }, /--timeout/));
   it('an unknown stop signal', () => refused(['--stop-signal', 'web=BOGUS'], { Procfile: 'web: a\n' }, /BOGUS/));
+  it('a type named like a property every object has is a process type, not a verb', async () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      await refused([name], { Procfile: 'web: a\n' }, new RegExp(`unknown process type '${name}'`));
+    }
+  });
   it('check on a bad file', () => refused(['check'], { Procfile: 'web: a\n<<<<<<< HEAD\n' }, /Procfile:2: .*merge/i));
   it('quotes control characters as escapes, so the error stays one line and leaves the terminal alone', async () => {
     await refused(['up', 'w\x1b[2J\rx'], { Procfile: 'web: a\n' }, /unknown process type 'w\\x1b\[2J\\rx'/);
