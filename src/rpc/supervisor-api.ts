@@ -117,7 +117,8 @@ function signalOne(inst: ProcessInstance, name: string, signal: unknown): true {
   const sig = normalizeSignal(String(signal));
   if (sig === null) throw new RpcFault('BAD_SIGNAL', String(signal));
   if (!SIGNALLABLE_STATES.has(inst.state)) throw new RpcFault('NOT_RUNNING', name);
-  if (!inst.sendSignal(sig)) throw new RpcFault('NOT_RUNNING', name);
+  // the pid only, whatever stopasgroup says: supervisord's Subprocess.signal kills self.pid
+  if (!inst.sendSignal(sig, false)) throw new RpcFault('NOT_RUNNING', name);
   return true;
 }
 

@@ -360,12 +360,15 @@ export class ProcessInstance {
     for (const w of waiters) w();
   }
 
-  /** Send any signal (`procinit signal`, forwarded USR1/USR2). */
-  sendSignal(signal: string): boolean {
+  /**
+   * Send any signal (`procinit signal`, forwarded USR1/USR2): to the process group when stopasgroup or
+   * killasgroup is set, unless toGroup says otherwise (supervisord's signalProcess signals the pid only).
+   */
+  sendSignal(signal: string, toGroup = this.spec.stopasgroup || this.spec.killasgroup): boolean {
     const pid = this.child?.pid;
     if (!pid || pid <= 0 || !(signal in SIGNALS)) return false;
     this.hooks.report(this, { kind: 'signalled', pid, signal });
-    this.signal(pid, signal, this.spec.stopasgroup || this.spec.killasgroup);
+    this.signal(pid, signal, toGroup);
     return true;
   }
 
