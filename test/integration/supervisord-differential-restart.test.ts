@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { haveSupervisorPython, PYTHON, supervisorPythonSkipReason } from '../helpers/supervisord-python.js';
+import { haveSupervisorPython, PYTHON, reportMissingSupervisorPython } from '../helpers/supervisord-python.js';
 import { fixtureDir, startProcinit, until, Watched } from '../helpers/procinit.js';
 
 const RECORDER = resolve(__dirname, '../fixtures/events/recorder.py');
@@ -220,4 +220,4 @@ describe.skipIf(!haveSupervisorPython || process.getuid?.() !== 0)('supervisord 
   }, 60_000);
 });
 
-if (!haveSupervisorPython) it.skip(supervisorPythonSkipReason, () => {});
+reportMissingSupervisorPython();

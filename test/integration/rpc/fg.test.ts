@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveSupervisorPython, PYTHON, supervisorPythonSkipReason } from '../../helpers/supervisord-python.js';
+import { haveSupervisorPython, PYTHON, reportMissingSupervisorPython } from '../../helpers/supervisord-python.js';
 import { REPO, startProcinit, tempDir, testEnv, type Watched } from '../../helpers/procinit.js';
 
 const DRIVER = resolve(__dirname, '../../fixtures/supervisorctl/fg_driver.py');
@@ -120,4 +120,4 @@ describe.skipIf(!haveSupervisorPython)('supervisorctl fg', () => {
   }, 60_000);
 });
 
-if (!haveSupervisorPython) it.skip(supervisorPythonSkipReason, () => {});
+reportMissingSupervisorPython();
