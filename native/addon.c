@@ -9,6 +9,7 @@
  *   notify.c             sd_notify: datagram sockets for NOTIFY_SOCKET, watched with uv_poll
  *   probe.c              http and tcp probes: connect, ask, read the status line, all in libuv
  *   sock.c               what listen.c and notify.c share: a Unix socket bound with the safety checks
+ *   ctl.c                the control client: a one-shot request without Node's net (procinit status)
  */
 #include "addon.h"
 
@@ -19,6 +20,7 @@ static napi_value init(napi_env env, napi_value exports) {
   memory_define(env, exports);
   notify_define(env, exports);
   probe_define(env, exports);
+  ctl_define(env, exports);
   return exports;
 }
 

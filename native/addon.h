@@ -16,6 +16,7 @@ void memory_define(napi_env env, napi_value exports); /* memory.cc: trimMemory a
 void listen_define(napi_env env, napi_value exports); /* listen.c: the control socket: bind + listen, lock, peer credentials */
 void notify_define(napi_env env, napi_value exports); /* notify.c: sd_notify datagram sockets */
 void probe_define(napi_env env, napi_value exports); /* probe.c: http/tcp probes in libuv */
+void ctl_define(napi_env env, napi_value exports);   /* ctl.c: the control client's blocking connect, read, write */
 
 /* spawn(file, argv, env, cwd, stdin, stdout, stderr) -> pid, or minus errno: see spawn.c. */
 napi_value spawn_direct(napi_env env, napi_callback_info info);

@@ -4,7 +4,7 @@
  * is not, 4 an unknown name, 2 usage, 1 no procinit answering. A Docker HEALTHCHECK as it is.
  */
 import type { ProcessStatus, StatusResult } from '../control/handlers/status.js';
-import { EXIT_NO_SUCH_PROCESS, json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, terminalColumns, withControl } from '../control/client-command.js';
+import { EXIT_NO_SUCH_PROCESS, json, JSON_OPTION, out, SOCKET_HELP, SOCKET_OPTIONS, terminalColumns, withOneRequest } from '../control/client-command.js';
 import { parse } from './args.js';
 import { oneLine } from '../config/errors.js';
 
@@ -71,7 +71,7 @@ export async function statusCommand(args: string[]): Promise<number> {
     await out(STATUS_HELP);
     return 0;
   }
-  return withControl(values, async (client) => {
+  return withOneRequest(values, async (client) => {
     const result = await client.request<StatusResult>('status', { names: positionals });
     if (values.json) await json(result.processes);
     else if (result.processes.length > 0) {

@@ -6,6 +6,7 @@
 import { defaultLoadOptions } from '../config/options.js';
 import { ControlClient, ControlUnavailable, RemoteError } from './client.js';
 import { clientSocketPath } from './socket-path.js';
+import { NativeControl, type OneShotClient } from './native-client.js';
 import { oneLine } from '../config/errors.js';
 import { writeSync } from 'node:fs';
 
@@ -57,26 +58,57 @@ export const CONNECT_TIMEOUT_MS = 10_000;
  * UsageError and ConfigError go up to main (exit 2).
  */
 export async function withControl(values: SocketValues, body: (client: ControlClient) => Promise<number>): Promise<number> {
-  const path = await socketFor(values);
+  return withControlAt(await socketFor(values), body);
+}
+
+async function withControlAt(path: string, body: (client: ControlClient) => Promise<number>): Promise<number> {
   let client: ControlClient | null = null;
   try {
     client = await ControlClient.connect(path, CONNECT_TIMEOUT_MS);
     return await body(client);
   } catch (err) {
-    if (err instanceof ControlUnavailable) {
-      process.stderr.write(`procinit: ${oneLine(err.message)}\n`);
-      return 1;
-    }
-    if (err instanceof RemoteError) {
-      process.stderr.write(`procinit: ${oneLine(err.message)}\n`);
-      if (err.code === 'no_such_process') return EXIT_NO_SUCH_PROCESS;
-      if (err.code === 'config' || err.code === 'invalid_args') return 2;
-      return 1;
-    }
-    throw err;
+    return failure(err);
   } finally {
     client?.close();
   }
+}
+
+/**
+ * withControl for a verb that asks one question (status): over procinit's addon, blocking, without loading
+ * Node's net (native-client.ts); over ControlClient where the addon is missing or connect(2) failed, so
+ * that failure is worded as always.
+ */
+export async function withOneRequest(values: SocketValues, body: (client: OneShotClient) => Promise<number>): Promise<number> {
+  const path = await socketFor(values);
+  let native: NativeControl | null;
+  try {
+    native = NativeControl.connect(path, CONNECT_TIMEOUT_MS);
+  } catch (err) {
+    return failure(err);
+  }
+  if (native === null) return withControlAt(path, body);
+  try {
+    return await body(native);
+  } catch (err) {
+    return failure(err);
+  } finally {
+    native.close();
+  }
+}
+
+/** An expected failure as one line on stderr and its exit code; anything else goes up. */
+function failure(err: unknown): number {
+  if (err instanceof ControlUnavailable) {
+    process.stderr.write(`procinit: ${oneLine(err.message)}\n`);
+    return 1;
+  }
+  if (err instanceof RemoteError) {
+    process.stderr.write(`procinit: ${oneLine(err.message)}\n`);
+    if (err.code === 'no_such_process') return EXIT_NO_SUCH_PROCESS;
+    if (err.code === 'config' || err.code === 'invalid_args') return 2;
+    return 1;
+  }
+  throw err;
 }
 
 /** Set once a write went through Node's process.stdout: from then on every write does, in order. */

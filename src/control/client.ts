@@ -55,13 +55,53 @@ export interface StreamCall<T> {
 }
 
 /** The error an answer carries, as a RemoteError; null for an ok answer. */
-function remoteError(msg: Record<string, unknown>): RemoteError | null {
+export function remoteError(msg: Record<string, unknown>): RemoteError | null {
   if (!msg.error) return null;
   const e = msg.error as ErrorBody;
   return new RemoteError(e.code, e.message);
 }
 
-function unavailable(path: string, err: NodeJS.ErrnoException): ControlUnavailable {
+/** A line as a JSON object, or null when it is not JSON (ignored after the hello). */
+export function parseLine(line: Buffer): Record<string, unknown> | null {
+  try {
+    return JSON.parse(line.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** The first line procinit sends: its hello, or the error the client fails with (not JSON, refused, version). */
+export function readHello(line: Buffer, path: string): Hello | Error {
+  const msg = parseLine(line);
+  if (msg === null) return new ControlUnavailable(`${path} does not speak procinit's protocol`);
+  const refused = msg.error as Partial<ErrorBody> | undefined;
+  if (refused && typeof refused.message === 'string') return new ControlUnavailable(`procinit on ${path} refused the connection: ${refused.message}`);
+  const problem = helloProblem(msg, path);
+  if (problem) return problem.versionMismatch ? new RemoteError('unsupported_version', problem.message) : new ControlUnavailable(problem.message);
+  return msg as unknown as Hello;
+}
+
+/** The hello did not come within timeoutMs. */
+export function helloTimeout(path: string, timeoutMs: number): ControlUnavailable {
+  return new ControlUnavailable(`no procinit answering on ${path} (no answer within ${timeoutMs / 1000}s)`);
+}
+
+/** procinit closed the connection before the hello. */
+export function closedBeforeHello(path: string): ControlUnavailable {
+  return new ControlUnavailable(`no procinit answering on ${path} (it closed the connection)`);
+}
+
+/** procinit closed the connection after the hello (an answer is lost). */
+export function closedAfterHello(path: string): ControlUnavailable {
+  return new ControlUnavailable(`procinit closed the connection on ${path}`);
+}
+
+/** A line longer than MAX_ANSWER_BYTES. */
+export function answerTooLarge(path: string): ControlUnavailable {
+  return new ControlUnavailable(`an answer from ${path} exceeded ${MAX_ANSWER_BYTES} bytes`);
+}
+
+export function unavailable(path: string, err: NodeJS.ErrnoException): ControlUnavailable {
   const how: Record<string, string> = {
     ENOENT: 'no socket there',
     ECONNREFUSED: 'a stale socket: nothing listens',
@@ -99,28 +139,23 @@ export class ControlClient {
         socket.destroy();
         reject(err);
       };
-      const timer = setTimeout(() => fail(new ControlUnavailable(`no procinit answering on ${path} (no answer within ${timeoutMs / 1000}s)`)), timeoutMs);
+      const timer = setTimeout(() => fail(helloTimeout(path, timeoutMs)), timeoutMs);
       const reader = new LineReader(
         (line) => {
-          let msg: Record<string, unknown>;
-          try {
-            msg = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
-          } catch {
-            if (!client) fail(new ControlUnavailable(`${path} does not speak procinit's protocol`));
+          if (client) {
+            const msg = parseLine(line);
+            if (msg) client.route(msg);
             return;
           }
-          if (client) return client.route(msg);
-          const refused = msg.error as Partial<ErrorBody> | undefined;
-          if (refused && typeof refused.message === 'string') return fail(new ControlUnavailable(`procinit on ${path} refused the connection: ${refused.message}`));
-          const problem = helloProblem(msg, path);
-          if (problem) return fail(problem.versionMismatch ? new RemoteError('unsupported_version', problem.message) : new ControlUnavailable(problem.message));
+          const hello = readHello(line, path);
+          if (hello instanceof Error) return fail(hello);
           settled = true;
           clearTimeout(timer);
-          client = new ControlClient(socket, path, msg as unknown as Hello);
+          client = new ControlClient(socket, path, hello);
           resolve(client);
         },
         () => {
-          const err = new ControlUnavailable(`an answer from ${path} exceeded ${MAX_ANSWER_BYTES} bytes`);
+          const err = answerTooLarge(path);
           if (client) client.hangUp(err);
           else fail(err);
         },
@@ -135,8 +170,8 @@ export class ControlClient {
         if (!client) fail(unavailable(path, err));
       });
       socket.on('close', () => {
-        if (!client) return fail(new ControlUnavailable(`no procinit answering on ${path} (it closed the connection)`));
-        client.hangUp(new ControlUnavailable(`procinit closed the connection on ${path}`));
+        if (!client) return fail(closedBeforeHello(path));
+        client.hangUp(closedAfterHello(path));
       });
     });
   }
