@@ -4,9 +4,11 @@
  * 1 no procinit answering / a remote failure, 2 usage or config error, 4 no such process.
  */
 import { defaultLoadOptions } from '../config/options.js';
-import { ControlClient, ControlUnavailable, RemoteError } from './client.js';
+import type { ControlClient } from './client.js';
+import { ControlUnavailable, RemoteError } from './client-errors.js';
 import { clientSocketPath } from './socket-path.js';
 import { NativeControl, type OneShotClient } from './native-client.js';
+import { loadedAddon, PROCINIT_ADDON } from '../pid1/native.js';
 import { oneLine } from '../config/errors.js';
 import { writeSync } from 'node:fs';
 
@@ -64,6 +66,8 @@ export async function withControl(values: SocketValues, body: (client: ControlCl
 async function withControlAt(path: string, body: (client: ControlClient) => Promise<number>): Promise<number> {
   let client: ControlClient | null = null;
   try {
+    // net and its streams load here, not for a one-shot verb that took the addon's path
+    const { ControlClient } = await import('./client.js');
     client = await ControlClient.connect(path, CONNECT_TIMEOUT_MS);
     return await body(client);
   } catch (err) {
@@ -143,8 +147,11 @@ export function out(text: string): Promise<void> {
 
 /** The terminal's width when stdout is one, else null; Node's process.stdout is made only for a terminal. */
 export function terminalColumns(): number | null {
-  // node:tty (it loads node:net) only here: `procinit check` writes with out() and needs no socket
-  return (require('node:tty') as typeof import('node:tty')).isatty(1) ? process.stdout.columns || 80 : null;
+  // node:tty (it loads node:net) only here, and not when the addon is loaded already (status took its
+  // path): `procinit check` writes with out() and needs no socket
+  const addon = loadedAddon(PROCINIT_ADDON) as { isatty?: (fd: number) => boolean } | null;
+  const tty = typeof addon?.isatty === 'function' ? addon.isatty(1) : (require('node:tty') as typeof import('node:tty')).isatty(1);
+  return tty ? process.stdout.columns || 80 : null;
 }
 
 export function json(value: unknown): Promise<void> {

@@ -4,36 +4,22 @@
  * `connect`, whose attach request turns the connection into binary frames (upgrade).
  */
 import { connect, type Socket } from 'node:net';
-import {
-  encode,
-  helloProblem,
-  LineReader,
-  PROTOCOL_VERSION,
-  type ErrorBody,
-  type ErrorCode,
-  type Hello,
-  type RequestId,
-} from './protocol.js';
+import { encode, LineReader, PROTOCOL_VERSION, type Hello, type RequestId } from './protocol.js';
 import { netAddress } from './socket-path.js';
+import {
+  answerTooLarge,
+  closedAfterHello,
+  closedBeforeHello,
+  ControlUnavailable,
+  helloTimeout,
+  MAX_ANSWER_BYTES,
+  parseLine,
+  readHello,
+  remoteError,
+  unavailable,
+} from './client-errors.js';
 
-/** Answers can be large (a status of many processes, a long log line); bound them all the same. */
-export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
-
-/** No procinit answers on the socket (missing, refused, timed out, hung up): exit 1. */
-export class ControlUnavailable extends Error {
-  override readonly name = 'ControlUnavailable';
-}
-
-/** procinit answered with an error. */
-export class RemoteError extends Error {
-  override readonly name = 'RemoteError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export * from './client-errors.js';
 
 interface Pending {
   onMessage(msg: Record<string, unknown>): void;
@@ -54,63 +40,6 @@ export interface StreamCall<T> {
   done: Promise<void>;
 }
 
-/** The error an answer carries, as a RemoteError; null for an ok answer. */
-export function remoteError(msg: Record<string, unknown>): RemoteError | null {
-  if (!msg.error) return null;
-  const e = msg.error as ErrorBody;
-  return new RemoteError(e.code, e.message);
-}
-
-/** A line as a JSON object, or null when it is not JSON (ignored after the hello). */
-export function parseLine(line: Buffer): Record<string, unknown> | null {
-  try {
-    return JSON.parse(line.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
-/** The first line procinit sends: its hello, or the error the client fails with (not JSON, refused, version). */
-export function readHello(line: Buffer, path: string): Hello | Error {
-  const msg = parseLine(line);
-  if (msg === null) return new ControlUnavailable(`${path} does not speak procinit's protocol`);
-  const refused = msg.error as Partial<ErrorBody> | undefined;
-  if (refused && typeof refused.message === 'string') return new ControlUnavailable(`procinit on ${path} refused the connection: ${refused.message}`);
-  const problem = helloProblem(msg, path);
-  if (problem) return problem.versionMismatch ? new RemoteError('unsupported_version', problem.message) : new ControlUnavailable(problem.message);
-  return msg as unknown as Hello;
-}
-
-/** The hello did not come within timeoutMs. */
-export function helloTimeout(path: string, timeoutMs: number): ControlUnavailable {
-  return new ControlUnavailable(`no procinit answering on ${path} (no answer within ${timeoutMs / 1000}s)`);
-}
-
-/** procinit closed the connection before the hello. */
-export function closedBeforeHello(path: string): ControlUnavailable {
-  return new ControlUnavailable(`no procinit answering on ${path} (it closed the connection)`);
-}
-
-/** procinit closed the connection after the hello (an answer is lost). */
-export function closedAfterHello(path: string): ControlUnavailable {
-  return new ControlUnavailable(`procinit closed the connection on ${path}`);
-}
-
-/** A line longer than MAX_ANSWER_BYTES. */
-export function answerTooLarge(path: string): ControlUnavailable {
-  return new ControlUnavailable(`an answer from ${path} exceeded ${MAX_ANSWER_BYTES} bytes`);
-}
-
-export function unavailable(path: string, err: NodeJS.ErrnoException): ControlUnavailable {
-  const how: Record<string, string> = {
-    ENOENT: 'no socket there',
-    ECONNREFUSED: 'a stale socket: nothing listens',
-    EACCES: 'permission denied: the socket is 0600, run this as the user procinit runs as',
-    ENOTSOCK: 'not a socket',
-  };
-  const detail = how[err.code ?? ''] ?? err.code ?? err.message;
-  return new ControlUnavailable(`no procinit answering on ${path} (${detail}); is it running? (--socket PATH or $PROCINIT_SOCKET)`);
-}
 
 export class ControlClient {
   private nextId = 1;

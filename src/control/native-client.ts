@@ -20,7 +20,7 @@ import {
   readHello,
   remoteError,
   unavailable,
-} from './client.js';
+} from './client-errors.js';
 import { encode, LineReader, PROTOCOL_VERSION, type Hello } from './protocol.js';
 
 export interface CtlAddon {
