@@ -25,7 +25,12 @@ export function testEnv(extra: Record<string, string | undefined> = {}): Record<
   delete env.PROCINIT_SOCKET;
   env.NO_COLOR = '1';
   // each procinit a test starts gets its own control socket: a live /run/procinit.sock refuses the next one
-  env.PROCINIT_SOCKET = join(mkdtempSync(join(tmpdir(), 'procinit-sock-')), 'ctl.sock');
+  const own = mkdtempSync(join(tmpdir(), 'procinit-sock-'));
+  env.PROCINIT_SOCKET = join(own, 'ctl.sock');
+  // and its own TMPDIR: a supervisord.conf without childlogdir writes AUTO logs there and clears every
+  // *---supervisor-*.log in it at start, as supervisord does; in a shared /tmp one test's start removed the
+  // AUTO logs of the tests running beside it ('WARN Failed to clean up' in another test's start-up lines)
+  env.TMPDIR = own;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
