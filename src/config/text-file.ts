@@ -52,20 +52,12 @@ function isDevNull(st: Stats): boolean {
 export function readRegularFile(file: string, maxBytes = MAX_CONFIG_BYTES): Buffer {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    const st = fstatSync(fd);
-    if (isDevNull(st)) return Buffer.alloc(0);
-    if (!st.isFile()) throw new FileError('ENOTREG', `is ${kindOf(st)}, not a regular file`);
-    if (st.size > maxBytes) throw new FileError('EFBIG', `is ${st.size} bytes, more than the ${maxBytes} a config file may have`);
+    let buf = bufferFor(fstatSync(fd), maxBytes);
+    if (buf.length === 0) return buf;
     // the size may change while we read: read until end-of-file, never past maxBytes
-    let buf = Buffer.allocUnsafe(Math.max(st.size, 4096));
     let len = 0;
     for (;;) {
-      if (len > maxBytes) throw new FileError('EFBIG', `grew past the ${maxBytes} bytes a config file may have`);
-      if (len === buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
-      }
+      buf = roomAfter(buf, len, maxBytes);
       const n = readSync(fd, buf, len, buf.length - len, null);
       if (n === 0) break;
       len += n;
@@ -164,19 +156,11 @@ export function readRegularFileAsync(file: string, maxBytes = MAX_CONFIG_BYTES, 
   const reading = (async () => {
     const fh = await openAsync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     try {
-      const st = await fh.stat();
-      if (isDevNull(st)) return Buffer.alloc(0);
-      if (!st.isFile()) throw new FileError('ENOTREG', `is ${kindOf(st)}, not a regular file`);
-      if (st.size > maxBytes) throw new FileError('EFBIG', `is ${st.size} bytes, more than the ${maxBytes} a config file may have`);
-      let buf = Buffer.allocUnsafe(Math.max(st.size, 4096));
+      let buf = bufferFor(await fh.stat(), maxBytes);
+      if (buf.length === 0) return buf;
       let len = 0;
       for (;;) {
-        if (len > maxBytes) throw new FileError('EFBIG', `grew past the ${maxBytes} bytes a config file may have`);
-        if (len === buf.length) {
-          const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
-          buf.copy(bigger, 0, 0, len);
-          buf = bigger;
-        }
+        buf = roomAfter(buf, len, maxBytes);
         const { bytesRead } = await fh.read(buf, len, buf.length - len, null);
         if (bytesRead === 0) break;
         len += bytesRead;
@@ -250,4 +234,24 @@ function firstBadUtf8Line(bytes: Buffer): number {
     if (end < 0) return line;
     start = end + 1;
   }
+}
+
+/**
+ * What both readers check on the opened file: an empty buffer for /dev/null (nothing to read), else a buffer
+ * the file's size fits in; refused when it is not a regular file or is bigger than maxBytes.
+ */
+function bufferFor(st: Stats, maxBytes: number): Buffer {
+  if (isDevNull(st)) return Buffer.alloc(0);
+  if (!st.isFile()) throw new FileError('ENOTREG', `is ${kindOf(st)}, not a regular file`);
+  if (st.size > maxBytes) throw new FileError('EFBIG', `is ${st.size} bytes, more than the ${maxBytes} a config file may have`);
+  return Buffer.allocUnsafe(Math.max(st.size, 4096));
+}
+
+/** Room to read more after len bytes: buf, or a copy twice its size (at most maxBytes + 1); EFBIG past maxBytes. */
+function roomAfter(buf: Buffer, len: number, maxBytes: number): Buffer {
+  if (len > maxBytes) throw new FileError('EFBIG', `grew past the ${maxBytes} bytes a config file may have`);
+  if (len < buf.length) return buf;
+  const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+  buf.copy(bigger, 0, 0, len);
+  return bigger;
 }
