@@ -50,17 +50,22 @@ describe('DependencyGate', () => {
   });
 });
 
+/** n programs p0 … p(n-1), each depending on the next: p0 waits for p1, …, p(n-2) for p(n-1). */
+function chain(n: number): ReturnType<typeof loadRun> {
+  const procfile: string[] = [];
+  const toml: string[] = [];
+  for (let i = 0; i < n; i++) {
+    procfile.push(`p${i}: sleep 1000`);
+    if (i + 1 < n) toml.push(`[p${i}]`, `depends_on = ["p${i + 1}"]`);
+  }
+  const dir = fixtureDir({ Procfile: `${procfile.join('\n')}\n`, 'procinit.toml': `${toml.join('\n')}\n` });
+  return loadRun(defaultLoadOptions({ env: {}, cwd: dir, procfile: `${dir}/Procfile` }));
+}
+
 describe('a depends_on chain of 100,000 programs', () => {
   it('is checked and ranked without deep recursion (the call stack overflowed)', () => {
     const n = 100_000;
-    const procfile: string[] = [];
-    const toml: string[] = [];
-    for (let i = 0; i < n; i++) {
-      procfile.push(`p${i}: sleep 1000`);
-      if (i + 1 < n) toml.push(`[p${i}]`, `depends_on = ["p${i + 1}"]`);
-    }
-    const dir = fixtureDir({ Procfile: `${procfile.join('\n')}\n`, 'procinit.toml': `${toml.join('\n')}\n` });
-    const run = loadRun(defaultLoadOptions({ env: {}, cwd: dir, procfile: `${dir}/Procfile` }));
+    const run = chain(n);
     const clock = new FakeClock();
     const sup = new Supervisor(run, { launcher: new FakeLauncher(clock), clock, log: silentLogger(), signal: () => {} });
     const gate = new DependencyGate(run, sup);
@@ -74,14 +79,7 @@ describe('a depends_on chain of 100,000 programs', () => {
     // before: every state change asked every held-back instance, each scanning all instances (O(n^2) per
     // change; a chain of 100,000 spun for minutes), and each start recursed into the next (stack overflow)
     const n = 20_000;
-    const procfile: string[] = [];
-    const toml: string[] = [];
-    for (let i = 0; i < n; i++) {
-      procfile.push(`p${i}: sleep 1000`);
-      if (i + 1 < n) toml.push(`[p${i}]`, `depends_on = ["p${i + 1}"]`);
-    }
-    const dir = fixtureDir({ Procfile: `${procfile.join('\n')}\n`, 'procinit.toml': `${toml.join('\n')}\n` });
-    const run = loadRun(defaultLoadOptions({ env: {}, cwd: dir, procfile: `${dir}/Procfile` }));
+    const run = chain(n);
     for (const p of run.programs) for (const s of p.instances) s.startsecs = 0; // RUNNING at once: the whole chain starts inside start()
     const clock = new FakeClock();
     const launcher = new FakeLauncher(clock);
