@@ -1,15 +1,17 @@
 /*
  * The control socket's part of procinit's addon (native/addon.c).
  *
- *   listenUnix(path, backlog[, mode]) -> fd
- *       socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC), bind(path) under umask 0177 (the file is 0600 from its
- *       first instant: no window in which another user could connect), listen(backlog). The fd goes to a
+ *   listenUnix(path, backlog[, mode[, uid, gid]]) -> fd
+ *       socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC), bound in a private folder beside path, chowned to uid:gid
+ *       (-1 or absent: unchanged), chmodded to mode (default 0600), listening, then renamed to path
+ *       (sock.h): the file has its mode and owner from its first instant (no window in which another user
+ *       could connect, nothing changed through a path that could be a symlink) and the process umask is
+ *       never touched. The fd goes to a
  *       net.Server (server.listen({ fd })) once the programs have started: Node's net module and its
  *       streams take about 4 ms to load, and connections that come meanwhile wait in the backlog.
  *       A path starting with '@' names an abstract socket (Linux): no file, no permissions, gone when closed.
  *       Throws an Error whose code is the errno name (EADDRINUSE, EACCES, ENOENT, ...).
- *       mode (default 0600; FastCGI's socket_mode): the umask is ~mode & 0777 during bind, so the file has
- *       its mode from its first instant and no chmod(path) that could follow a swapped-in symlink is needed.
+ *       mode, uid, gid: FastCGI's socket_mode and socket_owner.
  *
  *   lockFile(path) -> [fd, uid]
  *       open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600) and flock(LOCK_EX | LOCK_NB): the lock
@@ -41,28 +43,25 @@
 #include "sock.h"
 
 static napi_value listen_unix(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 5;
+  napi_value argv[5];
   char path[4096];
   size_t len = 0;
   int32_t backlog = 511;
   int32_t mode = 0600;
+  int32_t uid = -1, gid = -1;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
       napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
-    napi_throw_error(env, NULL, "listenUnix(path, backlog)");
+    napi_throw_error(env, NULL, "listenUnix(path, backlog[, mode[, uid, gid]])");
     return NULL;
   }
   if (argc >= 2) napi_get_value_int32(env, argv[1], &backlog);
   if (argc >= 3) napi_get_value_int32(env, argv[2], &mode);
+  if (argc >= 4) napi_get_value_int32(env, argv[3], &uid);
+  if (argc >= 5) napi_get_value_int32(env, argv[4], &gid);
   const char *what;
-  int fd = sock_bind_unix(path, len, SOCK_STREAM, 1, mode & 0777, &what);
+  int fd = sock_bind_unix(path, len, SOCK_STREAM, 1, mode & 0777, uid, gid, backlog < 0 ? 0 : backlog, &what);
   if (fd < 0) return sock_throw(env, -fd, what);
-  if (listen(fd, backlog) != 0) {
-    int e = errno;
-    close(fd);
-    if (path[0] != '@') unlink(path);
-    return sock_throw(env, e, "listen");
-  }
   napi_value result;
   napi_create_int32(env, fd, &result);
   return result;

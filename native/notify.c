@@ -50,7 +50,7 @@ static napi_value notify_bind(napi_env env, napi_callback_info info) {
     return NULL;
   }
   const char *what;
-  int fd = sock_bind_unix(path, len, SOCK_DGRAM | SOCK_NONBLOCK, 0, SOCK_KEEP_UMASK, &what);
+  int fd = sock_bind_unix(path, len, SOCK_DGRAM | SOCK_NONBLOCK, 0, SOCK_KEEP_UMASK, -1, -1, -1, &what);
   if (fd < 0) return sock_throw(env, -fd, what);
   /* chmod by path, not a umask of 0111 during bind (sock.h): the umask is the whole process's, and a log file
    * libuv's threadpool creates meanwhile would get it; the path is in procinit's private folder, so no

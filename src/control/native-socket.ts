@@ -1,6 +1,6 @@
 /**
  * The control socket's native calls (native/listen.c), or null where procinit's addon cannot load: then
- * net binds (under umask 0177, as the addon does), there is no lock beside the socket and no peer check
+ * net binds (in a private folder, mode 0600, as the addon does: control/private-bind.ts), there is no lock beside the socket and no peer check
  * (the file's mode 0600 still keeps other users out; an abstract socket is not offered at all).
  */
 import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';

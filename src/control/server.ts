@@ -1,8 +1,9 @@
 /**
  * The control socket server: checks the socket's folder (socket-dir.ts), takes the lock beside the socket
  * (PATH.lock, flock, held for procinit's life) and only then claims the path (a stale socket is replaced,
- * a live one refused), listens with mode 0600 from the first instant (umask around bind; nothing is chmod-ed
- * or stat-ed through a path that could be a symlink afterwards), checks each client's credentials
+ * a live one refused), listens with mode 0600 from the first instant (bound and chmodded in a private folder
+ * beside the path, then renamed into place: no process-wide umask, nothing chmod-ed or stat-ed through a
+ * path that could be a symlink), checks each client's credentials
  * (SO_PEERCRED: procinit's own uid or root, else one error line and the connection closed), hands each
  * connection to a Connection under the shared limits of a ConnectionPool, and on close ends every stream
  * and removes the socket file, if it is still ours. An abstract socket ("@name") has no file, no lock and
@@ -16,6 +17,7 @@ import { closeSync, fstatSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { Connection, type CommandEntry } from './connection.js';
 import { socketAddon } from './native-socket.js';
+import { listenPrivately } from './private-bind.js';
 import { ConnectionPool, MAX_CONNECTIONS } from './pool.js';
 import { encode, LineReader, type Hello } from './protocol.js';
 import { checkSocketPath, ControlSocketError, isAbstract, netAddress } from './socket-path.js';
@@ -293,23 +295,13 @@ export class ControlServer {
     return server;
   }
 
-  /** Without the addon: net binds and listens, under umask 177 so the file is 0600 from the first instant. */
-  private listenWithNet(): Promise<void> {
-    const server = this.makeServer();
-    return new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => reject(bindError(this.path, err));
-      server.once('error', onError);
-      server.once('listening', () => {
-        server.off('error', onError);
-        resolve();
-      });
-      const previous = process.umask(0o177);
-      try {
-        server.listen(netAddress(this.path));
-      } finally {
-        process.umask(previous);
-      }
-    });
+  /** Without the addon: net listens in a private folder, the socket is chmodded 0600 there, then linked into place. */
+  private async listenWithNet(): Promise<void> {
+    try {
+      await listenPrivately(this.makeServer(), this.path, 0o600);
+    } catch (err) {
+      throw bindError(this.path, err as NodeJS.ErrnoException);
+    }
   }
 
   get connectionCount(): number {

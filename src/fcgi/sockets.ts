@@ -1,15 +1,15 @@
 /**
  * [fcgi-program:x] sockets: one listening socket per group, made when its first process starts (as
  * supervisord's SocketManager does) and given to every process of the group as its fd 0. unix:// sockets
- * are made as supervisord makes them: a stale file at the path is removed, the socket is bound (mode 0600
- * from its first instant), chowned to socket_owner (or to the program's user=), chmodded to socket_mode
- * (default 0700); tcp:// ones are IPv4 with SO_REUSEADDR. Backlog: socket_backlog, else SOMAXCONN (4096).
+ * are made as supervisord makes them: a stale file at the path is removed, the socket is bound, chowned to
+ * socket_owner (or to the program's user=) and chmodded to socket_mode (default 0700) in a private folder
+ * beside the path, then renamed into place, so it has its owner and mode from its first instant; tcp:// ones are IPv4 with SO_REUSEADDR. Backlog: socket_backlog, else SOMAXCONN (4096).
  *
  * Unlike supervisord, which closes a socket when the last process using it has ended and makes it again at
  * the next start, procinit keeps it open until the run ends, then closes it and removes a unix socket's file:
  * connections that arrive while a FastCGI program restarts wait in the backlog instead of being refused.
  */
-import { closeSync, lchownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { socketDirProblem } from '../control/socket-dir.js';
 import type { FcgiSocketSpec, ProcessSpec } from '../config/model.js';
@@ -19,8 +19,8 @@ import { LaunchError, type StdinSource } from '../supervisor/spawn.js';
 import { resolveUser } from '../supervisor/user.js';
 
 interface ListenAddon {
-  /** Bound under umask ~mode & 0777: the file has its mode from its first instant (no chmod by path). */
-  listenUnix(path: string, backlog: number, mode: number): number;
+  /** Bound in a private folder, chowned (-1: unchanged) and chmodded there, renamed into place (native/sock.h). */
+  listenUnix(path: string, backlog: number, mode: number, uid: number, gid: number): number;
   listenTcp(host: string, port: number, backlog: number): number;
 }
 
@@ -73,23 +73,24 @@ export class FcgiSockets implements StdinSource {
     // as the control socket's folder is
     const dirProblem = socketDirProblem(dirname(s.path));
     if (dirProblem !== null) throw new LaunchError(`${process.name}: will not make its FastCGI socket ${s.path}: ${dirProblem}`);
+    // supervisord: socket_owner, else the program's user when it is not procinit's own
+    let owner: { uid: number; gid: number } | null;
+    try {
+      owner = s.owner ? ownerIds(s.owner) : process.user !== null ? userIds(process.user) : null;
+    } catch (err) {
+      throw new LaunchError(`${process.name}: cannot set the owner or mode of ${s.path}: ${(err as Error).message}`);
+    }
+    if (!s.owner && owner && owner.uid === globalThis.process.getuid?.()) owner = null;
     removeSocketFile(s.path);
     let fd: number;
     try {
-      fd = addon.listenUnix(s.path, backlog, s.mode);
+      // made in a private folder beside the path with its owner and mode, then renamed into place
+      // (native/sock.h): no chmod or chown through a path, no process-wide umask
+      fd = addon.listenUnix(s.path, backlog, s.mode, owner?.uid ?? -1, owner?.gid ?? -1);
     } catch (err) {
-      throw new LaunchError(`${process.name}: cannot listen on ${url}: ${(err as Error).message}`);
-    }
-    try {
-      // supervisord: socket_owner, else the program's user when it is not procinit's own
-      let owner = s.owner ? ownerIds(s.owner) : process.user !== null ? userIds(process.user) : null;
-      if (!s.owner && owner && owner.uid === globalThis.process.getuid?.()) owner = null;
-      // lchown: a symlink swapped in after bind is changed itself, never its target (the mode was set by bind)
-      if (owner) lchownSync(s.path, owner.uid, owner.gid);
-    } catch (err) {
-      closeSync(fd);
-      removeSocketFile(s.path);
-      throw new LaunchError(`${process.name}: cannot set the owner or mode of ${s.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const e = err as NodeJS.ErrnoException;
+      if (/^(chown|chmod):/.test(e.message)) throw new LaunchError(`${process.name}: cannot set the owner or mode of ${s.path}: ${e.code ?? e.message}`);
+      throw new LaunchError(`${process.name}: cannot listen on ${url}: ${e.message}`);
     }
     return fd;
   }

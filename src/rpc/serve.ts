@@ -1,9 +1,12 @@
 /**
  * Bind the HTTP servers the config asks for, as supervisord does: a unix socket (a stale one is replaced, a
- * live one is an error; bound under umask ~chmod, default 0700, so the file has its mode from bind on, then lchown user[:group]; its folder is checked as the control socket's is) and TCP
+ * live one is an error; made in a private folder with chown user[:group] and chmod (default 0700), then linked
+ * into place, so the file has its owner and mode from its first instant; its folder is checked as the control
+ * socket's is) and TCP
  * ports (host '' = every IPv4 address). Nothing is bound that the config did not name.
  */
-import { lchownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { listenPrivately } from '../control/private-bind.js';
 import { dirname } from 'node:path';
 import { socketDirProblem } from '../control/socket-dir.js';
 import { connect } from 'node:net';
@@ -62,26 +65,18 @@ function alive(path: string): Promise<boolean> {
   });
 }
 
-function listen(server: Server, spec: HttpServerSpec): Promise<void> {
+function listen(server: Server, spec: HttpServerSpec, owner: { uid: number; gid: number } | null): Promise<void> {
+  const quiet = (): void => void server.on('error', () => {});
+  // a unix socket is made in a private folder with its owner and mode, then linked into place
+  // (control/private-bind.ts): never a process-wide umask, never a chmod through a path
+  if (spec.kind === 'unix') return listenPrivately(server, spec.file, spec.chmod, owner).then(quiet);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    const ok = (): void => {
+    server.listen(spec.port, spec.host === '' ? '0.0.0.0' : spec.host, () => {
       server.off('error', reject);
-      server.on('error', () => {});
+      quiet();
       resolve();
-    };
-    if (spec.kind === 'unix') {
-      // bound under umask ~chmod: the file has its mode from its first instant, no chmod by path afterwards
-      // (it would follow a symlink swapped in meanwhile)
-      const old = process.umask(~spec.chmod & 0o777);
-      try {
-        server.listen(spec.file, ok);
-      } finally {
-        process.umask(old);
-      }
-    } else {
-      server.listen(spec.port, spec.host === '' ? '0.0.0.0' : spec.host, ok);
-    }
+    });
   });
 }
 
@@ -107,26 +102,21 @@ async function bindOne(spec: HttpServerSpec, deps: HttpDeps): Promise<{ server: 
       }
     }
   }
+  let owner: { uid: number; gid: number } | null = null;
+  if (spec.kind === 'unix' && spec.chown !== null) {
+    const ids = ownerIds(spec.chown);
+    if (typeof ids === 'string') throw new RpcBindError(`${where}: ${spec.file}: cannot set chown: ${ids}`);
+    owner = ids;
+  }
   const server = createRpcHttpServer({ ...deps, username: spec.username, password: spec.password });
   try {
-    await listen(server, spec);
+    await listen(server, spec, owner);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     const what = spec.kind === 'unix' ? spec.file : `port ${spec.host || '*'}:${spec.port}`;
     throw new RpcBindError(`${where}: cannot listen on ${what}: ${code}`);
   }
   if (spec.kind === 'inet') return { server, address: `http://${spec.host || '*'}:${spec.port}` };
-  try {
-    if (spec.chown !== null) {
-      const ids = ownerIds(spec.chown);
-      if (typeof ids === 'string') throw new Error(ids);
-      // lchown: a symlink swapped in after bind is changed itself, never its target
-      lchownSync(spec.file, ids.uid, ids.gid);
-    }
-  } catch (err) {
-    server.close();
-    throw new RpcBindError(`${where}: ${spec.file}: cannot set chown: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
   return { server, address: `unix://${spec.file}` };
 }
 

@@ -1,0 +1,88 @@
+/**
+ * Every Unix socket procinit makes with a mode (the control socket, [unix_http_server], [fcgi-program:x]'s
+ * unix:// socket) has that mode and owner from its first instant WITHOUT the process-wide umask: set around
+ * bind, the umask is every thread's, and a log file libuv's threadpool (or a program spawned) creates
+ * meanwhile gets the socket's mode. strace shows every umask(2) procinit makes: none, while the sockets
+ * still end up with exactly their configured modes (0766 and 0777 are wider than the usual umask 022
+ * allows: no bind under a umask gives them) and owners, and no private folder is left beside them.
+ */
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { fixtureDir, procinitArgv, startWatched, until } from '../helpers/procinit.js';
+import { PYTHON } from '../helpers/supervisord-python.js';
+import { resolve } from 'node:path';
+
+const ECHO = resolve(__dirname, '../fixtures/events/fcgi_echo.py');
+
+function haveStrace(): boolean {
+  try {
+    execFileSync('strace', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** procinit, the one child of strace (SIGTERM to strace itself would only detach it). */
+function tracee(stracePid: number): number {
+  return Number(readFileSync(`/proc/${stracePid}/task/${stracePid}/children`, 'utf8').trim().split(/\s+/)[0]);
+}
+
+/** Lines of an strace -f -o log naming a umask(2) call. */
+function umaskCalls(trace: string): string[] {
+  return readFileSync(trace, 'utf8')
+    .split('\n')
+    .filter((l) => /\bumask\(/.test(l));
+}
+
+describe.skipIf(!haveStrace() && !process.env.CI)('socket modes without a process-wide umask', () => {
+  it('control socket, [unix_http_server] and fcgi-program sockets: exact modes and owners, no umask(2) call, no folder left', async () => {
+    const dir = fixtureDir({});
+    const trace = join(dir, 'strace.log');
+    writeFileSync(
+      join(dir, 'supervisord.conf'),
+      `[supervisord]\nnodaemon=true\nlogfile=/dev/null\nchildlogdir=%(here)s\n\n` +
+        `[unix_http_server]\nfile=%(here)s/rpc.sock\nchmod=0766\nchown=nobody:nogroup\n\n` +
+        `[fcgi-program:php]\ncommand=${PYTHON} ${ECHO}\nsocket=unix://%(here)s/php.sock\nsocket_mode=0777\nsocket_owner=nobody\nstartsecs=0\nstdout_logfile=NONE\n\n` +
+        `[program:web]\ncommand=sleep 600\nstdout_logfile=%(here)s/web.log\n`,
+    );
+    const ctl = join(dir, 'ctl.sock');
+    const p = startWatched('strace', ['-f', '-qq', '-e', 'trace=umask', '-o', trace, ...procinitArgv(), '-c', 'supervisord.conf', '--socket', ctl], { cwd: dir, env: { PROCINIT_SOCKET: ctl } });
+    await p.waitFor(/success: web entered RUNNING state/, 30_000);
+    await until(() => existsSync(join(dir, 'php.sock')), 10_000, 'fcgi socket');
+    const modes = Object.fromEntries(['ctl.sock', 'rpc.sock', 'php.sock'].map((f) => [f, statSync(join(dir, f))]));
+    for (const st of Object.values(modes)) expect(st.isSocket()).toBe(true);
+    expect(modes['ctl.sock'].mode & 0o777).toBe(0o600);
+    expect(modes['rpc.sock'].mode & 0o777).toBe(0o766);
+    expect(modes['php.sock'].mode & 0o777).toBe(0o777);
+    expect(modes['rpc.sock'].uid).toBe(65534);
+    expect(modes['php.sock'].uid).toBe(65534);
+    // the log file made meanwhile has the mode the umask gives it, not a socket's
+    expect(statSync(join(dir, 'web.log')).mode & 0o777).toBe(0o666 & ~process.umask());
+    expect(readdirSync(dir).filter((f) => f.startsWith('.procinit-bind-'))).toEqual([]);
+    process.kill(tracee(p.child.pid!), 'SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+    expect(umaskCalls(trace)).toEqual([]);
+  }, 60_000);
+
+  it('without the addon (net binds the control socket): mode 0600, no umask(2) call, no folder left', async () => {
+    const dir = fixtureDir({ Procfile: 'web: sleep 600\n' });
+    const trace = join(dir, 'strace.log');
+    const ctl = join(dir, 'ctl.sock');
+    const p = startWatched('strace', ['-f', '-qq', '-e', 'trace=umask', '-o', trace, ...procinitArgv(), '--socket', ctl], {
+      cwd: dir,
+      env: { PROCINIT_SOCKET: ctl, PROCINIT_PROCINIT_ADDON: join(dir, 'no-such-addon.node') },
+    });
+    await p.waitFor(/web.*started/i, 30_000);
+    await until(() => existsSync(ctl), 10_000, 'control socket');
+    const st = statSync(ctl);
+    expect(st.isSocket()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.procinit-bind-'))).toEqual([]);
+    process.kill(tracee(p.child.pid!), 'SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+    expect(umaskCalls(trace)).toEqual([]);
+  }, 60_000);
+});
