@@ -146,6 +146,18 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* pipeCapacity(fd) -> a pipe's capacity in bytes (F_GETPIPE_SZ), or minus errno: what the pump made it. */
+static napi_value pipe_capacity(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, result;
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_int32(env, arg, &fd) != napi_ok)
+    return fail(env, "pipeCapacity(fd)");
+  int size = fcntl(fd, F_GETPIPE_SZ);
+  napi_create_int32(env, size < 0 ? -errno : size, &result);
+  return result;
+}
+
 static napi_value is_a_tty(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg, result;
@@ -163,6 +175,7 @@ void output_define(napi_env env, napi_value exports) {
       {"prefixLines", NULL, prefix_lines, NULL, NULL, NULL, napi_default, NULL},
       {"countLines", NULL, count_lines, NULL, NULL, NULL, napi_default, NULL},
       {"isatty", NULL, is_a_tty, NULL, NULL, NULL, napi_default, NULL},
+      {"pipeCapacity", NULL, pipe_capacity, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   pump_define(env, exports);

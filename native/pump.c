@@ -21,17 +21,19 @@
  * JavaScript: the ring, followers, log files, the debug echo. Nothing in the buffers outlives the callback
  * (it copies what it keeps).
  *
- * Entries are 7 int32 in meta: pipe id, data offset, data length, flags (PUMP_END: the pipe ended after
+ * Entries are 8 int32 in meta: pipe id, data offset, data length, flags (PUMP_END: the pipe ended after
  * this data; PUMP_OUT: the pump writes it to stdout (pumpWrite), from out, or from the data buffer when
  * PUMP_IN_DATA; PUMP_FORMAT: a stretch too big for out, which JavaScript writes itself), out offset and
- * length, and for PUMP_PREFIX the number of line parts (the ring's count, found on the way). One pump
+ * length, for PUMP_PREFIX and PUMP_RAW the number of line parts (the ring's count, found on the way), and
+ * where in the stretch the newest keepLines parts begin (0: all of it): the ring keeps the last keepLines
+ * lines of a process, so it need not copy the lines before those (a pipe read whole is thousands of lines). One pump
  * serves every hub of the process (tests make many): each entry says where its bytes are, and the callback
  * writes each run of entries to its own hub's stdout. Back-pressure: pumpPause stops a pipe's poll (the
  * program blocks on its full pipe), pumpResume starts it again. A pipe ends at end-of-file or a read error:
  * its fd is closed here.
  *
  *   pumpCreate(data, out, meta, flush) -> pump
- *   pumpAdd(pump, fd, id, mode, prefix, maxLine) -> pipe
+ *   pumpAdd(pump, fd, id, mode, prefix, maxLine[, keepLines]) -> pipe
  *   pumpPrefix(pipe, prefix)        a new prefix (the formatter's names changed width)
  *   pumpPause(pipe) / pumpResume(pipe)
  *   pumpDrain(pipe)                  read what the pipe holds now and flush (the program just exited)
@@ -53,7 +55,7 @@
 enum { PUMP_JS = 0, PUMP_RAW = 1, PUMP_PREFIX = 2 };
 enum { PUMP_END = 1, PUMP_OUT = 2, PUMP_FORMAT = 4, PUMP_IN_DATA = 8 };
 
-#define META_INTS 7
+#define META_INTS 8
 /* Bytes one pipe may give per readiness before the others get their turn. */
 #define BUDGET (256 * 1024)
 /*
@@ -63,6 +65,20 @@ enum { PUMP_END = 1, PUMP_OUT = 2, PUMP_FORMAT = 4, PUMP_IN_DATA = 8 };
  */
 #define READ_BYTES (64 * 1024)
 #define MIN_READ 4096
+/*
+ * A pipe whose read took most of its capacity (a program writing faster than one wake-up per 64 KiB) is made
+ * BIG_PIPE bytes (F_SETPIPE_SZ) and read BIG_PIPE at a time: a quarter of the wake-ups, reads and writes on
+ * both sides, and the ring keeps only the newest lines of each read. Not bigger: the reads, the formatting
+ * and the write of one loop iteration stay within a core's cache (1 MiB was slower than 64 KiB here). At
+ * most MAX_BIG_PIPES at once: the kernel counts each pipe's capacity against the user's
+ * /proc/sys/fs/pipe-user-pages-soft (64 MiB by default), over which an unprivileged user's new pipes get one
+ * page each: 32 pipes of 256 KiB take an eighth of it. Memory: pages are taken only as a pipe fills (a
+ * program blocks at 256 KiB of unread output instead of 64 KiB); a failed F_SETPIPE_SZ (EPERM over the
+ * limit, an old kernel) leaves the pipe as it was.
+ */
+#define BIG_PIPE (256 * 1024)
+#define MAX_BIG_PIPES 32
+static int big_pipes;
 
 typedef struct pump pump_t;
 
@@ -75,6 +91,9 @@ typedef struct {
   char *prefix;
   size_t prefix_len;
   size_t max_line;
+  size_t keep_lines; /* the ring's bound in lines (0: none): see ring_from */
+  size_t read_size;  /* what a read asks for: the pipe's capacity, as far as the pump knows it */
+  bool big;          /* made BIG_PIPE by the pump (counted in big_pipes) */
   char *tail; /* PUMP_PREFIX: the unterminated line so far */
   size_t tail_len, tail_cap;
   bool polling, paused, ended;
@@ -168,8 +187,42 @@ static size_t prefix_into(const pipe_t *p, const char *data, size_t len, char *d
   return used;
 }
 
+/* The "\n" bytes of p[0, len), counted 32 lanes at a time (the compiler vectorizes the inner loop). */
+static size_t count_newlines(const unsigned char *p, size_t len) {
+  size_t n = 0;
+  while (len > 0) {
+    size_t chunk = len > 255 * 32 ? 255 * 32 : len; /* a lane counts at most 255 */
+    uint8_t lanes[32] = {0};
+    size_t i = 0;
+    for (; i + 32 <= chunk; i += 32)
+      for (int k = 0; k < 32; k++) lanes[k] += p[i + k] == '\n';
+    for (int k = 0; k < 32; k++) n += lanes[k];
+    for (; i < chunk; i++) n += p[i] == '\n';
+    p += chunk;
+    len -= chunk;
+  }
+  return n;
+}
+
+#define COUNT_BLOCK (16 * 1024)
+
 /* The line parts (records) of data[0, len): each "\n", a last line without one, lines cut at maxLine. */
 static size_t count_parts(const pipe_t *p, const char *data, size_t len) {
+  /*
+   * Fast path: when every whole COUNT_BLOCK-aligned block holds a "\n", no line is 2 * COUNT_BLOCK - 1 bytes or
+   * longer (such a line would cover a whole block), so none is cut at maxLine: a part per "\n", and one for an
+   * unterminated end. Else the lines are walked one by one.
+   */
+  if (p->max_line >= 2 * COUNT_BLOCK) {
+    size_t n = 0, i = 0;
+    bool every_block = true;
+    for (; i + COUNT_BLOCK <= len && every_block; i += COUNT_BLOCK) {
+      size_t c = count_newlines((const unsigned char *)data + i, COUNT_BLOCK);
+      every_block = c > 0;
+      n += c;
+    }
+    if (every_block) return n + count_newlines((const unsigned char *)data + i, len - i) + (len > 0 && data[len - 1] != '\n');
+  }
   size_t n = 0, start = 0;
   while (start < len) {
     const char *nl = memchr(data + start, '\n', len - start);
@@ -178,6 +231,23 @@ static size_t count_parts(const pipe_t *p, const char *data, size_t len) {
     start = stop + 1;
   }
   return n;
+}
+
+/*
+ * Where the newest keep_lines line parts of data[0, len) (whole lines, ending in "\n") begin, when it has more
+ * (parts): the ring drops everything older once they are in. 0 (all of it) when a line on the way is longer
+ * than maxLine (then lines and parts differ) or the stretch does not end a line: the ring counts for itself.
+ */
+static size_t ring_from(const pipe_t *p, const char *data, size_t len, size_t parts) {
+  if (p->keep_lines == 0 || parts <= p->keep_lines || len == 0 || data[len - 1] != '\n') return 0;
+  size_t end = len - 1; /* the "\n" ending the line looked at */
+  for (size_t k = 0; k < p->keep_lines; k++) {
+    const char *nl = end > 0 ? memrchr(data, '\n', end) : NULL;
+    size_t start = nl ? (size_t)(nl - data) + 1 : 0;
+    if (!nl || end - start > p->max_line) return 0;
+    end = (size_t)(nl - data);
+  }
+  return end + 1;
 }
 
 /* One entry in meta (the caller has made room: entries < meta_cap). */
@@ -191,6 +261,7 @@ static void add_entry(pipe_t *p, size_t off, size_t len, int32_t flags, size_t o
   m[4] = (int32_t)out_off;
   m[5] = (int32_t)out_len;
   m[6] = (int32_t)parts;
+  m[7] = (int32_t)ring_from(p, pump->data + off, len, parts);
   pump->entries++;
 }
 
@@ -266,7 +337,18 @@ static void end_pipe(pipe_t *p) {
   }
   close(p->fd);
   p->fd = -1;
+  if (p->big) big_pipes--;
+  p->big = false;
   uv_close((uv_handle_t *)&p->poll, on_poll_closed);
+}
+
+/* The pipe filled up between two reads: BIG_PIPE bytes from now on, when the kernel agrees. */
+static void grow_pipe(pipe_t *p) {
+  int size = fcntl(p->fd, F_SETPIPE_SZ, BIG_PIPE);
+  if (size < BIG_PIPE) return;
+  p->big = true;
+  big_pipes++;
+  p->read_size = BIG_PIPE;
 }
 
 /*
@@ -279,7 +361,7 @@ static bool read_pipe(pipe_t *p, size_t budget, bool drain) {
   size_t got = 0;
   while (!p->ended && got < budget) {
     size_t tail = p->mode != PUMP_JS ? p->tail_len : 0;
-    size_t want = READ_BYTES;
+    size_t want = p->read_size;
     if (p->mode == PUMP_PREFIX) {
       /* so that the lines of one read fit in out when it is empty: every byte a "\n" is the worst case
          (a read cut mid-line does no harm here: the line's rest waits in the tail) */
@@ -297,6 +379,7 @@ static bool read_pipe(pipe_t *p, size_t budget, bool drain) {
       return false;
     }
     got += (size_t)n;
+    if (!p->big && (size_t)n > p->read_size / 4 * 3 && big_pipes < MAX_BIG_PIPES) grow_pipe(p);
     /* less than asked for: the pipe is empty now (a pipe's read takes what it holds), as libuv assumes too;
        no read just to hear EAGAIN */
     if ((size_t)n < want && !drain) budget = got;
@@ -366,7 +449,7 @@ static napi_value pump_create(napi_env env, napi_callback_info info) {
   napi_valuetype fn_type;
   if (napi_get_buffer_info(env, argv[0], &data, &data_len) != napi_ok || napi_get_buffer_info(env, argv[1], &out, &out_len) != napi_ok ||
       napi_get_typedarray_info(env, argv[2], &type, &meta_len, &meta, &ab, &ab_off) != napi_ok || type != napi_int32_array ||
-      napi_typeof(env, argv[3], &fn_type) != napi_ok || fn_type != napi_function || data_len < 4 * READ_BYTES || out_len < 4 * READ_BYTES ||
+      napi_typeof(env, argv[3], &fn_type) != napi_ok || fn_type != napi_function || data_len < 4 * BIG_PIPE || out_len < 4 * BIG_PIPE ||
       meta_len < META_INTS) {
     free(pump);
     return fail(env, "pumpCreate(data: Buffer, out: Buffer, meta: Int32Array, flush: function)");
@@ -431,16 +514,16 @@ static pipe_t *get_pipe(napi_env env, napi_value v) {
 }
 
 static napi_value pump_add(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   void *pump_data = NULL;
   int32_t fd, id, mode;
-  uint32_t max_line;
+  uint32_t max_line, keep_lines = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6 || napi_get_value_external(env, argv[0], &pump_data) != napi_ok ||
       napi_get_value_int32(env, argv[1], &fd) != napi_ok || napi_get_value_int32(env, argv[2], &id) != napi_ok ||
       napi_get_value_int32(env, argv[3], &mode) != napi_ok || napi_get_value_uint32(env, argv[5], &max_line) != napi_ok || fd < 0 ||
-      mode < PUMP_JS || mode > PUMP_PREFIX || max_line == 0)
-    return fail(env, "pumpAdd(pump, fd, id, mode, prefix, maxLine)");
+      mode < PUMP_JS || mode > PUMP_PREFIX || max_line == 0 || (argc >= 7 && napi_get_value_uint32(env, argv[6], &keep_lines) != napi_ok))
+    return fail(env, "pumpAdd(pump, fd, id, mode, prefix, maxLine[, keepLines])");
   pipe_t *p = calloc(1, sizeof *p);
   if (!p) return fail(env, "pumpAdd: out of memory");
   p->pump = pump_data;
@@ -448,6 +531,8 @@ static napi_value pump_add(napi_env env, napi_callback_info info) {
   p->id = id;
   p->mode = mode;
   p->max_line = max_line;
+  p->keep_lines = keep_lines;
+  p->read_size = READ_BYTES;
   p->refs = 2;
   if (!set_prefix(env, p, argv[4]) || (mode == PUMP_PREFIX && !p->prefix)) {
     free(p->prefix);

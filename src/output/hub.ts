@@ -183,29 +183,37 @@ export class OutputHub {
       mode === PumpMode.Js
         ? (chunk: Buffer): void => onChunk(chunk)
         : mode === PumpMode.Raw
-          ? (lines: Buffer, _wentOut: boolean, count: number, asRead: Buffer | null): void => {
+          ? (lines: Buffer, _wentOut: boolean, count: number, asRead: Buffer | null, ringFrom: number): void => {
               // the pump wrote the bytes as read; the ring gets whole lines (an unterminated one waits in C)
               if (asRead) {
                 this.rawSinks!.stdout.bytes += asRead.length;
                 this.echo?.(name, stream, asRead);
               }
-              if (lines.length > 0) this.deliver(name, stream, target, [{ data: lines, maxLine: DEFAULT_MAX_LINE, stripCR: false, lines: count }], true);
+              if (lines.length > 0) this.deliverPumped(name, stream, target, lines, count, ringFrom, true);
             }
-          : (lines: Buffer, wentOut: boolean, count: number): void => {
+          : (lines: Buffer, wentOut: boolean, count: number, _asRead: Buffer | null, ringFrom: number): void => {
               // whole lines (the pump keeps an unterminated one until its line ends or the pipe does)
               this.echo?.(name, stream, lines);
-              this.deliver(name, stream, target, [{ data: lines, maxLine: DEFAULT_MAX_LINE, stripCR: false, lines: count }], wentOut);
+              this.deliverPumped(name, stream, target, lines, count, ringFrom, wentOut);
             };
     let pumped: PumpedPipe;
     try {
-      pumped = pump.add(fd, mode, prefix, DEFAULT_MAX_LINE, {
-        writer: this.stdout,
-        data,
-        end: () => {
-          if (live) this.prefixed.delete(live);
-          onEnd();
+      const ring = this.output(name).ring;
+      pumped = pump.add(
+        fd,
+        mode,
+        prefix,
+        DEFAULT_MAX_LINE,
+        {
+          writer: this.stdout,
+          data,
+          end: () => {
+            if (live) this.prefixed.delete(live);
+            onEnd();
+          },
         },
-      });
+        mode === PumpMode.Js ? 0 : ring.maxLines,
+      );
     } catch {
       return null; // the fd cannot be watched this way: read it as a socket
     }
@@ -254,12 +262,12 @@ export class OutputHub {
    * Deliver batches of complete lines to every sink; lines become records only for sinks that want them.
    * A batch may be a view of a read buffer that is reused once this returns: sinks copy what they keep.
    */
-  deliver(name: string, stream: StreamName, target: LogTarget, batches: readonly LineBatch[], written = false): void {
+  deliver(name: string, stream: StreamName, target: LogTarget, batches: readonly LineBatch[], written = false, toRing = true): void {
     if (batches.length === 0) return;
     const time = Date.now();
     const out = this.output(name);
     for (const batch of batches) {
-      out.ring.push(stream, time, batch);
+      if (toRing) out.ring.push(stream, time, batch);
       // raw output went out as it was read (passThrough); written: the pump wrote it
       if (!written && !this.rawSink(target)) this.toTarget(out, target, name, stream, time, batch);
       if (this.followers.size === 0) continue;
@@ -270,6 +278,19 @@ export class OutputHub {
         f.fn(records);
       }
     }
+  }
+
+  /**
+   * A pumped stretch of whole lines (count: its line parts): the ring gets only data.subarray(ringFrom), the
+   * lines it keeps (ringFrom > 0: its last maxLines lines), every other sink all of it. Without the cut the
+   * ring would copy every byte of a big pipe's read and drop most of them at once.
+   */
+  private deliverPumped(name: string, stream: StreamName, target: LogTarget, data: Buffer, count: number, ringFrom: number, written: boolean): void {
+    const batch: LineBatch = { data, maxLine: DEFAULT_MAX_LINE, stripCR: false, lines: count };
+    if (ringFrom === 0) return this.deliver(name, stream, target, [batch], written);
+    const out = this.output(name);
+    out.ring.push(stream, Date.now(), { data: data.subarray(ringFrom), maxLine: DEFAULT_MAX_LINE, stripCR: false, lines: out.ring.maxLines });
+    this.deliver(name, stream, target, [batch], written, false);
   }
 
   /** procinit's own messages, as records of the pseudo-process "procinit". */

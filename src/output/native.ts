@@ -13,6 +13,8 @@ export interface OutputAddon {
   prefixLines(data: Buffer, prefix: Buffer, maxLine: number, stripCR: boolean, out: Buffer, off: number): number;
   /** The "\n" in data, plus one when it does not end with one (native/output.c). */
   countLines?(data: Buffer): number;
+  /** A pipe's capacity in bytes (F_GETPIPE_SZ), or minus errno (an addon built before it has none). */
+  pipeCapacity?(fd: number): number;
   /** isatty(3) without Node's tty module (which loads net and streams). */
   isatty(fd: number): boolean;
 }

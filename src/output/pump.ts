@@ -25,7 +25,7 @@ const END = 1;
 const OUT = 2;
 /** The out bytes are the entry's data (raw), not in the out buffer. */
 const IN_DATA = 8;
-const META_INTS = 7;
+const META_INTS = 8;
 
 export interface PumpSink {
   /** Where this pipe's out bytes go. */
@@ -35,8 +35,10 @@ export interface PumpSink {
    * the pump wrote it to the writer; otherwise (a stretch too big for its buffer) the sink writes it itself.
    * lines: the lines (parts of at most maxLine) of a Prefix or Raw stretch, as the pump counted them; else
    * 0. For Raw, chunk is whole lines (maybe none) and asRead the bytes as read, which the pump wrote.
+   * ringFrom: what of chunk the ring (the last keepLines lines of the process) needs: chunk.subarray(ringFrom),
+   * which holds keepLines lines when ringFrom > 0 (a big pipe's read is thousands of lines).
    */
-  data(chunk: Buffer, wentOut: boolean, lines: number, asRead: Buffer | null): void;
+  data(chunk: Buffer, wentOut: boolean, lines: number, asRead: Buffer | null, ringFrom: number): void;
   /** The pipe is at its end (after its last data); its fd is closed. */
   end(): void;
 }
@@ -51,7 +53,7 @@ export interface PumpedPipe {
 
 interface PumpAddon {
   pumpCreate(data: Buffer, out: Buffer, meta: Int32Array, flush: (outBytes: number, entries: number) => void): object;
-  pumpAdd(pump: object, fd: number, id: number, mode: number, prefix: Buffer | null, maxLine: number): object;
+  pumpAdd(pump: object, fd: number, id: number, mode: number, prefix: Buffer | null, maxLine: number, keepLines: number): object;
   pumpPrefix(pipe: object, prefix: Buffer): void;
   pumpPause(pipe: object): void;
   pumpResume(pipe: object): void;
@@ -59,8 +61,10 @@ interface PumpAddon {
   pumpWrite(fd: number, first: number, end: number): number;
 }
 
-const DATA_BYTES = 256 * 1024;
-const OUT_BYTES = 512 * 1024;
+/** Four reads of a big pipe (BIG_PIPE in native/pump.c, 256 KiB); pages are touched only as they are used. */
+const DATA_BYTES = 1024 * 1024;
+/** Room for a big pipe's read prefixed, every byte a line, with a prefix of up to 15 bytes. */
+const OUT_BYTES = 4 * 1024 * 1024;
 const ENTRIES = 1024;
 
 class Pump {
@@ -75,9 +79,10 @@ class Pump {
     this.handle = addon.pumpCreate(this.data, this.out, this.meta, (outBytes, entries) => this.flush(outBytes, entries));
   }
 
-  add(fd: number, mode: PumpMode, prefix: Buffer | null, maxLine: number, sink: PumpSink): PumpedPipe {
+  /** keepLines: the ring keeps the last keepLines lines of the pipe's process (0: no bound known). */
+  add(fd: number, mode: PumpMode, prefix: Buffer | null, maxLine: number, sink: PumpSink, keepLines = 0): PumpedPipe {
     const id = this.nextId++;
-    const h = this.addon.pumpAdd(this.handle, fd, id, mode, prefix, maxLine);
+    const h = this.addon.pumpAdd(this.handle, fd, id, mode, prefix, maxLine, keepLines);
     this.sinks.set(id, sink);
     const a = this.addon;
     return {
@@ -127,7 +132,7 @@ class Pump {
       if (!sink) continue;
       try {
         const asRead = (meta[m + 3] & IN_DATA) !== 0 ? data.subarray(meta[m + 4], meta[m + 4] + meta[m + 5]) : null;
-        if (meta[m + 2] > 0 || asRead) sink.data(data.subarray(meta[m + 1], meta[m + 1] + meta[m + 2]), (meta[m + 3] & OUT) !== 0, meta[m + 6], asRead);
+        if (meta[m + 2] > 0 || asRead) sink.data(data.subarray(meta[m + 1], meta[m + 1] + meta[m + 2]), (meta[m + 3] & OUT) !== 0, meta[m + 6], asRead, meta[m + 7]);
       } catch (err) {
         failure ??= err;
       }

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LogTarget } from '../../../src/config/model.js';
 import { RecordFormatter } from '../../../src/output/format.js';
 import { OutputHub } from '../../../src/output/hub.js';
+import { outputAddon } from '../../../src/output/native.js';
 import { outputPipePair } from '../../../src/output/pipe.js';
 import { disablePumpForTests, outputPump } from '../../../src/output/pump.js';
 import { FdWriter } from '../../../src/output/writer.js';
@@ -150,8 +151,8 @@ async function throughHub(bytes: Buffer, seed: number, withoutPump: boolean, raw
   return (await throughHubRing(bytes, seed, withoutPump, raw, name)).out;
 }
 
-/** The same, with the last 300 lines the ring keeps, as text. */
-async function throughHubRing(bytes: Buffer, seed: number, withoutPump: boolean, raw: boolean, name = 'prog'): Promise<{ out: string; ring: string[] }> {
+/** The same, with the last `keep` lines the ring keeps, as text. */
+async function throughHubRing(bytes: Buffer, seed: number, withoutPump: boolean, raw: boolean, name = 'prog', keep = 300): Promise<{ out: string; ring: string[] }> {
   disablePumpForTests(withoutPump);
   const dir = tempDir();
   const input = join(dir, 'in');
@@ -169,7 +170,7 @@ async function throughHubRing(bytes: Buffer, seed: number, withoutPump: boolean,
   await writer.flush();
   closeSync(fd);
   disablePumpForTests(false);
-  return { out: readFileSync(join(dir, 'out'), 'latin1'), ring: hub.recent([name], 300).map((r) => r.line.toString('latin1')) };
+  return { out: readFileSync(join(dir, 'out'), 'latin1'), ring: hub.recent([name], keep).map((r) => r.line.toString('latin1')) };
 }
 
 describe('the pump', () => {
@@ -204,6 +205,71 @@ describe('the pump', () => {
       expect(viaPump.ring[299]).toBe('no newline at the end');
     }
   }, 60_000);
+
+  it('keeps the last 1,000 lines in the ring when one read brings thousands (it copies only those), long lines too', async () => {
+    let seed = 21;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const short = (i: number): string => String(i) + 'y'.repeat(rand(12)) + '\n';
+    const inputs = [
+      // short lines only: a read of a full pipe is far more than 1,000 lines
+      Array.from({ length: 60_000 }, (_, i) => short(i)).join(''),
+      // a line longer than maxLine (64 KiB) among the last 1,000: the pump cannot count parts by "\n" there
+      Array.from({ length: 60_000 }, (_, i) => (i === 59_500 || i === 20_000 ? 'L'.repeat(100_000) + '\n' : short(i))).join(''),
+      // \r\n line ends and an unterminated end
+      Array.from({ length: 30_000 }, (_, i) => String(i) + '\r\n').join('') + 'end',
+    ];
+    for (const text of inputs) {
+      const bytes = Buffer.from(text, 'latin1');
+      const expected = text.split('\n').flatMap((l) => (l.length > 65536 ? [l.slice(0, 65536), l.slice(65536)] : [l]));
+      if (text.endsWith('\n')) expected.pop();
+      for (const raw of [false, true]) {
+        const viaPump = await throughHubRing(bytes, 9, false, raw, 'prog', 1000);
+        const viaSocket = await throughHubRing(bytes, 9, true, raw, 'prog', 1000);
+        expect(viaPump.out === viaSocket.out).toBe(true);
+        expect(viaPump.ring.length).toBe(1000);
+        expect(viaPump.ring.join('\n') === expected.slice(-1000).join('\n')).toBe(true);
+        expect(viaSocket.ring.join('\n') === expected.slice(-1000).join('\n')).toBe(true);
+      }
+    }
+  }, 60_000);
+
+  it('makes the pipe of a program that fills it 256 KiB (at most 32 such pipes at once), a quiet one stays at 64 KiB', async () => {
+    const capacity = outputAddon()?.pipeCapacity;
+    expect(capacity).toBeTypeOf('function');
+    const fd = openSync('/dev/null', 'w');
+    const writer = new FdWriter(fd);
+    const hub = new OutputHub(writer, text(), null, { raw: true });
+    const { writeSync } = await import('node:fs');
+    const lines = Array.from({ length: 600 }, (_, i) => `${String(i).padStart(5, '0')} ${'z'.repeat(93)}\n`).join(''); // 60,000 bytes
+    const pipes: Array<{ w: number; closed: boolean }> = [];
+    const attach = (name: string): { w: number; closed: boolean } => {
+      const [r, w] = outputPipePair()!;
+      const p = { w, closed: false };
+      hub.attachPipe(name, 'stdout', { fd: r }, mux, () => (p.closed = true));
+      pipes.push(p);
+      return p;
+    };
+    const quiet = attach('quiet');
+    writeSync(quiet.w, 'hello\n');
+    const floods = Array.from({ length: 40 }, (_, i) => attach(`f${i}`));
+    for (const p of floods) writeSync(p.w, lines);
+    await until(() => floods.every((_, i) => hub.recent([`f${i}`], 1)[0]?.line.toString().startsWith('00599')) && hub.recent(['quiet'], 1).length === 1);
+    const sizes = () => floods.map((p) => capacity!(p.w));
+    expect(sizes().filter((s) => s === 256 * 1024).length).toBe(32);
+    expect(sizes().filter((s) => s === 64 * 1024).length).toBe(8);
+    expect(capacity!(quiet.w)).toBe(64 * 1024);
+    // a big pipe's end gives its place to the next program that fills its pipe
+    const big = floods.filter((p) => capacity!(p.w) === 256 * 1024).slice(0, 4);
+    for (const p of big) closeSync(p.w);
+    await until(() => big.every((p) => p.closed));
+    const small = floods.find((p) => capacity!(p.w) === 64 * 1024)!;
+    writeSync(small.w, lines);
+    await until(() => capacity!(small.w) === 256 * 1024);
+    for (const p of pipes) if (!big.includes(p)) closeSync(p.w);
+    expect(await hub.pipesDrained(10_000)).toBe(true);
+    await writer.flush();
+    closeSync(fd);
+  }, 30_000);
 
   it('keeps an unterminated line until its end comes, across reads, and ends a pipe with it as is', async () => {
     const file = join(tempDir(), 'out');
