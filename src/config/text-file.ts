@@ -8,7 +8,6 @@
  * and refuses whatever is not a regular file, and files larger than MAX_CONFIG_BYTES.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open as openAsync } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
 
 const BOM = '\uFEFF';
@@ -139,6 +138,15 @@ const hung = new Map<string, number>();
 const MAX_HUNG = 2;
 
 /**
+ * node:fs/promises, loaded on the first asynchronous read (a reload): loading it at start-up compiles eight of
+ * Node's internal modules (file handles, watchers, readline) before the first program is started.
+ */
+function openAsync(): typeof import('node:fs/promises').open {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:fs/promises') as typeof import('node:fs/promises')).open;
+}
+
+/**
  * readRegularFile on libuv's thread pool, the same checks (O_NONBLOCK open, regular files only, maxBytes),
  * given up after timeoutMs with an Error the load reports (the read itself cannot be cancelled: it keeps
  * its thread until the file system answers, and at most MAX_UNFINISHED such reads are ever left).
@@ -154,7 +162,7 @@ export function readRegularFileAsync(file: string, maxBytes = MAX_CONFIG_BYTES, 
   const started = Date.now();
   let finished = false;
   const reading = (async () => {
-    const fh = await openAsync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const fh = await openAsync()(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     try {
       let buf = bufferFor(await fh.stat(), maxBytes);
       if (buf.length === 0) return buf;
