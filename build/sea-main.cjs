@@ -1,10 +1,10 @@
 'use strict';
 // The single executable's main script (see build/sea.mjs): runs one of procinit's two bundles, SEA assets,
-// with its V8 code cache: client.cjs (src/cli/client-entry.ts) for the verbs that talk to a running
-// procinit, named in client-verbs.json, when procinit runs under its own name; procinit.cjs
+// with its V8 code cache: client.js (src/cli/client-entry.ts) for the verbs that talk to a running
+// procinit, named in client-verbs.json, when procinit runs under its own name; procinit.js
 // (src/cli/entry.ts, everything) for the rest. So `procinit status` neither reads nor compiles the
 // supervisor. The names are src/cli/personality.ts's rule: supervisord and supervisorctl (a symlink or copy
-// under that name) take those programs' command lines, in procinit.cjs.
+// under that name) take those programs' command lines, in procinit.js.
 //
 // Node's own SEA code cache (useCodeCache) is made by compiling the bundle without running it, so it
 // holds the top-level code only: each module's body and every function procinit runs before its
@@ -13,8 +13,6 @@
 // build/sea.mjs), client.cache by one `procinit status`, so a call finds that code compiled. V8 refuses a
 // cache made for other source or other V8 flags (PI_NODE_OPTS); the bundle is then compiled as without a
 // cache, and PROCINIT_DEBUG says so.
-//
-// The wrapper below must stay byte for byte WRAPPER in build/sea.mjs: a cache belongs to its exact source.
 const { getAsset, getRawAsset } = require('node:sea');
 const { Script } = require('node:vm');
 const { basename, dirname } = require('node:path');
@@ -32,15 +30,17 @@ const verb = process.argv[2];
 const client = verb !== undefined && personality() === 'procinit' && JSON.parse(getAsset('client-verbs.json', 'utf8')).includes(verb);
 const name = client ? 'client' : 'procinit';
 
-// the bundle is ASCII (build/sea.mjs checks): latin1 makes a one-byte string without decoding UTF-8
-const source = Buffer.from(getRawAsset(`${name}.cjs`)).toString('latin1');
+// NAME.js is the bundle inside a CommonJS module's function (WRAPPER in build/sea.mjs), compiled as it
+// is: one copy of the source on the heap. It is ASCII (build/sea.mjs checks): latin1 makes a one-byte
+// string without decoding UTF-8.
+const source = Buffer.from(getRawAsset(`${name}.js`)).toString('latin1');
 let cachedData;
 try {
   cachedData = Buffer.from(getRawAsset(`${name}.cache`));
 } catch {
   cachedData = undefined; // built with --no-code-cache
 }
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+const script = new Script(source, {
   filename: `${name}.cjs`,
   cachedData,
 });

@@ -98,8 +98,18 @@ function dropFromPageCache(file) {
   }
 }
 
-/** build/sea-main.cjs's wrapper around the bundle, byte for byte: a code cache belongs to its exact source. */
+/**
+ * The script build/sea-main.cjs compiles: the bundle inside a CommonJS module's function. It is made here and
+ * stored as the asset (NAME.js), so sea-main compiles the asset's string as it is: wrapping it at start-up
+ * made a second copy of the whole source (V8 flattens the concatenation) in the young generation, and
+ * that allocation alone started a scavenge before the bundle ran. A code cache belongs to this exact text.
+ */
 const WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
+function wrapBundle(bundle) {
+  const file = bundle.replace(/\.cjs$/, '.js');
+  writeFileSync(file, WRAPPER[0] + readFileSync(bundle, 'latin1') + WRAPPER[1], 'latin1');
+  return file;
+}
 
 /**
  * Run the bundle as `procinit -f Procfile` in a scratch folder (two programs: one prints a line, both
@@ -119,8 +129,8 @@ const { readFileSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
-const [bundle, out, ...args] = process.argv.slice(2);
-const script = new Script(${JSON.stringify(WRAPPER[0])} + readFileSync(bundle, 'latin1') + ${JSON.stringify(WRAPPER[1])}, { filename: 'procinit.cjs' });
+const [bundle, wrapped, out, ...args] = process.argv.slice(2);
+const script = new Script(readFileSync(wrapped, 'latin1'), { filename: 'procinit.cjs' });
 process.argv = [process.argv[0], bundle, ...args];
 setTimeout(() => {
   writeFileSync(out, script.createCachedData());
@@ -130,7 +140,7 @@ const mod = { exports: {} };
 script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
 `,
   );
-  const r = run(process.execPath, [trainer, bundle, out, '-f', 'Procfile', '-t', '2', '--socket', join(dir, 'ctl.sock')], { cwd: dir, env: cleanEnv() });
+  const r = run(process.execPath, [trainer, bundle, wrapBundle(bundle), out, '-f', 'Procfile', '-t', '2', '--socket', join(dir, 'ctl.sock')], { cwd: dir, env: cleanEnv() });
   if (!r.stdout.includes('trained')) fail(`the training run did not run its programs:\n${r.stdout}${r.stderr}`);
   if (!existsSync(out) || statSync(out).size === 0) fail('the training run wrote no code cache');
 }
@@ -156,8 +166,8 @@ const { readFileSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
-const [bundle, out, ...args] = process.argv.slice(2);
-const script = new Script(${JSON.stringify(WRAPPER[0])} + readFileSync(bundle, 'latin1') + ${JSON.stringify(WRAPPER[1])}, { filename: 'client.cjs' });
+const [bundle, wrapped, out, ...args] = process.argv.slice(2);
+const script = new Script(readFileSync(wrapped, 'latin1'), { filename: 'client.cjs' });
 process.argv = [process.argv[0], bundle, ...args];
 const exit = process.exit.bind(process);
 process.exit = (code) => {
@@ -168,7 +178,7 @@ const mod = { exports: {} };
 script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
 `,
     );
-    const r = run(process.execPath, [trainer, client, out, 'status', '--socket', sock], { cwd: dir, env: cleanEnv() });
+    const r = run(process.execPath, [trainer, client, wrapBundle(client), out, 'status', '--socket', sock], { cwd: dir, env: cleanEnv() });
     if (!r.stdout.includes('sleeps')) fail(`the client training run did not show the status:\n${r.stdout}${r.stderr}`);
     if (!existsSync(out) || statSync(out).size === 0) fail('the client training run wrote no code cache');
   } finally {
@@ -240,8 +250,8 @@ writeFileSync(
       execArgvExtension: 'none',
       assets: {
         ...assets,
-        'procinit.cjs': bundle,
-        'client.cjs': clientBundle,
+        'procinit.js': wrapBundle(bundle),
+        'client.js': wrapBundle(clientBundle),
         'client-verbs.json': join(root, 'src/cli/client-verbs.json'),
         ...(useCodeCache ? { 'procinit.cache': codeCache, 'client.cache': clientCache } : {}),
       },
