@@ -27,6 +27,10 @@ await build({
   plugins: [nodePtyPlugin(root)],
 });
 renameSync(join(root, 'dist/procinit.js.tmp'), join(root, 'dist/procinit.js'));
+// the config worker (src/config/worker-entry.ts): reload parses the config in a worker thread that loads
+// this file, never at start (src/config/load-worker.ts finds it beside dist/procinit.js)
+await build({ ...bundleOptions(root, 'src/config/worker-entry.ts'), outfile: join(root, 'dist/config-worker.js.tmp') });
+renameSync(join(root, 'dist/config-worker.js.tmp'), join(root, 'dist/config-worker.js'));
 mkdirSync(join(root, 'dist/native'), { recursive: true });
 // copy, then rename over: rewriting the file in place would crash every procinit that has it loaded (SIGSEGV)
 for (const { name, file } of addons) {

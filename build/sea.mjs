@@ -226,6 +226,9 @@ const bundle = join(work, 'procinit.cjs');
 const clientBundle = join(work, 'client.cjs');
 await bundleFrom('src/cli/entry.ts', bundle);
 await bundleFrom('src/cli/client-entry.ts', clientBundle);
+// the config worker: src/config/load-worker.ts runs this asset's source in a worker thread at a reload
+const workerBundle = join(work, 'config-worker.cjs');
+await bundleFrom('src/config/worker-entry.ts', workerBundle);
 
 // 2. the code caches, then the blob
 const codeCache = join(work, 'procinit.cache');
@@ -252,6 +255,7 @@ writeFileSync(
         ...assets,
         'procinit.js': wrapBundle(bundle),
         'client.js': wrapBundle(clientBundle),
+        'config-worker.cjs': workerBundle,
         'client-verbs.json': join(root, 'src/cli/client-verbs.json'),
         ...(useCodeCache ? { 'procinit.cache': codeCache, 'client.cache': clientCache } : {}),
       },

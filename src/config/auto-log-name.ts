@@ -27,3 +27,13 @@ export function isAutoLogName(file: string, identifier: string): boolean {
   const esc = identifier.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^.+?---${esc}-\\S+\\.log\\.?\\d{0,4}`).test(file);
 }
+
+/** The names drawn so far (the config worker thread gets them, and hands back the ones it drew). */
+export function drawnAutoLogNames(): Array<[string, string]> {
+  return [...chosen];
+}
+
+/** Keep names drawn elsewhere (the config worker thread's). */
+export function keepAutoLogNames(names: Iterable<[string, string]>): void {
+  for (const [key, path] of names) if (!chosen.has(key)) chosen.set(key, path);
+}

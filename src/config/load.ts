@@ -12,7 +12,7 @@ import { readDotenvFile } from './dotenv.js';
 import { parseFormation } from './formation.js';
 import { readProcfileRun } from './procfile.js';
 import { readSupervisordRunSteps } from './supervisord.js';
-import { drain, drainSliced, type Steps } from './steps.js';
+import { drain, drainSliced, SLICE_MS, type Steps } from './steps.js';
 import { readFlyRun } from './fly.js';
 import { readManifestRun } from './manifest.js';
 import { applyProcinitToml } from './procinit-toml.js';
@@ -81,7 +81,7 @@ export function loadRun(opts: LoadOptions): RunSpec {
  * procinit keeps reaping, forwarding signals and answering `status` (a reload that added 5,000 included
  * files used to hold the loop for seconds). The result, and every error, are those of loadRun.
  */
-export async function loadRunSliced(opts: LoadOptions, sliceMs = 10, readTimeoutMs = READ_TIMEOUT_MS): Promise<RunSpec> {
+export async function loadRunSliced(opts: LoadOptions, sliceMs = SLICE_MS, readTimeoutMs = READ_TIMEOUT_MS): Promise<RunSpec> {
   // Config files are read ahead on libuv's thread pool, never on the event loop (a file on a hung NFS mount
   // blocks its read: that would stop reaping, signals and status). The steps answer from what was read,
   // and start again when they need a file not read yet (an [include]'s matches are all read at once).
@@ -97,7 +97,7 @@ export async function loadRunSliced(opts: LoadOptions, sliceMs = 10, readTimeout
 }
 
 /** Read files into `into` on the thread pool, a few at once; a failure is kept as the file's answer. */
-async function readAhead(list: readonly string[], into: Map<string, Buffer | Error>, timeoutMs: number): Promise<void> {
+export async function readAhead(list: readonly string[], into: Map<string, Buffer | Error>, timeoutMs: number): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < list.length) {

@@ -129,6 +129,23 @@ export function prefetch(files: readonly string[]): void {
   if (missing.length > 0) throw new NeedFiles(missing);
 }
 
+/** A read-ahead's error for one file, as a worker thread can be sent it (structured clone keeps no Error class). */
+export interface EncodedReadError {
+  code: string | null;
+  message: string;
+  ours: boolean;
+}
+
+export function encodeReadError(err: Error): EncodedReadError {
+  return { code: (err as NodeJS.ErrnoException).code ?? null, message: err.message, ours: err instanceof FileError };
+}
+
+/** The error as the read-ahead had it: readTextFile words it the same. */
+export function decodeReadError(e: EncodedReadError): Error {
+  if (e.ours && e.code !== null) return new FileError(e.code, e.message);
+  return Object.assign(new Error(e.message), e.code === null ? {} : { code: e.code });
+}
+
 /** How long a read-ahead waits for one file before the load is refused. */
 export const READ_TIMEOUT_MS = 10_000;
 

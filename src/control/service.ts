@@ -3,7 +3,7 @@
  * supervisor. Formation changes (scale, reload) run one at a time, in the order they were asked for.
  */
 import { ConfigError, UsageError } from '../config/errors.js';
-import { loadRunSliced } from '../config/load.js';
+import { loadRunOffThread, prepareInstantiate } from '../config/load-worker.js';
 import type { LoadOptions } from '../config/options.js';
 import type { RunSpec } from '../config/model.js';
 import type { OutputHub } from '../output/hub.js';
@@ -76,10 +76,13 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
   const formation = new FormationMemory(supervisor.run);
   const oneAtATime = serial();
 
-  /** The config read again (in slices: status and reaping go on meanwhile), or RequestError('config') (logged). */
+  /**
+   * The config read again (parsed in a worker thread, taken back in slices: status and reaping go on
+   * meanwhile), or RequestError('config') (logged).
+   */
   const readAgain = async (refused: string): Promise<RunSpec> => {
     try {
-      const run = await loadRunSliced(rt.load);
+      const run = await loadRunOffThread(rt.load, { fallback: (why) => log.warn(`reload: the config is read on the main thread, no worker thread (${why})`) });
       rt.adjust?.(run);
       return run;
     } catch (err) {
@@ -100,6 +103,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
       try {
         next = await readAgain('restart: the config does not load, starting the processes as they were');
         if (!after) for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+        await prepareInstantiate(formation.scaledIn(next));
         formation.carryOver(next);
       } catch (err) {
         failure = err;
@@ -116,6 +120,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
       if (supervisor.stopping) throw new RequestError('shutting_down', 'procinit is shutting down');
       const next = await readAgain('reload refused, nothing changed');
       for (const w of next.warnings) log.warn(`${w.file}:${w.line}: ${w.message}`);
+      await prepareInstantiate(formation.scaledIn(next));
       formation.carryOver(next);
       const summary = await applyReload(supervisor, next, {
         setNames: (names) => hub.formatter.setNames(names),
@@ -130,6 +135,7 @@ export function createControlService(rt: ControlRuntime, hello: Hello): ControlS
 
   const scaleOne = (program: string, count: number): Promise<{ started: string[]; stopped: string[] }> =>
     oneAtATime(async () => {
+      await prepareInstantiate([supervisor.program(program)]);
       const r = await supervisor.scale(program, count);
       formation.noteScale(program, count);
       if (r.started.length + r.stopped.length > 0) log.info(`scale ${program}=${count}${r.started.length ? `: started ${r.started.join(', ')}` : ''}${r.stopped.length ? `: stopped ${r.stopped.join(', ')}` : ''}`);

@@ -10,7 +10,7 @@
  * The RunSpec object is updated in place: the launcher holds the same object, so new and restarted
  * processes get the new run-wide environment.
  */
-import { allProcesses, type ProcessSpec, type RunSpec } from '../config/model.js';
+import { allProcesses, type ProcessSpec, type ProgramSpec, type RunSpec } from '../config/model.js';
 import type { ProcessInstance } from './instance.js';
 import { drain, drainSliced, slicer, type Steps } from '../config/steps.js';
 import type { Supervisor } from './supervisor.js';
@@ -98,6 +98,11 @@ export class FormationMemory {
     this.scaled.set(program, count);
   }
 
+  /** newRun's programs that carryOver may re-instantiate (scaled at run time). */
+  scaledIn(newRun: RunSpec): ProgramSpec[] {
+    return newRun.programs.filter((p) => this.scaled.has(p.name));
+  }
+
   /** Re-instantiate newRun's programs with their run-time counts where those still apply. */
   carryOver(newRun: RunSpec): void {
     const fresh = counts(newRun);
@@ -132,21 +137,29 @@ export interface ApplyOptions {
 }
 
 /**
- * Stop removed and changed processes, switch the run to newRun, start changed and added ones. Thousands of
- * processes are added and started in slices (slicer.ts): the event loop keeps turning meanwhile.
+ * Stop removed and changed processes, switch the run to newRun, start changed and added ones. Every step
+ * that grows with the number of processes runs in slices of about SLICE_MS (one deadline for the whole
+ * apply, checked after each process): the event loop keeps turning meanwhile, also for 5,000 added.
  */
 export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts: ApplyOptions = {}): Promise<ReloadSummary> {
   const slice = slicer();
   const oldRun = supervisor.run;
   const plan = await drainSliced(planSteps(oldRun, [...supervisor.instances], newRun));
-  const groupsBefore = new Set(supervisor.instances.map((i) => i.spec.group));
+  const groupsBefore = new Set<string>();
+  for (const i of supervisor.instances) groupsBefore.add(i.spec.group);
   const leaving = new Set([...plan.removed, ...plan.changed.map((c) => c.instance)]);
   await Promise.all([...leaving].map((i) => i.stop()));
   if (leaving.size > 0) {
     supervisor.setInstances(supervisor.instances.filter((i) => !leaving.has(i)));
   }
 
-  const specs = new Map(allProcesses(newRun).map((s) => [s.name, s]));
+  const newProcesses = allProcesses(newRun);
+  await slice();
+  const specs = new Map<string, ProcessSpec>();
+  for (const s of newProcesses) {
+    specs.set(s.name, s);
+    await slice();
+  }
   for (const inst of plan.unchanged) inst.spec = specs.get(inst.name) ?? inst.spec;
   const socketPath = oldRun.socketPath; // the socket stays where it is until procinit restarts
   Object.assign(oldRun, newRun, { socketPath });
@@ -156,16 +169,31 @@ export async function applyReload(supervisor: Supervisor, newRun: RunSpec, opts:
     arriving.push(supervisor.add(spec));
     await slice();
   }
-  const order = new Map(allProcesses(oldRun).map((s, i) => [s.name, i]));
-  const sorted = [...supervisor.instances].sort((a, b) => (order.get(a.name) ?? Infinity) - (order.get(b.name) ?? Infinity));
-  supervisor.setInstances(sorted);
-  if (arriving.length > 0) opts.setNames?.(arriving.map((i) => i.name));
+  // the new run's order (a stable sort on the position of each name; names it lacks last)
+  const order = new Map<string, number>();
+  newProcesses.forEach((s, i) => order.set(s.name, i));
+  const keyed: Array<{ at: number; inst: ProcessInstance }> = [];
+  for (const inst of supervisor.instances) {
+    keyed.push({ at: order.get(inst.name) ?? Infinity, inst });
+    await slice();
+  }
+  keyed.sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? -1 : 1));
+  supervisor.setInstances(keyed.map((k) => k.inst));
+  await slice();
+  // prefixes: the names in pieces (the formatter keeps the widest and gives each new name a colour)
+  const PIECE = 100;
+  if (opts.setNames) {
+    for (let i = 0; i < arriving.length; i += PIECE) {
+      opts.setNames(arriving.slice(i, i + PIECE).map((a) => a.name));
+      await slice();
+    }
+  }
   if (opts.groupsChanged) {
-    const groupsAfter = new Set(supervisor.instances.map((i) => i.spec.group));
+    const groupsAfter = new Set<string>();
+    for (const i of supervisor.instances) groupsAfter.add(i.spec.group);
     const removed = [...groupsBefore].filter((g) => !groupsAfter.has(g));
     const added = [...groupsAfter].filter((g) => !groupsBefore.has(g));
     // in pieces, the event loop turning between them: 5,000 added groups are 5,000 events to publish
-    const PIECE = 100;
     for (let i = 0; i < removed.length; i += PIECE) {
       opts.groupsChanged(removed.slice(i, i + PIECE), []);
       await slice();

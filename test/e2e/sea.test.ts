@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, fixtureDir, startWatched, tempDir } from '../helpers/procinit.js';
 import { ensureSeaBinary } from '../helpers/sea-binary.js';
@@ -120,6 +120,26 @@ describe('dist/procinit: client verbs from their own bundle, and the personaliti
       const bad = await run(['status', '--no-such-flag', '--socket', sock], { cwd: dir });
       expect(bad.code).toBe(2);
       expect(lines(bad.stderr)).toHaveLength(1);
+    } finally {
+      sup.kill();
+      await sup.exit();
+    }
+  });
+
+  it('reload parses the config in its worker thread (the config-worker.cjs asset), the same run as at start', async () => {
+    const dir = fixtureDir({ 'supervisord.conf': '[supervisord]\n[program:base]\ncommand=sleep 1000\nstartsecs=0\n[include]\nfiles = conf.d/*.conf\n' });
+    const sock = join(dir, 'ctl.sock');
+    const sup = startWatched(bin, ['-c', 'supervisord.conf', '--socket', sock], { cwd: dir });
+    try {
+      await sup.waitFor(/success: base entered RUNNING/);
+      mkdirSync(join(dir, 'conf.d'));
+      for (let i = 0; i < 20; i++) writeFileSync(join(dir, 'conf.d', `p${i}.conf`), `[program:p${i}]\ncommand=sleep 1000\nautostart=false\n`);
+      const r = await run(['reload', '--socket', sock], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/p19: added/);
+      expect(r.stdout).toMatch(/^\(1 unchanged\)$/m); // base: its AUTO log names came back from the worker as they were
+      await sup.waitFor(/reload: added/);
+      expect(sup.stdout + sup.stderr).not.toMatch(/no worker thread/);
     } finally {
       sup.kill();
       await sup.exit();

@@ -1,12 +1,14 @@
 /**
- * A reload that adds 5,000 included files (issue 16, item 11) reads and applies the config in slices: the
- * event loop is never held for more than a slice's worth of work. Measured in CPU time between turns of
- * the loop (process.cpuUsage), so that other jobs on the machine do not count.
+ * A reload that adds 5,000 included files (issue 16, item 11) is parsed in a worker thread and applied in
+ * slices: the event loop is never held for more than a slice's worth of work. Measured in CPU time of this
+ * thread between turns of the loop (/proc/thread-self/schedstat: the worker's CPU and other jobs on the
+ * machine do not count).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { loadRun, loadRunSliced } from '../../../src/config/load.js';
+import { loadRunOffThread, useConfigWorker } from '../../../src/config/load-worker.js';
 import { defaultLoadOptions } from '../../../src/config/options.js';
 import { silentLogger } from '../../../src/output/log.js';
 import { applyReload } from '../../../src/supervisor/reload.js';
@@ -14,15 +16,20 @@ import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import { FakeClock, FakeLauncher } from '../../helpers/fakes.js';
 import { tempDir } from '../../helpers/procinit.js';
 
+/** CPU time of the calling thread, ms (the kernel's schedstat: nanoseconds on a CPU). */
+function threadCpuMs(): number {
+  return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+}
+
 /** Run work while measuring the longest CPU stretch (ms) between two turns of the event loop. */
 async function longestStretch<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; turns: number }> {
   let running = true;
   let max = 0;
   let turns = 0;
-  let last = process.cpuUsage();
+  let last = threadCpuMs();
   const tick = (): void => {
-    const now = process.cpuUsage();
-    max = Math.max(max, (now.user - last.user + now.system - last.system) / 1000);
+    const now = threadCpuMs();
+    max = Math.max(max, now - last);
     last = now;
     turns++;
     if (running) setImmediate(tick);
@@ -35,22 +42,37 @@ async function longestStretch<T>(work: () => Promise<T>): Promise<{ result: T; m
   }
 }
 
-it('reads and applies 5,000 added included files without holding the event loop for 100 ms', async () => {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'supervisord.conf'), '[supervisord]\n[program:base]\ncommand=sleep 300\n[include]\nfiles = conf.d/*.conf\n');
-  mkdirSync(join(dir, 'conf.d'));
-  const opts = defaultLoadOptions({ cwd: dir, config: 'supervisord.conf', env: { PATH: '/usr/bin:/bin' } });
-  const clock = new FakeClock();
-  const launcher = new FakeLauncher(clock);
-  const supervisor = new Supervisor(loadRun(opts), { log: silentLogger(), launcher, clock, signal: () => {} });
-  for (let i = 0; i < 5000; i++) writeFileSync(join(dir, 'conf.d', `p${i}.conf`), `[program:p${i}]\ncommand=sleep 300\nstartsecs=0\n`);
+/**
+ * The longest stretch is mostly V8's scavenges of what the reload keeps (5,000 programs and their
+ * instances: everything allocated survives); this thread's CPU is read from schedstat, which the kernel
+ * updates at each scheduler tick (4 ms at HZ=250): figures are within a tick.
+ */
+const LONGEST_MS = 35;
 
-  for (const round of ['adding 5,000', 'all 5,001 unchanged']) {
-    const { result, ms, turns } = await longestStretch(async () => applyReload(supervisor, await loadRunSliced(opts)));
-    console.log(`[reliability] reload ${round}: longest CPU stretch ${ms.toFixed(1)} ms over ${turns} turns of the loop`);
-    expect(ms, round).toBeLessThan(75); // 31-35 ms measured (mostly GC of the parsed config); 100 before the indexes
-    expect(supervisor.instances).toHaveLength(5001);
-    if (round.startsWith('adding')) expect(result.added).toHaveLength(5000);
-    else expect(result.unchanged).toHaveLength(5001);
-  }
-}, 120_000);
+for (const [path, worker] of [['parsed in a worker thread', true], ['parsed on the main thread (no worker to be had)', false]] as const) {
+  it(`reads and applies 5,000 added included files, ${path}, the loop never held for ${LONGEST_MS} ms`, async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'supervisord.conf'), '[supervisord]\n[program:base]\ncommand=sleep 300\n[include]\nfiles = conf.d/*.conf\n');
+    mkdirSync(join(dir, 'conf.d'));
+    const opts = defaultLoadOptions({ cwd: dir, config: 'supervisord.conf', env: { PATH: '/usr/bin:/bin' } });
+    const clock = new FakeClock();
+    const launcher = new FakeLauncher(clock);
+    const supervisor = new Supervisor(loadRun(opts), { log: silentLogger(), launcher, clock, signal: () => {} });
+    for (let i = 0; i < 5000; i++) writeFileSync(join(dir, 'conf.d', `p${i}.conf`), `[program:p${i}]\ncommand=sleep 300\nstartsecs=0\n`);
+
+    useConfigWorker(worker);
+    try {
+      for (const round of ['adding 5,000', 'all 5,001 unchanged']) {
+        const { result, ms, turns } = await longestStretch(async () => applyReload(supervisor, await (worker ? loadRunOffThread(opts) : loadRunSliced(opts))));
+        console.log(`[reliability] reload ${round}, ${path}: longest CPU stretch ${ms.toFixed(1)} ms over ${turns} turns of the loop`);
+        // 9-22 ms measured (both paths, load 4-6); 31-35 ms with 10 ms slices, 100 before the indexes
+        expect(ms, round).toBeLessThan(LONGEST_MS);
+        expect(supervisor.instances).toHaveLength(5001);
+        if (round.startsWith('adding')) expect(result.added).toHaveLength(5000);
+        else expect(result.unchanged).toHaveLength(5001);
+      }
+    } finally {
+      useConfigWorker(null);
+    }
+  }, 120_000);
+}
