@@ -157,7 +157,8 @@ if (only.has('start') || only.has('idle') || only.has('control')) {
 if (only.has('throughput')) {
   scenario('throughput', `log throughput (${options.lines} lines × 8)`);
   const tputTools = [...tools];
-  if (ctx.features.ini) tputTools.splice(1, 0, procinitRaw(ctx));
+  // raw passthrough (supervisord.conf) for procinit and for every other build compared with it
+  if (ctx.features.ini) tputTools.splice(1, 0, procinitRaw(ctx), ...ctx.variants.map((v) => procinitRaw(ctx, v)));
   keep(await throughputScenario(ctx, tputTools, { reps: options.reps, contextReps: options.contextReps, lines: options.lines, timeoutMs: full ? 900000 : 120000, log }));
   scenario('throughput-block', `log throughput with block writes (${options.blockLines} lines × 8)`);
   keep(await throughputScenario(ctx, tputTools, { reps: options.blockReps, contextReps: options.contextReps, lines: options.blockLines, mode: 'block', timeoutMs: full ? 900000 : 120000, log }));

@@ -14,7 +14,7 @@ const GOAL_ROWS = {
 
 /** Does row id of scenario run in repetition rep (0-based)? contextReps: how many a context-only row gets. */
 export function runsInRep(scenario, id, rep, contextReps) {
-  if (rep < contextReps || id === 'procinit' || id.startsWith('procinit@') || GOAL_ROWS[scenario].includes(id)) return true;
+  if (rep < contextReps || id === 'procinit' || id.startsWith('procinit@') || id.startsWith('procinit-raw@') || GOAL_ROWS[scenario].includes(id)) return true;
   return false;
 }
 

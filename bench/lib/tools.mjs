@@ -110,10 +110,13 @@ function procinitTool(ctx, bin, id, label, { raw = false } = {}) {
 
 /**
  * procinit from the same supervisord.conf as supervisord (stdout_logfile=/dev/stdout): its raw passthrough,
- * bytes as read, no prefix (issue 18 goal 1). Only the throughput scenarios run it.
+ * bytes as read, no prefix (issue 18 goal 1). Only the throughput scenarios run it; variant: another build's
+ * (--also-procinit), as its own row.
  */
-export function procinitRaw(ctx) {
-  const t = procinitTool(ctx, ctx.procinit, 'procinit-raw', 'procinit (supervisord.conf: raw passthrough)', { raw: true });
+export function procinitRaw(ctx, variant = null) {
+  const t = variant
+    ? procinitTool(ctx, variant, `procinit-raw@${variant.name}`, `procinit (${variant.name}, supervisord.conf: raw passthrough)`, { raw: true })
+    : procinitTool(ctx, ctx.procinit, 'procinit-raw', 'procinit (supervisord.conf: raw passthrough)', { raw: true });
   return { ...t, variant: true, supports: (scenario) => (scenario === 'throughput' ? true : 'n/a (throughput only)') };
 }
 
