@@ -66,6 +66,26 @@ export function closedAfterHello(path: string): ControlUnavailable {
   return new ControlUnavailable(`procinit closed the connection on ${path}`);
 }
 
+/**
+ * After the hello a request may take long (stop waits for stopwaitsecs, start for startsecs), so there is
+ * no deadline for its answer; instead a silent server is asked `hello` on the same connection (answered at
+ * once, by id, beside the request) after silenceMs(timeoutMs) of silence, and the client gives up when
+ * nothing at all came back within timeoutMs of that question: a procinit whose event loop is stuck, or a
+ * server that accepts and says hello but never answers, ends the verb in bounded time.
+ */
+export function silenceMs(timeoutMs: number): number {
+  return Math.max(1, Math.round(timeoutMs / 5));
+}
+
+/** The id of the `hello` a client asks a silent server (its own requests count up from 1). */
+export const PING_ID = 'alive?';
+
+/** Nothing came back, not even the answer to a hello, within silence + timeout. */
+export function stoppedAnswering(path: string, timeoutMs: number): ControlUnavailable {
+  const s = (silenceMs(timeoutMs) + timeoutMs) / 1000;
+  return new ControlUnavailable(`procinit on ${path} stopped answering (nothing within ${s}s, not even an answer to a hello; what was asked may still be done)`);
+}
+
 /** A line longer than MAX_ANSWER_BYTES. */
 export function answerTooLarge(path: string): ControlUnavailable {
   return new ControlUnavailable(`an answer from ${path} exceeded ${MAX_ANSWER_BYTES} bytes`);

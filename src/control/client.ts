@@ -2,6 +2,13 @@
  * The client end of the control protocol: connect, read the hello, send requests, route answers and
  * stream events by id. Used by every client command in src/cli/ (status, start, logs, ...), and by
  * `connect`, whose attach request turns the connection into binary frames (upgrade).
+ *
+ * While an answer is awaited (a request's, a stream's opening, an upgrade's, the close after `shutdown`)
+ * the server's silence is watched: after silenceMs(timeoutMs) without a byte the client asks `hello` on the
+ * same connection (answered at once, by id, beside the request), and when nothing at all comes back within
+ * timeoutMs of that, it gives up with one line (stoppedAnswering). A long `stop` of a live procinit goes
+ * on for as long as it takes; a server that accepts, says hello and then never answers (or whose event
+ * loop is stuck) ends the verb in bounded time. An open stream (logs -f, connect's frames) is not watched.
  */
 import { connect, type Socket } from 'node:net';
 import { encode, LineReader, PROTOCOL_VERSION, type Hello, type RequestId } from './protocol.js';
@@ -14,8 +21,11 @@ import {
   helloTimeout,
   MAX_ANSWER_BYTES,
   parseLine,
+  PING_ID,
   readHello,
   remoteError,
+  silenceMs,
+  stoppedAnswering,
   unavailable,
 } from './client-errors.js';
 
@@ -24,6 +34,10 @@ export * from './client-errors.js';
 interface Pending {
   onMessage(msg: Record<string, unknown>): void;
   onClose(err: Error): void;
+  /** Its (first) answer has not come yet: the server's silence is watched meanwhile. */
+  awaiting?: boolean;
+  /** An upgrade: no `hello` may follow it on the connection, so a silence is not asked about. */
+  noPing?: boolean;
 }
 
 /** What an upgrade hands over: the answer, the raw socket, and bytes already read past the answer. */
@@ -48,11 +62,18 @@ export class ControlClient {
   private closeWaiters: Array<() => void> = [];
   /** Set by an upgrade's ok answer: the reader stops there and hands the socket over (finishUpgrade). */
   private upgraded: { result: unknown; resolve(u: Upgraded<unknown>): void } | null = null;
+  /** The silence watch: when bytes last came, when a `hello` was last asked, the timer that looks. */
+  private lastHeard = 0;
+  private pingedAt = 0;
+  /** A hello was asked and nothing has come since. */
+  private pinged = false;
+  private watchTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly socket: Socket,
     readonly path: string,
     readonly hello: Hello,
+    private readonly timeoutMs: number,
   ) {}
 
   /** Connect and wait for the hello (timeoutMs for both). */
@@ -80,7 +101,7 @@ export class ControlClient {
           if (hello instanceof Error) return fail(hello);
           settled = true;
           clearTimeout(timer);
-          client = new ControlClient(socket, path, hello);
+          client = new ControlClient(socket, path, hello, timeoutMs);
           resolve(client);
         },
         () => {
@@ -91,6 +112,10 @@ export class ControlClient {
         MAX_ANSWER_BYTES,
       );
       const onData = (d: Buffer): void => {
+        if (client) {
+          client.lastHeard = Date.now();
+          client.pinged = false;
+        }
         const rest = reader.push(d, () => client?.upgraded != null);
         if (client?.upgraded) client.finishUpgrade(onData, rest ?? Buffer.alloc(0));
       };
@@ -111,9 +136,58 @@ export class ControlClient {
     if (p) p.onMessage(msg);
   }
 
+  /** Is an answer awaited (and may a silence be asked about)? */
+  private awaited(): { any: boolean; mayPing: boolean } {
+    let any = this.closeWaiters.length > 0;
+    let mayPing = true;
+    for (const p of this.pending.values()) {
+      if (!p.awaiting) continue;
+      any = true;
+      if (p.noPing) mayPing = false;
+    }
+    return { any, mayPing };
+  }
+
+  /** Start watching the silence when an answer becomes awaited (a no-op while the watch runs). */
+  private watch(): void {
+    if (this.closedError || this.watchTimer !== null) return;
+    this.lastHeard = Date.now();
+    this.pinged = false;
+    this.lookAgainIn(silenceMs(this.timeoutMs));
+  }
+
+  private lookAgainIn(ms: number): void {
+    this.watchTimer = setTimeout(() => this.look(), ms);
+    this.watchTimer.unref(); // the socket keeps the process up while an answer is awaited
+  }
+
+  private look(): void {
+    this.watchTimer = null;
+    if (this.closedError) return;
+    const { any, mayPing } = this.awaited();
+    if (!any) return;
+    const now = Date.now();
+    const pinged = this.pinged;
+    const due = pinged ? this.pingedAt + this.timeoutMs : this.lastHeard + silenceMs(this.timeoutMs);
+    if (now < due) return this.lookAgainIn(due - now);
+    if (!pinged) {
+      // answered at once by a live procinit, beside whatever it is working on
+      if (mayPing) {
+        this.pending.set(PING_ID, { onMessage: () => this.pending.delete(PING_ID), onClose: () => {} });
+        this.socket.write(encode({ v: PROTOCOL_VERSION, id: PING_ID, cmd: 'hello', args: {} }));
+      }
+      this.pingedAt = now;
+      this.pinged = true;
+      return this.lookAgainIn(this.timeoutMs);
+    }
+    this.hangUp(stoppedAnswering(this.path, this.timeoutMs));
+  }
+
   private hangUp(err: Error): void {
     if (this.closedError) return;
     this.closedError = err;
+    if (this.watchTimer !== null) clearTimeout(this.watchTimer);
+    this.watchTimer = null;
     this.socket.destroy();
     const pending = [...this.pending.values()];
     this.pending.clear();
@@ -126,7 +200,10 @@ export class ControlClient {
   /** Resolves when procinit closes the connection (the run ended, for `shutdown`). */
   whenClosed(): Promise<void> {
     if (this.closedError) return Promise.resolve();
-    return new Promise((r) => this.closeWaiters.push(r));
+    return new Promise((r) => {
+      this.closeWaiters.push(r);
+      this.watch();
+    });
   }
 
   private send(cmd: string, args: object, pending: Pending): RequestId {
@@ -137,13 +214,16 @@ export class ControlClient {
     }
     this.pending.set(id, pending);
     this.socket.write(encode({ v: PROTOCOL_VERSION, id, cmd, args }));
+    if (pending.awaiting) this.watch();
     return id;
   }
 
   /** One request, one answer: an error answer rejects; an ok one goes to onOk as it arrives. */
-  private ask<R>(cmd: string, args: object, onOk: (result: unknown, resolve: (r: R) => void) => void): Promise<R> {
+  private ask<R>(cmd: string, args: object, onOk: (result: unknown, resolve: (r: R) => void) => void, noPing = false): Promise<R> {
     return new Promise((resolve, reject) => {
       const id = this.send(cmd, args, {
+        awaiting: true,
+        noPing,
         onMessage: (msg) => {
           this.pending.delete(id);
           const err = remoteError(msg);
@@ -181,10 +261,12 @@ export class ControlClient {
     result.catch(() => {});
     done.catch(() => {});
     let opened = false;
-    const id = this.send(cmd, args, {
+    const entry: Pending = {
+      awaiting: true,
       onMessage: (msg) => {
         if (!opened) {
           opened = true;
+          entry.awaiting = false;
           const err = remoteError(msg);
           if (err) {
             this.pending.delete(id);
@@ -215,7 +297,8 @@ export class ControlClient {
         rejectResult(err);
         rejectDone(err);
       },
-    });
+    };
+    const id = this.send(cmd, args, entry);
     return { result, done };
   }
 
@@ -226,9 +309,14 @@ export class ControlClient {
    */
   upgrade<T>(cmd: string, args: object = {}): Promise<Upgraded<T>> {
     // the reader stops after this answer's line; finishUpgrade resolves with what followed it
-    return this.ask<Upgraded<T>>(cmd, args, (result, resolve) => {
-      this.upgraded = { result, resolve: resolve as (u: Upgraded<unknown>) => void };
-    });
+    return this.ask<Upgraded<T>>(
+      cmd,
+      args,
+      (result, resolve) => {
+        this.upgraded = { result, resolve: resolve as (u: Upgraded<unknown>) => void };
+      },
+      true,
+    );
   }
 
   private finishUpgrade(onData: (d: Buffer) => void, rest: Buffer): void {

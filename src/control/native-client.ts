@@ -4,7 +4,8 @@
  * load Node's net module and its streams (about 4 ms of a 40 ms call). The exchange is the one
  * ControlClient does, with the same messages for every failure: the hello within the same timeout, a
  * line bounded by MAX_ANSWER_BYTES, lines for other ids ignored; after the hello the answer is waited for
- * as long as it takes, as there.
+ * as long as the server shows it is alive, as there: after a silence it is asked `hello` (silenceMs in
+ * client-errors.ts), and nothing at all within the timeout after that ends the call.
  *
  * NativeControl.connect returns null when the addon cannot load or connect(2) fails: the caller then takes
  * ControlClient (net), which words a connect failure as always.
@@ -17,8 +18,11 @@ import {
   helloTimeout,
   MAX_ANSWER_BYTES,
   parseLine,
+  PING_ID,
   readHello,
   remoteError,
+  silenceMs,
+  stoppedAnswering,
   unavailable,
 } from './client-errors.js';
 import { encode, LineReader, PROTOCOL_VERSION, type Hello } from './protocol.js';
@@ -64,11 +68,15 @@ export class NativeControl implements OneShotClient {
 
   /** Set by connect once the hello has come. */
   hello!: Hello;
+  /** When bytes last came from the server (Date.now()), and whether a hello was asked since. */
+  private heard = 0;
+  private pinged = false;
 
   private constructor(
     private readonly addon: CtlAddon,
     private fd: number,
     readonly path: string,
+    private readonly timeoutMs: number,
   ) {}
 
   /**
@@ -85,7 +93,7 @@ export class NativeControl implements OneShotClient {
       return null;
     }
     const deadline = Date.now() + timeoutMs;
-    const client = new NativeControl(addon, fd, path);
+    const client = new NativeControl(addon, fd, path, timeoutMs);
     try {
       const line = client.nextLine(() => Math.max(0, deadline - Date.now()), {
         timeout: () => helloTimeout(path, timeoutMs),
@@ -119,6 +127,8 @@ export class NativeControl implements OneShotClient {
       }
       if (chunk === false) throw errors.timeout();
       if (chunk === null) throw errors.closed();
+      this.heard = Date.now();
+      this.pinged = false;
       this.reader.push(chunk);
     }
   }
@@ -138,18 +148,41 @@ export class NativeControl implements OneShotClient {
       this.close();
       return closedAfterHello(this.path);
     };
-    let written = false;
-    try {
-      written = this.addon.ctlWrite(this.fd, encode({ v: PROTOCOL_VERSION, id: 1, cmd, args }), -1);
-    } catch {
-      throw closed();
-    }
-    if (!written) throw closed();
+    const send = (id: number | string, command: string, commandArgs: object): void => {
+      let written = false;
+      try {
+        written = this.addon.ctlWrite(this.fd, encode({ v: PROTOCOL_VERSION, id, cmd: command, args: commandArgs }), this.timeoutMs);
+      } catch {
+        throw closed();
+      }
+      if (!written) {
+        // the server reads nothing: as silent as one that never answers
+        this.close();
+        throw stoppedAnswering(this.path, this.timeoutMs);
+      }
+    };
+    send(1, cmd, args);
+    this.heard = Date.now();
+    // a silence: ask hello (answered at once, beside the request); nothing within timeoutMs of that: give up
+    const silence = silenceMs(this.timeoutMs);
+    let pingedAt = 0;
+    this.pinged = false;
+    const quiet = new Error('quiet');
     for (;;) {
       let line: Buffer;
       try {
-        line = this.nextLine(() => -1, { timeout: closed, closed, failed: closed });
+        line = this.nextLine(() => Math.max(0, (this.pinged ? pingedAt + this.timeoutMs : this.heard + silence) - Date.now()), { timeout: () => quiet, closed, failed: closed });
       } catch (err) {
+        if (err === quiet) {
+          if (!this.pinged) {
+            send(PING_ID, 'hello', {});
+            pingedAt = Date.now();
+            this.pinged = true;
+            continue;
+          }
+          this.close();
+          throw stoppedAnswering(this.path, this.timeoutMs);
+        }
         if (this.overflowed) this.close();
         throw err;
       }

@@ -30,6 +30,20 @@ const server = net.createServer((s) => {
     setTimeout(() => s.write(hello.slice(5)), 50);
   } else s.write(hello);
   let buf = '';
+  if (mode === 'slow') {
+    // alive but slow: a hello asked meanwhile is answered at once, the request after 1.5 s
+    return void s.on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const req = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        const answer = JSON.stringify({ id: req.id, ok: true, result: { cmd: req.cmd, args: req.args } }) + '\n';
+        if (req.cmd === 'hello') s.write(answer);
+        else setTimeout(() => s.write(answer), 1500);
+      }
+    });
+  }
   s.on('data', (d) => {
     buf += d;
     if (!buf.includes('\n')) return;
@@ -116,6 +130,26 @@ describe('NativeControl, the one-shot client over the addon', () => {
     expect(native).toEqual(await viaNet(path, 400));
   });
 
+  it('a server that says hello, then never answers (mute): the same one line from both, in bounded time', async () => {
+    const path = await serve('mute');
+    const t0 = Date.now();
+    const native = await viaNative(path, 400);
+    const took = Date.now() - t0;
+    // silence 80 ms, then a hello asked, then 400 ms
+    const line = `procinit on ${path} stopped answering (nothing within 0.48s, not even an answer to a hello; what was asked may still be done)`;
+    expect(native).toEqual({ error: 'ControlUnavailable', message: line });
+    expect(took).toBeGreaterThanOrEqual(470);
+    expect(took).toBeLessThan(5000);
+    expect(await viaNet(path, 400)).toEqual(native);
+  });
+
+  it('a live server that takes longer than that to answer: both wait for the answer (the hello asked meanwhile is answered)', async () => {
+    const path = await serve('slow');
+    const native = await viaNative(path, 400);
+    expect(native).toEqual({ ok: { cmd: 'status', args: { names: ['a'] } } });
+    expect(await viaNet(path, 400)).toEqual(native);
+  });
+
   it('an abstract socket (@name)', async () => {
     const path = await serve('answer', `@pi-ctl-test-${process.pid}`);
     expect(await viaNative(path, 5000)).toMatchObject({ ok: { cmd: 'status' } });
@@ -133,4 +167,51 @@ describe('NativeControl, the one-shot client over the addon', () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(p.stderr).toBe(`procinit: no procinit answering on ${path} (no answer within 10s)\n`);
   }, 30_000);
+
+  it('connect (attach, an upgrade: no hello may follow it) and logs -f: their opening answer is bounded the same way', async () => {
+    const path = await serve('mute');
+    const line = `procinit on ${path} stopped answering (nothing within 0.48s, not even an answer to a hello; what was asked may still be done)`;
+    const attach = await ControlClient.connect(path, 400);
+    const t0 = Date.now();
+    await expect(attach.upgrade('attach', { name: 'web' })).rejects.toThrow(line);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(470);
+    const logs = await ControlClient.connect(path, 400);
+    const call = logs.stream('logs', { follow: true }, { onEvent: () => {} });
+    await expect(call.result).rejects.toThrow(line);
+    await expect(call.done).rejects.toThrow(line);
+  });
+
+  // every client verb against a server that says hello and then nothing: one line, exit 1, in 12 s (2 s of
+  // silence, a hello asked, 10 s); status takes the addon's path, the others net's; logs -f waits for its
+  // stream's opening answer the same way (connect needs a terminal: its client is tested above)
+  const verbs: Array<[string, string[]]> = [
+    ['status', []],
+    ['stop', ['web']],
+    ['start', ['web']],
+    ['restart', ['web']],
+    ['signal', ['HUP', 'web']],
+    ['scale', ['web=2']],
+    ['reload', []],
+    ['shutdown', []],
+    ['describe', ['web']],
+    ['logs', ['-f']],
+    ['top', ['-n', '1']],
+  ];
+  it('every client verb against a server that never answers after its hello: exit 1, one line, within 12 s (all at once)', async () => {
+    const path = await serve('mute');
+    const line = `procinit: procinit on ${path} stopped answering (nothing within 12s, not even an answer to a hello; what was asked may still be done)\n`;
+    const ends = await Promise.all(
+      verbs.map(async ([verb, rest]) => {
+        const t0 = Date.now();
+        const p = startProcinit([verb, ...rest, '-s', path], { cwd: fixtureDir({}) });
+        const { code } = await p.exit(40_000);
+        return { verb, code, took: Date.now() - t0, stderr: p.stderr };
+      }),
+    );
+    for (const e of ends) {
+      expect(e).toMatchObject({ verb: e.verb, code: 1, stderr: line });
+      expect(e.took).toBeGreaterThanOrEqual(11_500);
+      expect(e.took).toBeLessThan(30_000);
+    }
+  }, 60_000);
 });
