@@ -5,7 +5,7 @@
  * and an image without the supervisor package has no /var/log/supervisor), so these answers never make a
  * config invalid. Tests pass their own view.
  */
-import { statSync } from 'node:fs';
+import { isDirectoryPath } from './fs-answers.js';
 import { readRegularFile } from './text-file.js';
 import { hostname } from 'node:os';
 
@@ -44,11 +44,7 @@ export function realHost(): HostView {
   const entries = (): PasswdEntry[] | null => (passwd === undefined ? (passwd = readPasswd()) : passwd);
   return {
     isDirectory(path) {
-      try {
-        return statSync(path).isDirectory();
-      } catch {
-        return false;
-      }
+      return isDirectoryPath(path); // under a reload, answered off the event loop (fs-answers.ts)
     },
     userExists(nameOrUid) {
       const list = entries();

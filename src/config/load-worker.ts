@@ -20,7 +20,8 @@ import { loadRunSliced, loadRunSteps, readAhead } from './load.js';
 import type { ProcessSpec, ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
 import { drain, drainSliced, SLICE_MS, slicer } from './steps.js';
-import { READ_TIMEOUT_MS, withReadAhead } from './text-file.js';
+import { newReadAhead, READ_TIMEOUT_MS, withReadAhead } from './text-file.js';
+import { fetchAnswers, guessesHeld } from './fs-answers.js';
 import { decodeError, packFiles, type FromWorker, type ToWorker } from './worker-protocol.js';
 
 /** How the worker's code is found: the single executable's asset, beside the bundle, or dist/ from src/. */
@@ -112,23 +113,34 @@ export async function loadRunOffThread(opts: LoadOptions, o: OffThreadOptions = 
     return loadRunSliced(opts, sliceMs, readTimeoutMs);
   }
   const files = new Map<string, Buffer | Error>();
+  const answers = new Map<string, unknown>();
   // the options as data: process.env is an exotic object
   const plainOpts: LoadOptions = { ...opts, env: { ...opts.env } };
   try {
     let fresh: string[] = [];
+    let freshAnswers: string[] = [];
     for (let attempt = 0; ; attempt++) {
       const answer = await ask(worker, {
         opts: plainOpts,
         files: packFiles(fresh.map((f) => [f, files.get(f) as Buffer | Error])),
+        answers: freshAnswers.map((k) => [k, answers.get(k)]),
         // the worker keeps them from its first message on
         autoLogNames: attempt === 0 ? JSON.stringify(drawnAutoLogNames()) : '[]',
       });
       await keepPieces(answer.autoLogNames, sliceMs);
+      // the worker went on with guesses where it met fs questions without answers (fs-answers.ts): its
+      // outcome stands only if every guess was right
+      const guesses = new Map(answer.guesses);
+      fresh = answer.kind === 'need' ? answer.files.filter((f) => !files.has(f)) : [];
+      freshAnswers = [...guesses.keys()].filter((k) => !answers.has(k));
+      if (fresh.length > 0 || freshAnswers.length > 0) {
+        if (attempt > 10_000) throw new Error('config worker: the files to read never settle');
+        await Promise.all([readAhead(fresh, files, readTimeoutMs), fetchAnswers(freshAnswers, answers, readTimeoutMs)]);
+        if (answer.kind === 'need' || !guessesHeld(guesses, answers)) continue;
+      }
       if (answer.kind === 'error') throw decodeError(answer.error);
-      if (answer.kind === 'run') return await receive(answer, new Instantiator(plainOpts, files), sliceMs);
+      if (answer.kind === 'run') return await receive(answer, new Instantiator(plainOpts, newReadAhead(files, answers)), sliceMs);
       if (attempt > 10_000) throw new Error('config worker: the files to read never settle');
-      fresh = answer.files.filter((f) => !files.has(f));
-      await readAhead(fresh, files, readTimeoutMs);
     }
   } catch (err) {
     if (!(err instanceof WorkerGone) || forced) throw err;
@@ -182,7 +194,7 @@ class Instantiator {
 
   constructor(
     private readonly opts: LoadOptions,
-    private readonly files: Map<string, Buffer | Error>,
+    private readonly files: ReturnType<typeof newReadAhead>,
   ) {}
 
   instantiate(program: string, n: number): ProcessSpec {

@@ -3,7 +3,7 @@
  * env files, the process selection (`up TYPE...`) and the formation (`-m web=2`).
  * Pure apart from reading files.
  */
-import { existsSync } from 'node:fs';
+import { fetchAnswers, guessesHeld, pathExists } from './fs-answers.js';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, oneLine, UsageError } from './errors.js';
 import type { ConfigFormat, ProcessSpec, ProgramSpec, RunSpec } from './model.js';
@@ -17,7 +17,7 @@ import { readFlyRun } from './fly.js';
 import { readManifestRun } from './manifest.js';
 import { applyProcinitToml } from './procinit-toml.js';
 import { checkDependencies } from './dependencies.js';
-import { describeReadError, MAX_CONFIG_BYTES, NeedFiles, READ_TIMEOUT_MS, readRegularFile, readRegularFileAsync, withReadAhead } from './text-file.js';
+import { describeReadError, MAX_CONFIG_BYTES, NeedFiles, newReadAhead, READ_TIMEOUT_MS, readRegularFile, readRegularFileAsync, withReadAhead } from './text-file.js';
 
 /** supervisord's own search list, after ./Procfile. */
 const SUPERVISORD_SEARCH = [
@@ -38,15 +38,15 @@ export function findConfig(opts: LoadOptions): FoundConfig {
   const explicit = opts.procfile ?? opts.config ?? opts.env.PROCINIT_PROCFILE ?? opts.env.PROCINIT_CONFIG ?? null;
   if (explicit) {
     const file = resolve(opts.cwd, explicit);
-    if (!existsSync(file)) throw new ConfigError(file, null, 'no such file');
+    if (!pathExists(file)) throw new ConfigError(file, null, 'no such file');
     const forced = opts.procfile !== null || (opts.config === null && opts.env.PROCINIT_PROCFILE);
     return { file, format: forced ? 'procfile' : detectFormat(file) };
   }
   const procfile = resolve(opts.cwd, 'Procfile');
-  if (existsSync(procfile)) return { file: procfile, format: detectFormat(procfile) };
+  if (pathExists(procfile)) return { file: procfile, format: detectFormat(procfile) };
   for (const candidate of SUPERVISORD_SEARCH) {
     const file = resolve(opts.cwd, candidate);
-    if (existsSync(file)) return { file, format: 'supervisord' };
+    if (pathExists(file)) return { file, format: 'supervisord' };
   }
   throw new ConfigError(
     procfile,
@@ -83,16 +83,31 @@ export function loadRun(opts: LoadOptions): RunSpec {
  */
 export async function loadRunSliced(opts: LoadOptions, sliceMs = SLICE_MS, readTimeoutMs = READ_TIMEOUT_MS): Promise<RunSpec> {
   // Config files are read ahead on libuv's thread pool, never on the event loop (a file on a hung NFS mount
-  // blocks its read: that would stop reaping, signals and status). The steps answer from what was read,
-  // and start again when they need a file not read yet (an [include]'s matches are all read at once).
-  const files = new Map<string, Buffer | Error>();
+  // blocks its read: that would stop reaping, signals and status), and so are the stat/readdir questions
+  // the readers ask (fs-answers.ts: .env, procinit.toml, an [include]'s glob, directories). The steps answer
+  // from what was fetched, and start again when they needed something not fetched yet (an [include]'s
+  // matches are all read at once; every question a pass noted is fetched at once).
+  const ahead = newReadAhead();
   for (let attempt = 0; ; attempt++) {
+    let run: RunSpec | null = null;
+    let failed: unknown = null;
     try {
-      return await drainSliced(loadRunSteps(opts), sliceMs, (step) => withReadAhead(files, step));
+      run = await drainSliced(loadRunSteps(opts), sliceMs, (step) => withReadAhead(ahead, step));
     } catch (err) {
-      if (!(err instanceof NeedFiles) || attempt > 10_000) throw err;
-      await readAhead(err.files, files, readTimeoutMs);
+      failed = err;
     }
+    // a pass that met questions without their answers went on with guesses: its outcome stands only if
+    // every guess was right
+    const guesses = new Map(ahead.missing);
+    ahead.missing.clear();
+    const files = failed instanceof NeedFiles ? failed.files : [];
+    const outcome = (): RunSpec => {
+      if (failed !== null) throw failed;
+      return run!;
+    };
+    if ((guesses.size === 0 && files.length === 0) || attempt > 10_000) return outcome();
+    await Promise.all([readAhead(files, ahead.files, readTimeoutMs), fetchAnswers([...guesses.keys()], ahead.answers, readTimeoutMs)]);
+    if (files.length === 0 && guessesHeld(guesses, ahead.answers)) return outcome();
   }
 }
 
@@ -138,10 +153,10 @@ export function* loadRunSteps(opts: LoadOptions): Steps<RunSpec> {
 export function readEnvFiles(root: string, opts: LoadOptions): Record<string, string> {
   const env: Record<string, string> = {};
   const dotenv = resolve(root, '.env');
-  if (existsSync(dotenv)) Object.assign(env, readDotenvFile(dotenv));
+  if (pathExists(dotenv)) Object.assign(env, readDotenvFile(dotenv));
   for (const f of opts.envFiles) {
     const file = resolve(opts.cwd, f);
-    if (!existsSync(file)) throw new ConfigError(file, null, 'env file not found (-e/--env)');
+    if (!pathExists(file)) throw new ConfigError(file, null, 'env file not found (-e/--env)');
     Object.assign(env, readDotenvFile(file));
   }
   return env;

@@ -16,7 +16,7 @@
  *
  * What it sets replaces what the config said for that field. Unknown programs and keys are errors.
  */
-import { existsSync } from 'node:fs';
+import { pathExists } from './fs-answers.js';
 import { dirname, join } from 'node:path';
 import { ConfigError, oneLine, someNames } from './errors.js';
 import type { HealthSpec, ProgramSpec, SourceRef } from './model.js';
@@ -36,7 +36,7 @@ const PROGRAM_KEYS = new Set([
 /** procinit.toml's path beside the config file, or null when there is none. */
 export function findProcinitToml(configFile: string): string | null {
   const file = join(dirname(configFile), PROCINIT_TOML);
-  return existsSync(file) ? file : null;
+  return pathExists(file) ? file : null;
 }
 
 /** Apply procinit.toml (when beside the config) to the programs. */

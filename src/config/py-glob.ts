@@ -5,8 +5,8 @@
  * Results keep the pattern's spelling (`/etc/./conf.d/a.conf`) and are unsorted (the caller sorts, as
  * supervisord does).
  */
-import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
+import { isDirectoryPath, lexists, listDirectory } from './fs-answers.js';
 
 const MAGIC = /[*?[]/;
 
@@ -47,14 +47,10 @@ function join(a: string, b: string): string {
 }
 
 function glob1(dir: string, pattern: string, dironly: boolean): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir || '.', { withFileTypes: true })
-      .filter((e) => !dironly || e.isDirectory() || (e.isSymbolicLink() && isDir(posix.join(dir || '.', e.name))))
-      .map((e) => e.name);
-  } catch {
-    return [];
-  }
+  // listDirectory, isDir, lexists: under a reload, answered off the event loop (fs-answers.ts)
+  const entries = listDirectory(dir || '.');
+  if (entries === null) return [];
+  let names = entries.filter((e) => !dironly || e.isDirectory || (e.isSymbolicLink && isDir(posix.join(dir || '.', e.name)))).map((e) => e.name);
   if (!pattern.startsWith('.')) names = names.filter((n) => !n.startsWith('.'));
   const re = fnmatchRegExp(pattern);
   return names.filter((n) => re.test(n));
@@ -65,21 +61,8 @@ function glob0(dir: string, basename: string): string[] {
   return isDir(dir) ? [basename] : [];
 }
 
-function lexists(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function isDir(p: string): boolean {
-  try {
-    return statSync(p || '.').isDirectory();
-  } catch {
-    return false;
-  }
+  return isDirectoryPath(p || '.');
 }
 
 /** fnmatch.translate, for one path component. */

@@ -32,7 +32,7 @@
  */
 import { dirname, isAbsolute, posix, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { statSync } from 'node:fs';
+import { askDirectories, isDirectoryPath } from './fs-answers.js';
 import { autoLogName } from './auto-log-name.js';
 import { drain, type Steps } from './steps.js';
 import { ConfigError } from './errors.js';
@@ -255,7 +255,9 @@ class SupervisordReader {
         this.warn(files.file, files.line, `no file matches include ${JSON.stringify(full)}`);
         continue;
       }
-      prefetch(matches); // under a reload's read-ahead: every match read at once, on the thread pool
+      // under a reload's read-ahead: every match read (and asked whether it is a directory) at once, off the loop
+      askDirectories(matches);
+      prefetch(matches);
       for (const match of matches.sort()) {
         if (isDirectory(match)) {
           this.warn(files.file, files.line, `include: ${match} is a directory, skipped`);
@@ -875,10 +877,7 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Under a reload, answered off the event loop (fs-answers.ts). */
 function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
+  return isDirectoryPath(p);
 }

@@ -99,7 +99,30 @@ export function describeReadError(err: unknown): string {
  * (a hung NFS mount) holds a pool thread, never the event loop. A file not read ahead yet is asked for
  * with NeedFiles, and the load starts again once it has been read.
  */
-let readAhead: Map<string, Buffer | Error> | null = null;
+let readAhead: ReadAhead | null = null;
+
+/**
+ * What a load in progress has read ahead: files' bytes (readTextFile) and the answers of the other fs calls
+ * the readers make (fs-answers.ts: stat, lstat, readdir), keyed `stat:PATH` and so on. A question asked
+ * without an answer yet is put in `missing` and answered with a guess for this pass (the likely answer: a
+ * log folder exists, a `.env` does not); the load then fetches every missing answer at once, off the event
+ * loop, and starts again only when a guess was wrong (or a file must be read first).
+ */
+export interface ReadAhead {
+  files: Map<string, Buffer | Error>;
+  answers: Map<string, unknown>;
+  /** Questions of this pass without an answer, with the guess this pass went on with (fs-answers.ts). */
+  missing: Map<string, unknown>;
+}
+
+export function newReadAhead(files = new Map<string, Buffer | Error>(), answers = new Map<string, unknown>()): ReadAhead {
+  return { files, answers, missing: new Map() };
+}
+
+/** The read-ahead of the load in progress, or null when the readers may call fs themselves. */
+export function currentReadAhead(): ReadAhead | null {
+  return readAhead;
+}
 
 /** A config file whose read got no answer in time (a hung mount): refused, never skipped like a missing include. */
 export class HungFileError extends ConfigError {}
@@ -112,9 +135,9 @@ export class NeedFiles extends Error {
 }
 
 /** Run fn with readTextFile answering from files (see readAhead). */
-export function withReadAhead<T>(files: Map<string, Buffer | Error>, fn: () => T): T {
+export function withReadAhead<T>(ahead: ReadAhead, fn: () => T): T {
   const previous = readAhead;
-  readAhead = files;
+  readAhead = ahead;
   try {
     return fn();
   } finally {
@@ -125,7 +148,7 @@ export function withReadAhead<T>(files: Map<string, Buffer | Error>, fn: () => T
 /** Files about to be read one after another (an [include]'s matches): under a read-ahead, all are read at once. */
 export function prefetch(files: readonly string[]): void {
   if (readAhead === null) return;
-  const missing = files.filter((f) => !readAhead!.has(f));
+  const missing = files.filter((f) => !readAhead!.files.has(f));
   if (missing.length > 0) throw new NeedFiles(missing);
 }
 
@@ -169,16 +192,7 @@ function openAsync(): typeof import('node:fs/promises').open {
  * its thread until the file system answers, and at most MAX_UNFINISHED such reads are ever left).
  */
 export function readRegularFileAsync(file: string, maxBytes = MAX_CONFIG_BYTES, timeoutMs = READ_TIMEOUT_MS): Promise<Buffer> {
-  const since = hung.get(file);
-  if (since !== undefined) {
-    return Promise.reject(new FileError('ETIMEDOUT', `an earlier read of it has had no answer for ${Math.round((Date.now() - since) / 1000)} s (a hung file system?)`));
-  }
-  if (hung.size >= MAX_HUNG) {
-    return Promise.reject(new FileError('ETIMEDOUT', `not read: ${hung.size} earlier reads of config files have had no answer (a hung file system?)`));
-  }
-  const started = Date.now();
-  let finished = false;
-  const reading = (async () => {
+  return withDeadline(file, async () => {
     const fh = await openAsync()(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     try {
       let buf = bufferFor(await fh.stat(), maxBytes);
@@ -194,19 +208,43 @@ export function readRegularFileAsync(file: string, maxBytes = MAX_CONFIG_BYTES, 
     } finally {
       await fh.close().catch(() => undefined);
     }
-  })().finally(() => {
+  }, timeoutMs);
+}
+
+/**
+ * An fs call on libuv's thread pool about `key` (a path, or `readdir:PATH`), given up after timeoutMs with
+ * an ETIMEDOUT error (isTimedOut) the load reports as a hung file system. The call itself cannot be
+ * cancelled: it keeps its thread until the file system answers; while it does, the same key is refused at
+ * once, and with MAX_HUNG such calls no further one is started (libuv has 4 threads for every fs call).
+ */
+export function withDeadline<T>(key: string, work: () => Promise<T>, timeoutMs = READ_TIMEOUT_MS): Promise<T> {
+  const since = hung.get(key);
+  if (since !== undefined) {
+    return Promise.reject(new FileError('ETIMEDOUT', `an earlier read of it has had no answer for ${Math.round((Date.now() - since) / 1000)} s (a hung file system?)`));
+  }
+  if (hung.size >= MAX_HUNG) {
+    return Promise.reject(new FileError('ETIMEDOUT', `not read: ${hung.size} earlier reads of config files have had no answer (a hung file system?)`));
+  }
+  const started = Date.now();
+  let finished = false;
+  const working = work().finally(() => {
     finished = true;
-    hung.delete(file);
+    hung.delete(key);
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      if (!finished) hung.set(file, started);
+      if (!finished) hung.set(key, started);
       reject(new FileError('ETIMEDOUT', `no answer from the file system within ${timeoutMs / 1000} s (a hung mount?)`));
     }, timeoutMs);
     timer.unref();
   });
-  return Promise.race([reading, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([working, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** An error of withDeadline: the file system did not answer in time. */
+export function isTimedOut(err: unknown): boolean {
+  return err instanceof FileError && err.code === 'ETIMEDOUT';
 }
 
 /** The file's text without BOM; ConfigError(file, null|line, ...) when unreadable, not UTF-8 or holding NUL. */
@@ -214,7 +252,7 @@ export function readTextFile(file: string): string {
   let bytes: Buffer;
   try {
     if (readAhead !== null) {
-      const got = readAhead.get(file);
+      const got = readAhead.files.get(file);
       if (got === undefined) throw new NeedFiles([file]);
       if (got instanceof Error) throw got;
       bytes = got;

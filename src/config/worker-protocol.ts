@@ -3,7 +3,8 @@
  *
  * main -> worker: the load options and the files read so far (the main thread reads every config file,
  * on libuv's thread pool with its timeout: a hung file system never holds the worker or the loop).
- * worker -> main: files still to read, the load's error, or the run: V8-serialized in pieces (a skeleton
+ * worker -> main: files still to read and fs questions to answer (fs-answers.ts: the worker never calls fs
+itself either), the load's error, or the run: V8-serialized in pieces (a skeleton
  * without programs, then programs a few hundred KB at a time, their buffers transferred, not copied), so
  * that the main thread can take them in short slices. A ProgramSpec's `instantiate` (a closure) does not
  * cross: load-worker.ts gives the programs one back.
@@ -18,6 +19,8 @@ export interface ToWorker {
   opts: LoadOptions;
   /** Files read since the last message (the worker keeps what it was sent before). */
   files: PackedFiles;
+  /** Answers to fs questions (fs-answers.ts) fetched since the last message, [key, answer]: plain data. */
+  answers: Array<[string, unknown]>;
   /** The AUTO log names this procinit has drawn (auto-log-name.ts), as JSON: a reload names the same files. */
   autoLogNames: string;
 }
@@ -77,6 +80,8 @@ export interface PackedRun {
 }
 
 export type FromWorker = Outcome & {
+  /** The fs questions this pass met without an answer, with the guesses it went on with (fs-answers.ts). */
+  guesses: Array<[string, unknown]>;
   /** The AUTO log names the worker drew for this message: [key, path] pairs, V8-serialized in pieces. */
   autoLogNames: ArrayBuffer[];
 };

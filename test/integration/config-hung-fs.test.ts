@@ -3,7 +3,9 @@
  * (test/fixtures/config/hung-fs.py, Debian's python3-fusepy) whose reads stop answering on demand. Before,
  * `reload` read the [include]d file with readSync on the event loop: procinit stopped reaping, forwarding
  * signals and answering status for as long as the read hung. Now the reload reads on libuv's thread pool,
- * status goes on, and the reload is refused with one line after READ_TIMEOUT_MS; nothing changes.
+ * status goes on, and the reload is refused with one line after READ_TIMEOUT_MS; nothing changes. The same
+ * for the other fs calls of a reload: the [include] glob's readdir(2) and the stat(2) of `-e`/`.env` files,
+ * procinit.toml and directories (src/config/fs-answers.ts); before, they ran on the event loop.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ let mnt = '';
 let marker = '';
 let run: Run | null = null;
 afterEach(async () => {
-  rmSync(marker, { force: true }); // let every hung read return
+  for (const m of [marker, `${marker}.readdir`, `${marker}.stat`]) rmSync(m, { force: true }); // let every hung call return
   await run?.stop();
   run = null;
   spawnSync('umount', ['-l', mnt], { stdio: 'ignore' });
@@ -80,4 +82,62 @@ describe.skipIf(!canFuse)('a config file on a file system whose reads hang', () 
     }
     expect(ok.code).toBe(0);
   }, 60_000);
+
+  /** Reload while status is asked every 200 ms: the reload's answer, how many status answers, the slowest. */
+  async function reloadWatched(r: Run): Promise<{ result: Awaited<ReturnType<Run['ctl']>>; answered: number; slowest: number; took: number }> {
+    const began = Date.now();
+    const reloading = r.ctl('reload');
+    let done = false;
+    void reloading.then(() => (done = true));
+    let slowest = 0;
+    let answered = 0;
+    while (!done) {
+      const t = Date.now();
+      const st = await r.ctl('status');
+      slowest = Math.max(slowest, Date.now() - t);
+      if (st.code === 0) answered++;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    return { result: await reloading, answered, slowest, took: Date.now() - began };
+  }
+
+  it('reload: an [include] glob whose readdir hangs, then an -e file whose stat hangs: status answered, each refused in one line', async () => {
+    const dir = tempDir();
+    mnt = join(dir, 'nfs');
+    marker = join(dir, 'hang');
+    mkdirSync(mnt);
+    fs = spawn(PY, [join(REPO, 'test/fixtures/config/hung-fs.py'), mnt, marker], { stdio: 'ignore' });
+    await until(() => existsSync(join(mnt, 'extra.conf')), 10_000, 'the FUSE mount');
+    run = await startRun(
+      { 'supervisord.conf': `[supervisord]\n[program:base]\ncommand=sleep 300\nstartsecs=0\n[include]\nfiles = ${mnt}/*.conf\n` },
+      ['-c', 'supervisord.conf', '-e', `${mnt}/app.env`],
+    );
+    await run.w.waitFor(/spawned: 'extra'/);
+    const refused = (path: string): RegExp => new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no answer from the file system within ${READ_TIMEOUT_MS / 1000} s \\(a hung mount\\?\\)`);
+
+    writeFileSync(`${marker}.readdir`, ''); // readdir(2) of the mount does not return
+    const a = await reloadWatched(run);
+    console.log(`[reliability] hung-readdir: reload refused after ${a.took} ms, ${a.answered} status answers meanwhile, slowest ${a.slowest} ms`);
+    expect(a.result.code).not.toBe(0);
+    expect(`${a.result.stdout}${a.result.stderr}`).toMatch(refused(mnt));
+    expect(a.answered).toBeGreaterThanOrEqual(5); // before: none (the event loop sat in getdents(2))
+    expect(a.took).toBeGreaterThanOrEqual(READ_TIMEOUT_MS - 100);
+    rmSync(`${marker}.readdir`);
+
+    writeFileSync(`${marker}.stat`, ''); // stat(2) of a file in the mount does not return
+    const b = await reloadWatched(run);
+    console.log(`[reliability] hung-stat: reload refused after ${b.took} ms, ${b.answered} status answers meanwhile, slowest ${b.slowest} ms`);
+    expect(b.result.code).not.toBe(0);
+    expect(`${b.result.stdout}${b.result.stderr}`).toMatch(refused(`${mnt}/app.env`));
+    expect(b.answered).toBeGreaterThanOrEqual(5); // before: none (the event loop sat in stat(2))
+    expect((await run.ctl('status')).stdout).toMatch(/extra +RUNNING/);
+    rmSync(`${marker}.stat`);
+
+    let ok = await run.ctl('reload');
+    for (let i = 0; ok.code !== 0 && i < 50; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      ok = await run.ctl('reload');
+    }
+    expect(ok.code).toBe(0);
+  }, 90_000);
 });
