@@ -23,6 +23,15 @@
  *       getsockopt(SO_PEERCRED) of a connected socket: who is at the other end, as the kernel saw it at
  *       connect(). Throws on a descriptor that is not a Unix socket.
  *
+ *   acceptConnections(fd, max) -> Int32Array [fd, pid, uid, fd, pid, uid, ...]
+ *       accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) on a listening socket in a tight loop, up to max connections or
+ *       until the kernel's queue is empty (EAGAIN), each with its SO_PEERCRED (pid and uid -1 when the kernel
+ *       does not say). libuv accepts one connection per turn of the event loop (libuv 1.45, PR #3696), and a
+ *       turn can be long while hundreds of connections pipeline requests: a new client then waits in the
+ *       kernel's queue behind all of them, one turn each (2 s in a 400-connection storm). The server calls
+ *       this from its connection handler to take the whole queue in the same turn. Errors other than EAGAIN
+ *       end the loop (EMFILE: what was accepted is returned; libuv reports the error at its next accept).
+ *
  *   listenTcp(host, port, backlog) -> fd
  *       An [fcgi-program:x]'s tcp:// socket, as supervisord makes it: socket(AF_INET, SOCK_STREAM |
  *       SOCK_CLOEXEC), SO_REUSEADDR, bind to host (an IPv4 literal or a name getaddrinfo resolves to IPv4),
@@ -35,6 +44,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -127,6 +137,50 @@ static napi_value peer_cred(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value accept_connections(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd = -1, max = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &max) != napi_ok ||
+      fd < 0 || max < 0) {
+    napi_throw_error(env, NULL, "acceptConnections(fd, max)");
+    return NULL;
+  }
+  if (max > 4096) max = 4096;
+  int32_t *got = max > 0 ? malloc(sizeof(int32_t) * 3 * (size_t)max) : NULL;
+  if (max > 0 && got == NULL) return sock_throw(env, ENOMEM, "acceptConnections");
+  int n = 0;
+  while (n < max) {
+    int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      break; /* EAGAIN: the queue is empty; anything else: libuv sees it at its next accept */
+    }
+    struct ucred cred;
+    socklen_t size = sizeof cred;
+    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0) {
+      cred.pid = -1;
+      cred.uid = (uid_t)-1;
+    }
+    got[3 * n] = c;
+    got[3 * n + 1] = cred.pid;
+    got[3 * n + 2] = (int32_t)cred.uid;
+    n++;
+  }
+  napi_value buffer, result;
+  void *data = NULL;
+  if (napi_create_arraybuffer(env, sizeof(int32_t) * 3 * (size_t)n, &data, &buffer) != napi_ok) {
+    for (int i = 0; i < n; i++) close(got[3 * i]);
+    free(got);
+    return NULL;
+  }
+  if (n > 0) memcpy(data, got, sizeof(int32_t) * 3 * (size_t)n);
+  free(got);
+  napi_create_typedarray(env, napi_int32_array, (size_t)3 * n, buffer, 0, &result);
+  return result;
+}
+
 static napi_value listen_tcp(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -172,6 +226,7 @@ static napi_value listen_tcp(napi_env env, napi_callback_info info) {
 
 void listen_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+      {"acceptConnections", NULL, accept_connections, NULL, NULL, NULL, napi_default, NULL},
       {"listenTcp", NULL, listen_tcp, NULL, NULL, NULL, napi_default, NULL},
       {"listenUnix", NULL, listen_unix, NULL, NULL, NULL, napi_default, NULL},
       {"lockFile", NULL, lock_file, NULL, NULL, NULL, napi_default, NULL},

@@ -149,6 +149,13 @@ export class Connection implements TurnTaker {
     return this.inFlight === 0 && this.streams.size === 0 && !this.upgraded && this.heldBytes.length === 0 && this.socket.writableLength === 0;
   }
 
+  /** Bytes received and not yet read as requests (the turn budget serves the fewest first). */
+  get pending(): number {
+    let n = this.reader.pending;
+    for (const b of this.heldBytes) n += b.length;
+    return n;
+  }
+
   /** Bytes of answers waiting for the client. */
   get waitingBytes(): number {
     return this.socket.writableLength;

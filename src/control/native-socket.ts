@@ -12,6 +12,12 @@ export interface SocketAddon {
   lockFile(path: string): [number, number];
   /** SO_PEERCRED of a connected socket: [pid, uid, gid]. */
   peerCred(fd: number): [number, number, number];
+  /**
+   * Take up to max connections waiting in a listening socket's queue, in one go (libuv takes one per turn
+   * of the event loop): [fd, pid, uid] per connection, flat; uid -1 when SO_PEERCRED failed.
+   * Missing in an addon built before it (then libuv's one per turn it is).
+   */
+  acceptConnections?(fd: number, max: number): Int32Array;
   /** A compacting GC, then malloc_trim(0) (native/memory.cc). */
   trimMemory(): boolean;
 }

@@ -185,22 +185,34 @@ async function claim(path: string): Promise<void> {
   }
 }
 
-/** Who may use the socket: procinit's own uid and root. */
-function refusal(socket: Socket): string | null {
+/** SO_PEERCRED of a socket net accepted: [pid, uid]; null without the addon, uid -1 when it failed. */
+function credentials(socket: Socket): [number, number] | null {
   const addon = socketAddon();
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (!addon || typeof fd !== 'number' || fd < 0) return null;
-  let uid: number;
-  let pid: number;
   try {
-    [pid, uid] = addon.peerCred(fd);
+    const [pid, uid] = addon.peerCred(fd);
+    return [pid, uid];
   } catch {
-    return 'cannot tell who is connecting (SO_PEERCRED failed)';
+    return [-1, -1];
   }
+}
+
+/** Who may use the socket: procinit's own uid and root (null: no word from the kernel, without the addon). */
+function refusal(cred: [number, number] | null): string | null {
+  if (cred === null) return null;
+  const [pid, uid] = cred;
+  if (uid < 0) return 'cannot tell who is connecting (SO_PEERCRED failed)';
   const me = process.getuid?.() ?? 0;
   if (uid === me || uid === 0) return null;
   return `uid ${uid} (pid ${pid}) may not use this procinit: it runs as uid ${me}, and only that uid and root may`;
 }
+
+/**
+ * Connections taken from the kernel's queue per call (drainQueue): its whole length (the backlog, capped
+ * by net.core.somaxconn) in one turn.
+ */
+const DRAIN_MAX = BACKLOG + 1;
 
 export class ControlServer {
   private readonly pool: ConnectionPool;
@@ -209,6 +221,8 @@ export class ControlServer {
   private lockFd: number | null = null;
   private closing: Promise<void> | null = null;
   private server: Server | null = null;
+  /** The listening socket's descriptor while a net.Server accepts on it (for drainQueue). */
+  private listenFd: number | null = null;
   private readonly exitHook = (): void => this.unlinkIfOurs();
 
   private constructor(
@@ -272,27 +286,66 @@ export class ControlServer {
     // null: served already, closed, or bound by net (which accepts at once)
     if (this.boundFd === null) return;
     this.makeServer().listen({ fd: this.boundFd, backlog: BACKLOG });
+    this.listenFd = this.boundFd;
     this.boundFd = null;
   }
 
   private makeServer(): Server {
     const server = net().createServer({ allowHalfOpen: true });
     server.on('connection', (socket) => {
-      const refused = refusal(socket);
-      if (refused !== null) return void refuse(socket, 'forbidden', refused);
-      if (!this.pool.makeRoom()) {
-        return void refuse(socket, 'busy', `${this.pool.size} connections are busy (at most ${this.pool.max}): try again`);
-      }
-      const conn = new Connection(socket, { hello: this.opts.hello, commands: this.opts.commands, onInternalError: this.opts.onInternalError, pool: this.pool });
-      this.pool.add(conn);
-      this.connections.add(conn);
-      void conn.whenClosed().then(() => this.connections.delete(conn));
+      this.admit(socket, credentials(socket));
+      this.drainQueue();
     });
     server.on('error', () => {
       /* accept errors (EMFILE) are transient; connections in progress are unaffected */
     });
     this.server = server;
     return server;
+  }
+
+  /** A connected client: refused (uid, room) or handed to a Connection. */
+  private admit(socket: Socket, cred: [number, number] | null): void {
+    const refused = refusal(cred);
+    if (refused !== null) return void refuse(socket, 'forbidden', refused);
+    if (!this.pool.makeRoom()) {
+      return void refuse(socket, 'busy', `${this.pool.size} connections are busy (at most ${this.pool.max}): try again`);
+    }
+    const conn = new Connection(socket, { hello: this.opts.hello, commands: this.opts.commands, onInternalError: this.opts.onInternalError, pool: this.pool });
+    this.pool.add(conn);
+    this.connections.add(conn);
+    void conn.whenClosed().then(() => this.connections.delete(conn));
+  }
+
+  /**
+   * Take every other connection waiting in the kernel's queue now. libuv accepts one per turn of the event
+   * loop, and a turn serves the turn budget's requests and reads every readable connection: a storm of
+   * hundreds of connections pipelining requests made a new client wait its turn behind each of them in the
+   * queue (2 s under load). Called from net's connection event, so only when the socket is readable.
+   */
+  private drainQueue(): void {
+    const addon = socketAddon();
+    if (this.listenFd === null || this.closing !== null || !addon?.acceptConnections) return;
+    let got: Int32Array;
+    try {
+      got = addon.acceptConnections(this.listenFd, DRAIN_MAX);
+    } catch {
+      return; // libuv meets the same error at its next accept and reports it
+    }
+    for (let i = 0; i < got.length; i += 3) {
+      const fd = got[i];
+      let socket: Socket;
+      try {
+        socket = new (net().Socket)({ fd, readable: true, writable: true, allowHalfOpen: true });
+      } catch {
+        try {
+          closeSync(fd);
+        } catch {
+          /* gone */
+        }
+        continue;
+      }
+      this.admit(socket, [got[i + 1], got[i + 2]]);
+    }
   }
 
   /** Without the addon: net listens in a private folder, the socket is chmodded 0600 there, then linked into place. */
@@ -313,6 +366,7 @@ export class ControlServer {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       const server = this.server;
+      this.listenFd = null;
       const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
       if (this.boundFd !== null) {
         closeSync(this.boundFd); // never served: connections waiting in the backlog are refused

@@ -161,7 +161,7 @@ describe('the turn budget (requests read per turn of the event loop, over all co
     const resumed: string[] = [];
     // a resumed connection reads one request: one token
     const taker = (name: string) => {
-      const t = { closed: false, resumeTurn: () => (resumed.push(name), budget.take(t)) };
+      const t = { closed: false, pending: 0, resumeTurn: () => (resumed.push(name), budget.take(t)) };
       return t;
     };
     const [a, b, c, fresh] = [taker('a'), taker('b'), taker('c'), taker('fresh')];
