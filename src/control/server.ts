@@ -331,11 +331,16 @@ export class ControlServer {
     } catch {
       return; // libuv meets the same error at its next accept and reports it
     }
-    for (let i = 0; i < got.length; i += 3) {
+    // newest first (adaptive LIFO: under a storm the one that just came is the lone client, a HEALTHCHECK,
+    // more often than not; the storm's own came before it). The order of setting them up is the order their
+    // first bytes are read in the next turn, so the new client is read, and answered, before the storm's
+    // 64 KiB each.
+    const { Socket: NetSocket } = net();
+    for (let i = got.length - 3; i >= 0; i -= 3) {
       const fd = got[i];
       let socket: Socket;
       try {
-        socket = new (net().Socket)({ fd, readable: true, writable: true, allowHalfOpen: true });
+        socket = new NetSocket({ fd, readable: true, writable: true, allowHalfOpen: true });
       } catch {
         try {
           closeSync(fd);
