@@ -15,6 +15,7 @@ import { killLeftoverChildren } from '../pid1/leftovers.js';
 import { startReaper } from '../pid1/reaper.js';
 import { DirectSpawner } from '../supervisor/direct-spawn.js';
 import { isTerminal, outputAddon } from '../output/native.js';
+import { releaseOutputBuffers } from '../output/pump.js';
 import { handleSupervisorSignals } from '../pid1/signals.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { EventSystem } from '../events/system.js';
@@ -272,7 +273,7 @@ async function superviseRun(run: RunSpec, options: RunOptions, { stdout, stderr,
   events.start();
   supervisor.start();
   control?.serve();
-  const memory = new MemoryWatch();
+  const memory = new MemoryWatch({ release: releaseOutputBuffers });
   memory.start();
   // Node's process.stdout costs 0.5 ms (a file) to 2 ms (a pipe) to make, so it is made only now. Made it
   // is, as before this was moved: for a pipe on fd 1 it sets O_NONBLOCK, the mode the writer has always run with.

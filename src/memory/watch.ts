@@ -29,6 +29,8 @@ export interface MemoryWatchOptions {
   rss?: () => number;
   /** Give memory back; false when it cannot (no addon). */
   trim?: (mode: TrimMode) => boolean;
+  /** Caches to empty before a gentle trim (the output pump's buffers, which a flood leaves resident). */
+  release?: () => void;
 }
 
 export class MemoryWatch {
@@ -82,6 +84,11 @@ export class MemoryWatch {
       return;
     }
     if (now <= this.reference * (1 + (this.opts.growth ?? GROWTH))) return;
+    try {
+      this.opts.release?.();
+    } catch {
+      /* best effort */
+    }
     if (!this.trimWith('gentle')) {
       this.disabled = true; // nothing to trim with: stop looking
       return this.stop();

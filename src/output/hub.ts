@@ -5,7 +5,7 @@
  */
 import type { LogTarget } from '../config/model.js';
 import { DEFAULT_MAX_LINE, LineChunker, splitBatch, type LineBatch } from './lines.js';
-import { outputPump, PumpMode, type PumpedPipe } from './pump.js';
+import { holdSmallPipes, outputPump, PumpMode, type PumpedPipe } from './pump.js';
 import { RecordFormatter } from './format.js';
 import { ByteRing, RecordRing } from './ring.js';
 import { RotatingLogFile } from './logfile.js';
@@ -352,10 +352,15 @@ export class OutputHub {
     return this.processes.get(name)?.screen.contents() ?? Buffer.alloc(0);
   }
 
+  /** fn gets the records of every batch from now on (until the returned function is called); pipes stay small meanwhile. */
   follow(names: string[] | null, fn: Follower): () => void {
     const entry = { names: names && names.length > 0 ? new Set(names) : null, fn };
     this.followers.add(entry);
-    return () => this.followers.delete(entry);
+    const release = holdSmallPipes();
+    return () => {
+      this.followers.delete(entry);
+      release();
+    };
   }
 
   /** Raw bytes of one process as they arrive (connect). */

@@ -25,6 +25,20 @@ describe('MemoryWatch', () => {
     expect(trims.at(-1)).toBe('gentle@120');
   });
 
+  it('empties the caches it is given (the output pump buffers) before each gentle trim, and only then', () => {
+    let rss = 100;
+    const calls: string[] = [];
+    const w = new MemoryWatch({ rss: () => rss, trim: (mode) => (calls.push(mode), true), release: () => calls.push('release') });
+    w.check();
+    rss = 105;
+    w.check();
+    expect(calls).toEqual([]);
+    rss = 200;
+    w.check();
+    w.check();
+    expect(calls).toEqual(['release', 'gentle', 'malloc']);
+  });
+
   it('memory a trim cannot give back becomes the reference: no trim at every check under a real need', () => {
     let rss = 100;
     let trims = 0;

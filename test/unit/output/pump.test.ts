@@ -11,7 +11,7 @@ import { RecordFormatter } from '../../../src/output/format.js';
 import { OutputHub } from '../../../src/output/hub.js';
 import { outputAddon } from '../../../src/output/native.js';
 import { outputPipePair } from '../../../src/output/pipe.js';
-import { disablePumpForTests, outputPump } from '../../../src/output/pump.js';
+import { disablePumpForTests, outputPump, releaseOutputBuffers } from '../../../src/output/pump.js';
 import { FdWriter } from '../../../src/output/writer.js';
 import { tempDir } from '../../helpers/procinit.js';
 
@@ -270,6 +270,48 @@ describe('the pump', () => {
     await writer.flush();
     closeSync(fd);
   }, 30_000);
+
+  it('keeps pipes at 64 KiB while a follower (logs -f, connect) is attached, big ones going back once empty', async () => {
+    const capacity = outputAddon()!.pipeCapacity!;
+    const fd = openSync('/dev/null', 'w');
+    const writer = new FdWriter(fd);
+    const hub = new OutputHub(writer, text(), null, { raw: true });
+    const { writeSync } = await import('node:fs');
+    const lines = (tag: string): string => Array.from({ length: 600 }, (_, i) => `${tag}${String(i).padStart(5, '0')} ${'z'.repeat(92)}\n`).join('');
+    const [ra, wa] = outputPipePair()!;
+    hub.attachPipe('a', 'stdout', { fd: ra }, mux);
+    writeSync(wa, lines('a'));
+    await until(() => capacity(wa) === 256 * 1024);
+    const seen: string[] = [];
+    const unfollow = hub.follow(null, (records) => records.forEach((r) => seen.push(r.line.toString())));
+    writeSync(wa, 'one more\n'); // read with the pipe emptied: back to 64 KiB
+    await until(() => seen.includes('one more'));
+    expect(capacity(wa)).toBe(64 * 1024);
+    const [rb, wb] = outputPipePair()!;
+    hub.attachPipe('b', 'stdout', { fd: rb }, mux);
+    writeSync(wb, lines('b'));
+    await until(() => seen.includes(`b00599 ${'z'.repeat(92)}`));
+    expect(capacity(wb)).toBe(64 * 1024); // filled, but followed
+    unfollow();
+    writeSync(wb, lines('c'));
+    await until(() => capacity(wb) === 256 * 1024);
+    closeSync(wa);
+    closeSync(wb);
+    expect(await hub.pipesDrained(10_000)).toBe(true);
+    await writer.flush();
+    closeSync(fd);
+  }, 30_000);
+
+  it('gives the pages of its buffers back after a flood (the memory watch trims), and reads on as before after that', async () => {
+    // empty lines behind a 300-byte prefix: every read fills the 4 MiB out buffer
+    const empty = await throughHub(Buffer.from('\n'.repeat(100_000), 'latin1'), 17, false, false, 'n'.repeat(300));
+    expect(empty.split('\n').length).toBe(100_001);
+    const before = process.memoryUsage.rss();
+    expect(releaseOutputBuffers()).toBeGreaterThanOrEqual(5 * 1024 * 1024 - 8192);
+    expect(before - process.memoryUsage.rss()).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+    const { out: again } = await flood({ raw: true, writers: 2, lines: 20_000, chunk: 0 });
+    checkLines(again.slice(0, -1).split('\n'), 2, 20_000, false);
+  }, 60_000);
 
   it('keeps an unterminated line until its end comes, across reads, and ends a pipe with it as is', async () => {
     const file = join(tempDir(), 'out');
