@@ -57,7 +57,11 @@ function startWorker(): Worker | string {
   }
   const options = { name: 'procinit config reader', stdout: false, stderr: false };
   try {
-    return 'source' in code ? new Worker(code.source, { ...options, eval: true }) : new Worker(code.file, options);
+    const worker = 'source' in code ? new Worker(code.source, { ...options, eval: true }) : new Worker(code.file, options);
+    // an exit or error before anything listens (between two loads) is remembered for ask()
+    worker.on('error', (err) => gone.set(worker, `config worker failed: ${err.message}`));
+    worker.on('exit', (c) => gone.set(worker, gone.get(worker) ?? `config worker exited (${c})`));
+    return worker;
   } catch (err) {
     if (forced) throw err;
     return (err as Error).message;
@@ -73,9 +77,17 @@ export interface OffThreadOptions {
   fallback?: (why: string) => void;
 }
 
-/** Send one message, wait for the answer. */
-function ask(worker: Worker, msg: ToWorker): Promise<FromWorker> {
+/** Workers that failed or exited, and why. */
+const gone = new WeakMap<Worker, string>();
+
+/** Ask for a load, wait for the answer. */
+function ask(worker: Worker, msg: Extract<ToWorker, { kind: 'load' }>): Promise<FromWorker> {
   return new Promise<FromWorker>((resolve, reject) => {
+    const why = gone.get(worker);
+    if (why !== undefined) {
+      reject(new WorkerGone(why));
+      return;
+    }
     const done = (): void => {
       worker.off('message', onMessage);
       worker.off('error', onError);
@@ -96,8 +108,19 @@ function ask(worker: Worker, msg: ToWorker): Promise<FromWorker> {
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
-    worker.postMessage(msg, [msg.files.bytes]);
+    worker.postMessage(msg);
   });
+}
+
+/** Files read, sent a few hundred at a time (copying and cloning 5,000 at once held the loop for 5-10 ms). */
+async function sendFiles(worker: Worker, names: readonly string[], files: Map<string, Buffer | Error>, sliceMs: number): Promise<void> {
+  const slice = slicer(sliceMs);
+  const PIECE = 500;
+  for (let i = 0; i < names.length; i += PIECE) {
+    const packed = packFiles(names.slice(i, i + PIECE).map((f) => [f, files.get(f) as Buffer | Error]));
+    worker.postMessage({ kind: 'files', files: packed } satisfies ToWorker, [packed.bytes]);
+    await slice();
+  }
 }
 
 /**
@@ -120,11 +143,12 @@ export async function loadRunOffThread(opts: LoadOptions, o: OffThreadOptions = 
     let fresh: string[] = [];
     let freshAnswers: string[] = [];
     for (let attempt = 0; ; attempt++) {
+      await sendFiles(worker, fresh, files, sliceMs);
       const answer = await ask(worker, {
+        kind: 'load',
         opts: plainOpts,
-        files: packFiles(fresh.map((f) => [f, files.get(f) as Buffer | Error])),
         answers: freshAnswers.map((k) => [k, answers.get(k)]),
-        // the worker keeps them from its first message on
+        // the worker keeps them from its first load on
         autoLogNames: attempt === 0 ? JSON.stringify(drawnAutoLogNames()) : '[]',
       });
       await keepPieces(answer.autoLogNames, sliceMs);

@@ -18,7 +18,10 @@ const port = parentPort;
 if (port) {
   const ahead = newReadAhead();
   port.on('message', (msg: ToWorker) => {
-    for (const [file, got] of unpackFiles(msg.files)) ahead.files.set(file, got);
+    if (msg.kind === 'files') {
+      for (const [file, got] of unpackFiles(msg.files)) ahead.files.set(file, got);
+      return;
+    }
     for (const [key, answer] of msg.answers) ahead.answers.set(key, answer);
     ahead.missing.clear();
     keepAutoLogNames(JSON.parse(msg.autoLogNames) as Array<[string, string]>);

@@ -15,15 +15,17 @@ import type { ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
 import { decodeReadError, encodeReadError, HungFileError, type EncodedReadError } from './text-file.js';
 
-export interface ToWorker {
-  opts: LoadOptions;
-  /** Files read since the last message (the worker keeps what it was sent before). */
-  files: PackedFiles;
-  /** Answers to fs questions (fs-answers.ts) fetched since the last message, [key, answer]: plain data. */
-  answers: Array<[string, unknown]>;
-  /** The AUTO log names this procinit has drawn (auto-log-name.ts), as JSON: a reload names the same files. */
-  autoLogNames: string;
-}
+/** Files read (kept by the worker, no answer), or a load to run with every file sent so far (answered). */
+export type ToWorker =
+  | { kind: 'files'; files: PackedFiles }
+  | {
+      kind: 'load';
+      opts: LoadOptions;
+      /** Answers to fs questions (fs-answers.ts) fetched since the last load, [key, answer]: plain data. */
+      answers: Array<[string, unknown]>;
+      /** The AUTO log names this procinit has drawn (auto-log-name.ts), as JSON: a reload names the same files. */
+      autoLogNames: string;
+    };
 
 /** Files as one transferable buffer: each file's bytes at [at, at + length), or its read error. */
 export interface PackedFiles {

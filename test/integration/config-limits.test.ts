@@ -4,6 +4,7 @@
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,11 +99,14 @@ describe('config limits, real procinit', () => {
       sock.destroy();
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/p1999: added/);
-      console.log(`[reliability] reload of 2,000 included files: ${duringReload - before} status answers while it ran, slowest ${Math.round(slowest)} ms`);
+      // The goal: 100 ms with a core free. Under load a runnable procinit gets about cores/load of a core, so
+      // the bound grows with the run queue (load 8 on 2 cores: 400 ms); the loop is held for at most ~15 ms
+      // of CPU at a time (test/unit/supervisor/reload-slices.test.ts), which the scheduler stretches likewise.
+      const load = loadavg()[0];
+      const allowed = 100 * Math.max(1, load / availableParallelism());
+      console.log(`[reliability] reload of 2,000 included files: ${duringReload - before} status answers while it ran, slowest ${Math.round(slowest)} ms (allowed ${Math.round(allowed)} ms at load ${load.toFixed(1)})`);
       expect(duringReload - before).toBeGreaterThanOrEqual(3);
-      // the goal is 100 ms (met on a quiet machine: the longest CPU stretch is in test/unit/supervisor/reload-slices);
-      // under a shared machine's load the wall time of a round trip is what the scheduler gives
-      expect(slowest).toBeLessThan(2000);
+      expect(slowest).toBeLessThan(allowed);
     } finally {
       await run.stop();
     }
