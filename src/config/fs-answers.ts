@@ -10,7 +10,7 @@
  * of 5,000 programs whose log folders exist is not read twice. A question whose answer timed out throws
  * HungFileError: the reload is refused in one line, never taken as "missing".
  */
-import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { lstat, lstatSync, readdir, readdirSync, stat, statSync, type Dirent, type Stats } from 'node:fs';
 import { currentReadAhead, HungFileError, isTimedOut, READ_TIMEOUT_MS, withDeadline } from './text-file.js';
 
 export interface DirEntry {
@@ -106,10 +106,15 @@ export function listDirectory(path: string): DirEntry[] | null {
   return 'entries' in a ? a.entries : null;
 }
 
-/** node:fs/promises, loaded at the first reload, never at start (text-file.ts's openAsync says why). */
-function fsp(): typeof import('node:fs/promises') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('node:fs/promises') as typeof import('node:fs/promises');
+/** One question on the thread pool with a plain callback (a reload asks thousands: fs/promises cost more of the loop). */
+function fetchOne(op: string, path: string): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    if (op === 'readdir') {
+      readdir(path, { withFileTypes: true }, (err, list) => (err ? reject(err) : resolve({ entries: entriesOf(list) })));
+      return;
+    }
+    (op === 'stat' ? stat : lstat)(path, (err, st) => (err ? reject(err) : resolve({ kind: kindOf(st) })));
+  });
 }
 
 /** Fetch the answers to `keys` (as ask notes them) into `into`, a few at once, each within timeoutMs. */
@@ -125,11 +130,7 @@ export async function fetchAnswers(keys: readonly string[], into: Map<string, un
       try {
         answer = await withDeadline(
           key,
-          async (): Promise<Answer> => {
-            const fs = fsp();
-            if (op === 'readdir') return { entries: entriesOf(await fs.readdir(path, { withFileTypes: true })) };
-            return { kind: kindOf(op === 'stat' ? await fs.stat(path) : await fs.lstat(path)) };
-          },
+          () => fetchOne(op, path),
           timeoutMs,
         );
       } catch (err) {

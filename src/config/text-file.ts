@@ -201,20 +201,29 @@ export function withDeadline<T>(key: string, work: () => Promise<T>, timeoutMs =
     return Promise.reject(new FileError('ETIMEDOUT', `not read: ${hung.size} earlier reads of config files have had no answer (a hung file system?)`));
   }
   const started = Date.now();
-  let finished = false;
-  const working = work().finally(() => {
-    finished = true;
-    hung.delete(key);
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      if (!finished) hung.set(key, started);
+  // one promise and one timer per call (a reload makes thousands of these: race/finally chains cost the loop)
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      hung.set(key, started);
       reject(new FileError('ETIMEDOUT', `no answer from the file system within ${timeoutMs / 1000} s (a hung mount?)`));
     }, timeoutMs);
     timer.unref();
+    const finish = (ok: boolean, value: unknown): void => {
+      hung.delete(key);
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (ok) resolve(value as T);
+      else reject(value);
+    };
+    work().then(
+      (v) => finish(true, v),
+      (e: unknown) => finish(false, e),
+    );
   });
-  return Promise.race([working, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** An error of withDeadline: the file system did not answer in time. */
