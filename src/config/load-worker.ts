@@ -13,8 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { deserialize } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { drawnAutoLogNames, keepAutoLogNames } from './auto-log-name.js';
 import { loadRunSliced, loadRunSteps, readAhead } from './load.js';
 import type { ProcessSpec, ProgramSpec, RunSpec } from './model.js';
@@ -23,6 +22,21 @@ import { drain, drainSliced, SLICE_MS, slicer } from './steps.js';
 import { newReadAhead, READ_TIMEOUT_MS, withReadAhead } from './text-file.js';
 import { fetchAnswers, guessesHeld } from './fs-answers.js';
 import { decodeError, packFiles, type FromWorker, type ToWorker } from './worker-protocol.js';
+
+/**
+ * node:worker_threads and node:v8, required by the first reload: src/control/service.ts imports this file for
+ * every run, and at start-up these two loaded 36 of Node's modules and bindings (the streams among them)
+ * before the first program was spawned (about 2-3 ms).
+ */
+function workerThreads(): typeof import('node:worker_threads') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('node:worker_threads') as typeof import('node:worker_threads');
+}
+
+function deserialize(buf: Buffer): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:v8') as typeof import('node:v8')).deserialize(buf);
+}
 
 /** How the worker's code is found: the single executable's asset, beside the bundle, or dist/ from src/. */
 function workerCode(): { source: string } | { file: string } | null {
@@ -57,6 +71,7 @@ function startWorker(): Worker | string {
   }
   const options = { name: 'procinit config reader', stdout: false, stderr: false };
   try {
+    const { Worker } = workerThreads();
     const worker = 'source' in code ? new Worker(code.source, { ...options, eval: true }) : new Worker(code.file, options);
     // an exit or error before anything listens (between two loads) is remembered for ask()
     worker.on('error', (err) => gone.set(worker, `config worker failed: ${err.message}`));

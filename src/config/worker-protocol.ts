@@ -9,11 +9,17 @@ itself either), the load's error, or the run: V8-serialized in pieces (a skeleto
  * that the main thread can take them in short slices. A ProgramSpec's `instantiate` (a closure) does not
  * cross: load-worker.ts gives the programs one back.
  */
-import { serialize } from 'node:v8';
 import { ConfigError, UsageError } from './errors.js';
 import type { ProgramSpec, RunSpec } from './model.js';
 import type { LoadOptions } from './options.js';
 import { decodeReadError, encodeReadError, HungFileError, type EncodedReadError } from './text-file.js';
+
+/** node:v8's serialize, required on first use: the main thread imports this file at start-up (through
+ * load-worker.ts) and serializes nothing there. */
+function serialize(value: unknown): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:v8') as typeof import('node:v8')).serialize(value);
+}
 
 /** Files read (kept by the worker, no answer), or a load to run with every file sent so far (answered). */
 export type ToWorker =
