@@ -10,6 +10,7 @@
  *   probe.c              http and tcp probes: connect, ask, read the status line, all in libuv
  *   sock.c               what listen.c and notify.c share: a Unix socket bound with the safety checks
  *   ctl.c                the control client: a one-shot request without Node's net (procinit status)
+ *   watchdog.c           the first config load at start: a file-system call that hangs ends procinit (exit 2)
  */
 #include "addon.h"
 
@@ -21,6 +22,7 @@ static napi_value init(napi_env env, napi_value exports) {
   notify_define(env, exports);
   probe_define(env, exports);
   ctl_define(env, exports);
+  watchdog_define(env, exports);
   return exports;
 }
 

@@ -17,6 +17,7 @@ void listen_define(napi_env env, napi_value exports); /* listen.c: the control s
 void notify_define(napi_env env, napi_value exports); /* notify.c: sd_notify datagram sockets */
 void probe_define(napi_env env, napi_value exports); /* probe.c: http/tcp probes in libuv */
 void ctl_define(napi_env env, napi_value exports);   /* ctl.c: the control client's blocking connect, read, write */
+void watchdog_define(napi_env env, napi_value exports); /* watchdog.c: a hung fs call at start ends procinit */
 
 /* spawn(file, argv, env, cwd, stdin, stdout, stderr) -> pid, or minus errno: see spawn.c. */
 napi_value spawn_direct(napi_env env, napi_callback_info info);

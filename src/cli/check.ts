@@ -1,5 +1,6 @@
 /** `procinit check [-f|-c FILE] [--json]`: validate without running anything; print the processes. */
 import { loadRun } from '../config/load.js';
+import { withFsWatchdog } from './fs-watchdog.js';
 import { toCheckJson } from '../config/check-json.js';
 import { LOAD_OPTIONS, parse, toLoadOptions } from './args.js';
 import { CHECK_HELP } from './help.js';
@@ -12,7 +13,7 @@ export async function checkCommand(args: string[]): Promise<number> {
     process.stdout.write(CHECK_HELP);
     return 0;
   }
-  const run = loadRun(toLoadOptions(values, positionals));
+  const run = withFsWatchdog(() => loadRun(toLoadOptions(values, positionals))); // never a hung terminal
   const json = toCheckJson(run);
   if (values.json) {
     await out(JSON.stringify(json, null, 2) + '\n');

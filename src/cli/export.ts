@@ -7,6 +7,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { readFlyAppName } from '../config/fly.js';
 import { loadRun } from '../config/load.js';
+import { withFsWatchdog } from './fs-watchdog.js';
 import { readManifestAppName } from '../config/manifest.js';
 import type { RunSpec } from '../config/model.js';
 import type { LoadOptions } from '../config/options.js';
@@ -95,7 +96,7 @@ export async function exportCommand(args: string[], io: ExportIo = defaultIo()):
   }
 
   const opts = toLoadOptions(v, types, io.env, io.cwd);
-  const run = loadRun(opts);
+  const run = withFsWatchdog(() => loadRun(opts)); // never a hung terminal
   for (const w of run.warnings) io.stderr(`warning: ${w.file}:${w.line}: ${w.message}\n`);
 
   const container: ContainerOptions = {

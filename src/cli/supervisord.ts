@@ -5,7 +5,8 @@
  * end or go FATAL (`procinit -c FILE` keeps procinit's container endings) (-q childlogdir is accepted but AUTO log paths keep the config's directory). procinit never daemonizes: without -n or nodaemon=true it says so and exits 2 (supervisord would
  * fork into the background, which in a container ends the container).
  */
-import { existsSync } from 'node:fs';
+import { pathExists } from '../config/fs-answers.js';
+import { withFsWatchdog } from './fs-watchdog.js';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, oneLine } from '../config/errors.js';
 import { loadRun } from '../config/load.js';
@@ -91,7 +92,7 @@ export function findConfig(argv0: string, cwd: string): string | null {
     '/etc/supervisord.conf',
     '/etc/supervisor/supervisord.conf',
   ];
-  return paths.find((p) => existsSync(resolve(cwd, p))) ?? null;
+  return paths.find((p) => pathExists(resolve(cwd, p))) ?? null;
 }
 
 export async function supervisordMain(argv: string[], argv0: string): Promise<number> {
@@ -113,13 +114,23 @@ export async function supervisordMain(argv: string[], argv0: string): Promise<nu
     return 0;
   }
   const cwd = process.cwd();
+  // bounded: a config on a hung mount ends procinit with one line, exit 2 (fs-watchdog.ts)
+  const ready = withFsWatchdog(() => configured(o, argv0, cwd));
+  if (typeof ready === 'number') return ready;
+  const { run, options, overrides } = ready;
+  const { runSupervisor } = await import('./up.js');
+  return runSupervisor(run, { ...options, rpc: { identifier: o.get('identifier') }, controlSocketOptional: true, adjustRun: overrides });
+}
+
+/** The config found, checked and read (synchronously: nothing runs yet), or the exit code of a usage error. */
+function configured(o: Map<string, string>, argv0: string, cwd: string): number | { run: RunSpec; options: ReturnType<typeof toRunOptions>; overrides: (r: RunSpec) => void } {
   const config = o.get('configuration') ?? findConfig(argv0, cwd);
   if (config === null) {
     return usage(
       'No config file found at default paths (etc/supervisord.conf, supervisord.conf, /etc/supervisord.conf, /etc/supervisor/supervisord.conf); use the -c option to specify a config file at a different path',
     );
   }
-  if (!existsSync(resolve(cwd, config))) return usage(`could not find config file ${config}`);
+  if (!pathExists(resolve(cwd, config))) return usage(`could not find config file ${config}`);
   const loglevel = o.get('loglevel');
   if (loglevel !== undefined && !LOG_LEVELS.includes(loglevel.toLowerCase())) return usage(`bad loglevel: ${loglevel}`);
   let umask: number | null = null;
@@ -146,8 +157,7 @@ export async function supervisordMain(argv: string[], argv0: string): Promise<nu
   } catch (err) {
     return usage((err as Error).message);
   }
-  const { runSupervisor } = await import('./up.js');
-  return runSupervisor(run, { ...options, rpc: { identifier: o.get('identifier') }, controlSocketOptional: true, adjustRun: overrides });
+  return { run, options, overrides };
 }
 
 /** What supervisord's command line sets over the config's [supervisord] (throws on a bad byte size or count). */

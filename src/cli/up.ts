@@ -4,6 +4,7 @@
  */
 import { MemoryWatch } from '../memory/watch.js';
 import { loadRun } from '../config/load.js';
+import { withFsWatchdog } from './fs-watchdog.js';
 import { allProcesses, type RunSpec } from '../config/model.js';
 import { FdWriter } from '../output/writer.js';
 import { RecordFormatter, shouldColor } from '../output/format.js';
@@ -57,7 +58,8 @@ export async function upCommand(args: string[]): Promise<number> {
     return 0;
   }
   const options = toRunOptions(values, positionals);
-  const run = loadRun(options.load);
+  // bounded: a config on a hung mount ends procinit with one line, exit 2 (fs-watchdog.ts)
+  const run = withFsWatchdog(() => loadRun(options.load));
   return runSupervisor(run, options);
 }
 

@@ -11,7 +11,7 @@
  * HungFileError: the reload is refused in one line, never taken as "missing".
  */
 import { lstat, lstatSync, readdir, readdirSync, stat, statSync, type Dirent, type Stats } from 'node:fs';
-import { currentReadAhead, HungFileError, isTimedOut, READ_TIMEOUT_MS, withDeadline } from './text-file.js';
+import { currentReadAhead, HungFileError, isTimedOut, READ_TIMEOUT_MS, watchedFsCall, withDeadline } from './text-file.js';
 
 export interface DirEntry {
   name: string;
@@ -42,12 +42,15 @@ const CONFLICT = { failed: 'two guesses' } as const;
 function ask(op: 'stat' | 'lstat' | 'readdir', path: string, guess: Answer = { failed: 'EAGAIN' }): Answer {
   const ahead = currentReadAhead();
   if (ahead === null) {
-    try {
-      if (op === 'readdir') return { entries: entriesOf(readdirSync(path, { withFileTypes: true })) };
-      return { kind: kindOf(op === 'stat' ? statSync(path) : lstatSync(path)) };
-    } catch (err) {
-      return failure(err);
-    }
+    // at start: plain sync calls, timed by the start's watchdog (cli/fs-watchdog.ts)
+    return watchedFsCall(path, (): Answer => {
+      try {
+        if (op === 'readdir') return { entries: entriesOf(readdirSync(path, { withFileTypes: true })) };
+        return { kind: kindOf(op === 'stat' ? statSync(path) : lstatSync(path)) };
+      } catch (err) {
+        return failure(err);
+      }
+    });
   }
   const key = `${op}:${path}`;
   const got = ahead.answers.get(key) as Answer | undefined;

@@ -44,11 +44,40 @@ function isDevNull(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === ((1 << 8) | 3);
 }
 
+/** Told before and after each synchronous fs call of a load: the start's watchdog (cli/fs-watchdog.ts). */
+export interface FsWatch {
+  begin(what: string): void;
+  end(): void;
+}
+
+let fsWatch: FsWatch | null = null;
+
+/** Have every synchronous fs call of the config readers reported to w (null: no more). */
+export function watchFsCalls(w: FsWatch | null): void {
+  fsWatch = w;
+}
+
+/** call(), reported to the watch (if any) as a call about `what` (a path). */
+export function watchedFsCall<T>(what: string, call: () => T): T {
+  const w = fsWatch;
+  if (w === null) return call();
+  w.begin(what);
+  try {
+    return call();
+  } finally {
+    w.end();
+  }
+}
+
 /**
  * The bytes of a regular file, read without ever blocking on what is not one. Throws an Error with
  * `code` (ENOENT, EACCES, ..., ENOTREG for a FIFO, socket, directory or device, EFBIG above maxBytes).
  */
 export function readRegularFile(file: string, maxBytes = MAX_CONFIG_BYTES): Buffer {
+  return watchedFsCall(file, () => readRegularFileNow(file, maxBytes));
+}
+
+function readRegularFileNow(file: string, maxBytes: number): Buffer {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     let buf = bufferFor(fstatSync(fd), maxBytes);

@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO, tempDir, until } from '../helpers/procinit.js';
+import { REPO, startProcinit, tempDir, until } from '../helpers/procinit.js';
 import { READ_TIMEOUT_MS } from '../../src/config/text-file.js';
 import { startRun, type Run } from './control-harness.js';
 
@@ -140,4 +140,36 @@ describe.skipIf(!canFuse)('a config file on a file system whose reads hang', () 
     }
     expect(ok.code).toBe(0);
   }, 90_000);
+
+  it('start: the first load (synchronous) on a hung file system ends in one line and exit 2 after the timeout', async () => {
+    const dir = tempDir();
+    mnt = join(dir, 'nfs');
+    marker = join(dir, 'hang');
+    mkdirSync(mnt);
+    fs = spawn(PY, [join(REPO, 'test/fixtures/config/hung-fs.py'), mnt, marker], { stdio: 'ignore' });
+    await until(() => existsSync(join(mnt, 'extra.conf')), 10_000, 'the FUSE mount');
+    writeFileSync(join(dir, 'supervisord.conf'), `[supervisord]\n[program:base]\ncommand=sleep 300\nstartsecs=0\n[include]\nfiles = ${mnt}/*.conf\n`);
+    writeFileSync(join(dir, 'Procfile'), 'web: sleep 300\n');
+    const cases: Array<[string, string[], string]> = [
+      ['hang', ['-c', 'supervisord.conf'], `${mnt}/extra.conf`], // read(2) of the included file
+      ['hang.readdir', ['-c', 'supervisord.conf'], mnt], // the [include] glob's readdir(2)
+      ['hang.stat', ['-e', `${mnt}/app.env`], `${mnt}/app.env`], // stat(2) of an -e file
+    ];
+    for (const [which, args, path] of cases) {
+      writeFileSync(join(dir, which), '');
+      const began = Date.now();
+      const p = startProcinit(args, { cwd: dir });
+      await p.waitFor(/no answer from the file system/, 40_000);
+      const took = Date.now() - began;
+      // a FUSE request is not given up when its caller dies: procinit's exit completes once the file
+      // system answers (a hard NFS mount's is killable at once)
+      rmSync(join(dir, which));
+      const { code } = await p.exit(20_000);
+      console.log(`[reliability] start on a hung file system (${which}): exit ${code} after ${took} ms`);
+      expect(code).toBe(2);
+      expect(took).toBeGreaterThanOrEqual(READ_TIMEOUT_MS - 100);
+      expect(p.stderr).toBe(`procinit: ${path}: no answer from the file system within ${READ_TIMEOUT_MS / 1000} s (a hung mount?)\n`);
+      expect(p.stdout).toBe('');
+    }
+  }, 150_000);
 });
