@@ -8,7 +8,7 @@ import type { ProcessSpec, RunSpec } from '../config/model.js';
 import type { ExitInfo } from './exit-info.js';
 import { resolveUser, supplementaryGroups } from './user.js';
 import { execAsCommand } from './exec-as.js';
-import { loadPty, type PtyProcess } from './pty.js';
+import { loadPty, type PtyProcess, boundWriteRetries } from './pty.js';
 import { NativeLoadError } from '../pid1/native.js';
 import { outputPipePair, outputPipes, type OutputPipe } from '../output/pipe.js';
 import { exitNotifier } from './exit-notifier.js';
@@ -281,6 +281,7 @@ export class ProcessLauncher implements Launcher {
     } catch (err) {
       throw new LaunchError(`${spec.name}: cannot start in a terminal: ${(err as Error).message}`);
     }
+    boundWriteRetries(p); // no write(2) on every turn of the loop while the program does not read
     const { finish, onExit } = exitNotifier();
     p.onExit(({ exitCode, signal }) => {
       const sigName = signal ? (Object.entries(osSignals()).find(([, n]) => n === signal)?.[0] ?? null) : null;

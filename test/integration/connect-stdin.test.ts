@@ -93,4 +93,30 @@ describe('connect: input to a program that does not read', () => {
     expect(after - before, `RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB`).toBeLessThan(64);
     console.log(`[reliability] connect --tty to a program that does not read: 32 MiB typed, RSS ${before.toFixed(1)} -> ${after.toFixed(1)} MB, ${notices} notice(s)`);
   }, 60_000);
+
+  it('--tty: while the program does not read, a refused write is retried with a backoff, not every turn of the loop (no CPU spin)', async () => {
+    const r = await startRun({ Procfile: 'deaf: sleep 600\n' }, ['--tty', 'deaf']);
+    runs.push(r);
+    const client = await ControlClient.connect(r.sock);
+    const { socket } = await client.upgrade<{ tty: boolean }>('attach', { name: 'deaf.1' });
+    socket.on('data', () => {});
+    socket.resume();
+    // 64 KiB typed: the terminal's own buffer (4 KiB) fills, the rest waits in node-pty's queue
+    for (let i = 0; i < 16; i++) socket.write(encodeFrame(FrameType.Data, Buffer.from('y'.repeat(4095) + '\r')));
+    const cpuMs = (): number => {
+      const f = readFileSync(`/proc/${r.w.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+    };
+    await new Promise((res) => setTimeout(res, 1000)); // the input has reached procinit and filled the terminal
+    const before = cpuMs();
+    const t0 = Date.now();
+    await new Promise((res) => setTimeout(res, 3000));
+    const used = cpuMs() - before;
+    const wall = Date.now() - t0;
+    console.log(`[reliability] connect --tty, program not reading, 64 KiB typed: procinit used ${used} ms of CPU in ${wall} ms`);
+    socket.write(encodeFrame(FrameType.Detach));
+    socket.destroy();
+    // before: a write(2) through the thread pool on every turn of the event loop
+    expect(used, `${used} ms of CPU in ${wall} ms`).toBeLessThan(300);
+  }, 60_000);
 });
