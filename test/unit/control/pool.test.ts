@@ -173,6 +173,43 @@ describe('the turn budget (requests read per turn of the event loop, over all co
     expect(resumed).toEqual(['fresh', 'b', 'c']);
   });
 
+  it('new connections first, the one with the fewest bytes waiting first; an old one waits while a new one does', async () => {
+    const { TurnBudget } = await import('../../../src/control/pool.js');
+    const budget = new TurnBudget(2);
+    const resumed: string[] = [];
+    const taker = (name: string, pending: number, fresh: boolean) => {
+      const t = { closed: false, pending, resumeTurn: () => (resumed.push(name), budget.take(t, fresh)) };
+      return t;
+    };
+    const old = taker('old', 10, false);
+    const [storm1, storm2, lone] = [taker('storm1', 65536, true), taker('storm2', 65536, true), taker('lone', 31, true)];
+    expect([budget.take(old), budget.take(old)]).toEqual([true, true]); // the turn's two tokens
+    // the storm's connections and then a lone client's status queue in this turn; an old one waits behind them
+    expect([budget.take(storm1, true), budget.take(lone, true), budget.take(storm2, true)]).toEqual([false, false, false]);
+    expect(budget.take(old)).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(resumed).toEqual(['lone', 'storm2']); // fewest bytes first, then the newest
+    await new Promise((r) => setImmediate(r));
+    expect(resumed).toEqual(['lone', 'storm2', 'storm1', 'old']);
+  });
+
+  it('every connection waiting in the kernel\'s queue is accepted in one turn of the event loop, not one a turn', async () => {
+    const path = join(dir, 'ctl.sock');
+    server = await ControlServer.listen({ path, hello, commands: commands(), onInternalError: () => {}, pool: new ConnectionPool(), deferAccept: true });
+    const waiting = await Promise.all(Array.from({ length: 100 }, () => RawClient.open(path)));
+    clients.push(...waiting); // connected: they wait in the backlog until serve()
+    server.serve();
+    let turns = 0;
+    while (server.connectionCount < 100 && turns < 1000) {
+      await new Promise((r) => setImmediate(r));
+      turns++;
+    }
+    expect(server.connectionCount).toBe(100);
+    // libuv alone takes one connection per turn (100 turns); the queue is drained at the first
+    expect(turns).toBeLessThanOrEqual(3);
+    await Promise.all(waiting.map((c) => c.waitFor((m) => m.hello === 'procinit')));
+  });
+
   it('connections pipelining thousands of requests without reading: a new client is answered within a turn or two', async () => {
     const { TURN_BUDGET } = await import('../../../src/control/pool.js');
     let calls = 0;
