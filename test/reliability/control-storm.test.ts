@@ -12,12 +12,15 @@
  * generous (the machine's load decides the rest: see docs/reliability.md, "The 100 ms status goal").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { procinitArgv, tempDir, testEnv, until } from '../helpers/procinit.js';
 import { pause, report } from './support/measure.js';
 import { RawClient } from './support/socket-client.js';
+
+/** Programs procinit runs: each status answer is about 4 KiB. */
+const PROGRAMS = 10;
 
 const children: ChildProcess[] = [];
 afterEach(async () => {
@@ -85,14 +88,14 @@ describe('a connection storm', () => {
     const dir = tempDir();
     const sock = join(dir, 'ctl.sock');
     let procfile = '';
-    for (let i = 0; i < 10; i++) procfile += `p${i}: exec sleep 600\n`;
+    for (let i = 0; i < PROGRAMS; i++) procfile += `p${i}: exec sleep 600\n`;
     writeFileSync(join(dir, 'Procfile'), procfile.replace('p0: exec sleep 600', 'p0: echo up; exec sleep 600'));
     const [node, script] = procinitArgv();
     const pi = spawn(node, [script, '--socket', sock], { cwd: dir, env: testEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(pi);
     let out = '';
     pi.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    await until(() => out.includes('up'), 20_000, 'procinit started');
+    await until(() => out.includes('up') && existsSync(sock), 20_000, 'procinit started');
     const pid = pi.pid!;
     expect((await probe(sock, pid, 0)).wallMs).toBeGreaterThanOrEqual(0); // warm: the first status loads handlers
 
