@@ -5,8 +5,8 @@
 //      node-pty's native loader is replaced by procinit's (build/node-pty-plugin.mjs).
 //   2. One run of the bundle up to the start of its programs leaves a V8 code cache of what it compiled
 //      (trainCodeCache). `node --experimental-sea-config` makes the blob: build/sea-main.cjs as the main
-//      script; the bundle, its code cache and the two native addons, procinit.node and pty.node, as assets
-//      (src/pid1/native.ts extracts the addons at start-up).
+//      script; the bundle inside its CommonJS wrapper (procinit.js, see wrapBundle), its code cache and the
+//      two native addons, procinit.node and pty.node, as assets (src/pid1/native.ts extracts the addons).
 //   3. A copy of this node binary is stripped (the SEA fuse survives), its C++ start-up is made to
 //      ignore NODE_OPTIONS (renameNodeOptions), and postject injects the blob.
 //   4. The result must answer `--version`, cleanly even with NODE_OPTIONS set.
