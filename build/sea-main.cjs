@@ -13,7 +13,7 @@
 // build/sea.mjs), client.cache by one `procinit status`, so a call finds that code compiled. V8 refuses a
 // cache made for other source or other V8 flags (PI_NODE_OPTS); the bundle is then compiled as without a
 // cache, and PROCINIT_DEBUG says so.
-const { getAsset, getRawAsset } = require('node:sea');
+const { getRawAsset } = require('node:sea');
 const { Script } = require('node:vm');
 const { basename, dirname } = require('node:path');
 
@@ -27,7 +27,10 @@ function personality() {
 }
 
 const verb = process.argv[2];
-const client = verb !== undefined && personality() === 'procinit' && JSON.parse(getAsset('client-verbs.json', 'utf8')).includes(verb);
+// an option (`procinit -f Procfile`) is never a verb: the list is not read. It is ASCII, read as latin1
+// (getAsset with an encoding makes a TextDecoder).
+const client =
+  verb !== undefined && verb[0] !== '-' && personality() === 'procinit' && JSON.parse(Buffer.from(getRawAsset('client-verbs.json')).toString('latin1')).includes(verb);
 const name = client ? 'client' : 'procinit';
 
 // NAME.js is the bundle inside a CommonJS module's function (WRAPPER in build/sea.mjs), compiled as it

@@ -237,6 +237,8 @@ if (useCodeCache) {
   trainCodeCache(bundle, codeCache);
   await trainClientCodeCache(bundle, clientBundle, clientCache);
 }
+// build/sea-main.cjs reads the verb list as latin1 too
+if (readFileSync(join(root, 'src/cli/client-verbs.json')).some((b) => b > 0x7f)) fail('src/cli/client-verbs.json is not ASCII: build/sea-main.cjs reads it as latin1');
 const blob = join(work, 'procinit.blob');
 const config = join(work, 'sea-config.json');
 writeFileSync(
