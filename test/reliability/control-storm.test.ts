@@ -8,8 +8,8 @@
  *
  * Wall time on a shared 2-core machine depends on the load, so the decisive figure is procinit's own CPU
  * time spent between a probe's connect and its answer (utime + stime of procinit, from /proc): the work done
- * ahead of the new client. Before: 800-880 ms of it (load 3-4); now 70-90 ms. The wall-time bound is
- * generous (the machine's load decides the rest: see docs/reliability.md, "The 100 ms status goal").
+ * while the new client waited. Before: 470-650 ms of it here (load 4.3-4.5); now 60-150 ms. The wall-time
+ * bound is generous (the machine's load decides the rest: see docs/reliability.md, "The 100 ms status goal").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -131,10 +131,12 @@ describe('a connection storm', () => {
       cliStatusMs: clis.map((c) => c.ms).join('/'),
     });
     for (const c of clis) expect(c.code).toBe(0);
-    // before: 800-880 ms of procinit's CPU went to the storm ahead of a new client (load-independent); now 70-90
-    expect(mostCpu.cpuMs).toBeLessThan(300);
-    // before: 0.5-2.1 s (load 3-9); the rest is the machine's load
-    expect(slowest.wallMs).toBeLessThan(1500);
+    // before: 470-650 ms of procinit's CPU went to the storm while a new client waited (290-1,530 ms in the
+    // figures of docs/reliability.md); now 60-150 ms here, at most 210 ms at load 12
+    expect(mostCpu.cpuMs).toBeLessThan(350);
+    // before: 0.4-6 s (load 3-12); now 0.08-0.45 s at load 5-8 here, up to 1.9 s at load 12 when procinit
+    // is off the CPU: the rest is the machine's load
+    expect(slowest.wallMs).toBeLessThan(3000);
     for (const c of clis) expect(c.ms).toBeLessThan(5000);
   }, 60_000);
 });
