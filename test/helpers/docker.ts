@@ -68,12 +68,14 @@ export async function buildScenarioImages(binary: string, scenarios: readonly Sc
     copyFileSync(binary, join(ctx, 'procinit'));
     for (const s of scenarios) {
       await dockerOk(
-        ['build', '-q', '--label', 'procinit-e2e=1', '--build-arg', `BASE=${BASE_IMAGE}`, '-f', join(ctx, s, 'Dockerfile.test'), '-t', imageName(s), ctx],
+        ['build', '-q', '--label', `procinit-e2e=${CHECKOUT_TAG}`, '--build-arg', `BASE=${BASE_IMAGE}`, '-f', join(ctx, s, 'Dockerfile.test'), '-t', imageName(s), ctx],
         300_000,
       );
     }
-    // the images these replaced (a new binary each time the sources change): ~95 MB each
-    await docker(['image', 'prune', '-f', '--filter', 'label=procinit-e2e=1']);
+    // the images these replaced (a new binary each time the sources change): ~95 MB each. Only this
+    // checkout's: another checkout's build in progress has dangling intermediate images of its own, and
+    // pruning them failed its build ("unknown parent image ID") when two work trees ran the suite at once
+    await docker(['image', 'prune', '-f', '--filter', `label=procinit-e2e=${CHECKOUT_TAG}`]);
   } finally {
     rmSync(ctx, { recursive: true, force: true });
   }
