@@ -3,7 +3,7 @@
  * [unix_http_server] or [inet_http_server], bind them before any program starts (so SUPERVISOR_SERVER_URL
  * works from the first spawn) and drive the supervisor through the same operations the control socket uses.
  */
-import { loadRun } from '../config/load.js';
+import { loadRunOffThread } from '../config/load-worker.js';
 import { pinnedTo } from '../config/options.js';
 import { remoteCommunicationEvent } from '../events/event.js';
 import type { ControlService } from '../control/service.js';
@@ -28,8 +28,11 @@ export async function startRpc(runtime: Runtime, service: ControlService | null,
   if (!spec || spec.servers.length === 0) return null;
   const groups = createGroupChanges({
     supervisor,
-    load: () => {
-      const next = loadRun(pinnedTo(options.load, run)); // exactly the file the run started with
+    // as reload does: parsed in a worker thread, each file read on the thread pool and given up after 10 s
+    load: async () => {
+      const next = await loadRunOffThread(pinnedTo(options.load, run), {
+        fallback: (why) => log.warn(`reread: the config is read on the main thread, no worker thread (${why})`),
+      }); // exactly the file the run started with
       options.adjustRun?.(next);
       return next;
     },

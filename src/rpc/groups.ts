@@ -12,7 +12,8 @@ import { STOPPED_STATES } from './process-info.js';
 import { signalNumber } from './signal-numbers.js';
 
 export interface GroupChanges {
-  reread(): { added: string[]; changed: string[]; removed: string[] };
+  /** Read the config again (never on the event loop: see GroupDeps.load); one at a time, in the order asked. */
+  reread(): Promise<{ added: string[]; changed: string[]; removed: string[] }>;
   add(group: string): void;
   remove(group: string): void;
   configInfo(): Record<string, unknown>[];
@@ -20,8 +21,11 @@ export interface GroupChanges {
 
 export interface GroupDeps {
   supervisor: Supervisor;
-  /** Read the config again, as the run was loaded (throws ConfigError/UsageError). */
-  load(): RunSpec;
+  /**
+   * Read the config again, as the run was loaded (rejects with ConfigError/UsageError): off the event loop,
+   * each file's read bounded in time (a FIFO or a hung mount as the config must not stop PID 1).
+   */
+  load(): Promise<RunSpec>;
   /** New instances' names for the multiplexed output. */
   setNames(names: string[]): void;
   /** A group was added or removed (PROCESS_GROUP_ADDED/REMOVED for event listeners, as supervisord raises them). */
@@ -43,28 +47,38 @@ export function createGroupChanges(deps: GroupDeps): GroupChanges {
   const configured = (): RunSpec => pending ?? supervisor.run;
   const activeSpecs = (): ProcessSpec[] => supervisor.instances.map((i) => i.spec);
 
+  /** The rereads asked for, one after the other (a later one's pending config wins, as it would in supervisord). */
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const reread = async (): Promise<{ added: string[]; changed: string[]; removed: string[] }> => {
+    let next: RunSpec;
+    try {
+      next = await deps.load();
+    } catch (err) {
+      if (err instanceof ConfigError || err instanceof UsageError) throw new RpcFault('CANT_REREAD', err.message);
+      throw err;
+    }
+    // compared with what runs now, after the load (a control-socket reload may have changed it meanwhile)
+    pending = next;
+    const active = activeSpecs();
+    const fresh = next.programs.flatMap((p) => p.instances);
+    const activeGroups = groupNames(active);
+    const freshGroups = groupNames(fresh);
+    const added = freshGroups.filter((g) => !activeGroups.includes(g));
+    const removed = activeGroups.filter((g) => !freshGroups.includes(g));
+    const changed = freshGroups.filter(
+      (g) =>
+        activeGroups.includes(g) &&
+        groupKey(supervisor.run, active.filter((s) => s.group === g)) !== groupKey(next, fresh.filter((s) => s.group === g)),
+    );
+    return { added, changed, removed };
+  };
+
   return {
     reread() {
-      let next: RunSpec;
-      try {
-        next = deps.load();
-      } catch (err) {
-        if (err instanceof ConfigError || err instanceof UsageError) throw new RpcFault('CANT_REREAD', err.message);
-        throw err;
-      }
-      pending = next;
-      const active = activeSpecs();
-      const fresh = next.programs.flatMap((p) => p.instances);
-      const activeGroups = groupNames(active);
-      const freshGroups = groupNames(fresh);
-      const added = freshGroups.filter((g) => !activeGroups.includes(g));
-      const removed = activeGroups.filter((g) => !freshGroups.includes(g));
-      const changed = freshGroups.filter(
-        (g) =>
-          activeGroups.includes(g) &&
-          groupKey(supervisor.run, active.filter((s) => s.group === g)) !== groupKey(next, fresh.filter((s) => s.group === g)),
-      );
-      return { added, changed, removed };
+      const mine = queue.then(reread, reread);
+      queue = mine.catch(() => {});
+      return mine;
     },
 
     add(group) {

@@ -247,9 +247,9 @@ export function supervisorMethods(): Map<string, MethodEntry> {
     void ctx.restart().finally(() => (ctx.restarting = false));
     return true;
   });
-  def('reloadConfig', [A], 'Reload the configuration.', (ctx) => {
+  def('reloadConfig', [A], 'Reload the configuration.', async (ctx) => {
     update(ctx);
-    const { added, changed, removed } = ctx.groups.reread();
+    const { added, changed, removed } = await ctx.groups.reread();
     return [[added, changed, removed]];
   });
   def('addProcessGroup', [B, S], 'Update the config for a running process from config file.', (ctx, p) => {
