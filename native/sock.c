@@ -61,9 +61,11 @@ static int address(struct sockaddr_un *addr, const char *path, size_t len) {
 /* The socket is made in a folder of its own beside path, then renamed into place: see sock.h. */
 static int bind_private(int fd, const char *path, size_t len, int mode, int uid, int gid, int backlog, const char **what) {
   char folder[4200];
+  /* DIR/.NAME.bind-XXXXXX: /proc/net/unix names the path a socket was bound to, and a client finds a live
+   * NAME by that pattern (src/control/socket-path.ts, boundNames) */
   const char *slash = strrchr(path, '/');
-  int n = slash == NULL ? snprintf(folder, sizeof folder, ".procinit-bind-XXXXXX")
-                        : snprintf(folder, sizeof folder, "%.*s/.procinit-bind-XXXXXX", (int)(slash - path), path);
+  int n = slash == NULL ? snprintf(folder, sizeof folder, ".%s.bind-XXXXXX", path)
+                        : snprintf(folder, sizeof folder, "%.*s/.%s.bind-XXXXXX", (int)(slash - path), path, slash + 1);
   if (n < 0 || (size_t)n >= sizeof folder) return -ENAMETOOLONG;
   *what = "bind";
   /* mkdtemp: mode 0700, a name nobody else can have chosen; beside the target, so on its file system */

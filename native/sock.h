@@ -22,14 +22,15 @@ napi_value sock_throw(napi_env env, int e, const char *what);
  *   - with abstract_ok, "@name" names an abstract socket (Linux): sun_path = NUL + name padded with NULs to
  *     its full size, the address Node's net.connect('\0name') uses; without it '@' is an ordinary character;
  *   - mode (not SOCK_KEEP_UMASK), for a file socket: the socket is bound in a folder of its own that mkdtemp
- *     makes beside path (mode 0700, so on the same file system and closed to everyone else), chowned to
+ *     makes beside path (DIR/.NAME.bind-XXXXXX/s) (mode 0700, so on the same file system and closed to everyone else), chowned to
  *     uid:gid there (-1: unchanged), chmodded to mode, set listening, then renamed into place at once
  *     (renameat2 RENAME_NOREPLACE, or link(2) where the file system lacks it: an existing file at path is
  *     EADDRINUSE, as bind would say), and the folder removed. So the file at path has its mode and owner from
  *     its first instant, no chmod or chown ever goes through a path someone else could have swapped for a
  *     symlink, and the process-wide umask is never touched (a file another thread creates meanwhile, a log
  *     file on libuv's threadpool, keeps its own mode). When the folder's path is too long for sun_path, it is
- *     bound as /proc/self/fd/N/s. getsockname() names the folder's path, not path.
+ *     bound as /proc/self/fd/N/s. getsockname() and /proc/net/unix name the path it was bound to
+ *     (src/control/socket-path.ts boundNames matches it to path).
  * Returns the fd, or -errno with *what naming the call that failed ("socket", "bind", "chown", "chmod",
  * "listen", "rename"); nothing is left open or on disk on failure.
  */

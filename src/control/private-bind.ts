@@ -12,7 +12,7 @@
  */
 import { chmodSync, lchownSync, linkSync, mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** The longest sun_path bind accepts (108 bytes with its NUL). */
 const SUN_PATH_MAX = 107;
@@ -27,14 +27,31 @@ function listenOn(server: Server, path: string): Promise<void> {
   });
 }
 
+/**
+ * A path too long for the private folder's name (no /proc/self/fd/N short name as native/sock.c uses: libuv
+ * unlinks the name it bound at close, and by then N may be another folder): bound in place, then chmodded
+ * and chowned through the path, which the caller's folder check (socket-dir.ts: nobody else may replace a
+ * file there) keeps from being swapped; until then the file has the umask's mode.
+ */
+async function listenInPlace(server: Server, path: string, mode: number, owner: { uid: number; gid: number } | null): Promise<void> {
+  try {
+    await listenOn(server, path);
+    if (owner) lchownSync(path, owner.uid, owner.gid);
+    chmodSync(path, mode);
+  } catch (err) {
+    if (server.listening) server.close();
+    throw err;
+  }
+}
+
 /** Listen on `path` with `mode` (and `owner`) from the first instant. Rejects with the errno as `code`. */
 export async function listenPrivately(server: Server, path: string, mode: number, owner: { uid: number; gid: number } | null = null): Promise<void> {
-  const folder = mkdtempSync(join(dirname(path), '.procinit-bind-'));
+  // DIR/.NAME.bind-XXXXXX: /proc/net/unix names the path a socket was bound to, and a client finds a live
+  // NAME by that pattern (socket-path.ts, boundNames)
+  if (Buffer.byteLength(join(dirname(path), `.${basename(path)}.bind-XXXXXX`, 's')) > SUN_PATH_MAX) return listenInPlace(server, path, mode, owner);
+  const folder = mkdtempSync(join(dirname(path), `.${basename(path)}.bind-`));
   const inside = join(folder, 's');
   try {
-    // (no /proc/self/fd/N short name as native/sock.c uses: libuv unlinks the name it bound at close, and
-    // by then N may be another folder)
-    if (Buffer.byteLength(inside) > SUN_PATH_MAX) throw Object.assign(new Error(`${inside} is too long for a socket`), { code: 'ENAMETOOLONG' });
     await listenOn(server, inside);
     // nobody else can enter the folder: these change the socket we bound, nothing swapped in
     if (owner) lchownSync(inside, owner.uid, owner.gid);

@@ -172,10 +172,28 @@ export interface ClientLookup {
   fileListening(path: string): boolean;
 }
 
-/** Is a socket file listening? Its path is in /proc/net/unix with the listening flag. */
-function fileListening(path: string, read: () => string = () => readFileSync('/proc/net/unix', 'latin1')): boolean {
+/**
+ * The names /proc/net/unix may list a socket file under: its path, and the path it was bound to before it
+ * was renamed into place (native/sock.c, private-bind.ts: DIR/.NAME.bind-XXXXXX/s).
+ */
+export function boundNames(path: string): RegExp {
+  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const slash = path.lastIndexOf('/');
+  const dir = path.slice(0, slash);
+  const name = path.slice(slash + 1);
+  return new RegExp(`^(?:${esc(path)}|${esc(dir)}/\\.${esc(name)}\\.bind-[A-Za-z0-9]{6}/s)$`);
+}
+
+/** Is a socket file listening? Its path (or the one it was bound to) is in /proc/net/unix with the listening flag. */
+export function fileListening(path: string, read: () => string = () => readFileSync('/proc/net/unix', 'latin1')): boolean {
+  const names = boundNames(path);
   try {
-    return read().split('\n').some((l) => l.endsWith(` ${path}`) && l.split(' ')[3] === '00010000');
+    return read()
+      .split('\n')
+      .some((l) => {
+        const f = l.split(' ');
+        return f[3] === '00010000' && f.length >= 8 && names.test(f.slice(7).join(' '));
+      });
   } catch {
     return false;
   }
