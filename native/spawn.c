@@ -17,6 +17,10 @@
  * join, dup2 the three fds, chdir, unblock, execve. The child reports a failed step through memory it
  * shares with the parent until it execs or exits. Returns the pid, minus errno when the exec failed, or
  * minus (JOIN_FAILED + errno) when joining a cgroup failed (the child never ran the program).
+ *
+ * spawn(..., joinFds, umask): a 9th argument (0-0o777) is the program's umask (supervisord's umask=), set in
+ * the child before it execs, on the same clone path. procinit's own umask is never touched: it is every
+ * thread's, so setting it around a spawn gave a file libuv's threadpool created meanwhile the program's.
  */
 #define JOIN_FAILED 100000
 #define _GNU_SOURCE
@@ -30,6 +34,7 @@
 #include <pthread.h>
 #include <unistd.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "addon.h"
 
@@ -83,6 +88,7 @@ struct child_args {
   const int32_t *fds;
   const int *join;
   uint32_t njoin;
+  int mask; /* the program's umask, or -1: set in the child, never the whole of procinit (every thread's) */
   sigset_t none;
   volatile int step; /* what the child tells the parent: 1 join, 2 setsid/dup2/chdir/exec failed */
   volatile int err;  /* and its errno (0: it exec'd) */
@@ -113,6 +119,7 @@ static int child_exec(void *p) {
     }
   }
   if (chdir(a->cwd) < 0) goto fail;
+  if (a->mask >= 0) umask((mode_t)a->mask); /* no CLONE_FS: the child's own, procinit's stays */
   sigprocmask(SIG_SETMASK, &a->none, NULL);
   execve(a->file, a->args, a->envp);
 fail:
@@ -121,11 +128,11 @@ fail:
 }
 
 /* clone(CLONE_VM | CLONE_VFORK) + join the cgroups + exec: the pid, or minus errno (JOIN_FAILED + errno for the join). */
-static int spawn_joined(const char *file, char **args, char **envp, const char *cwd, const int32_t fds[3], const int *join, uint32_t njoin) {
+static int spawn_joined(const char *file, char **args, char **envp, const char *cwd, const int32_t fds[3], const int *join, uint32_t njoin, int mask) {
   static const size_t stack_size = 64 * 1024;
   char *stack = malloc(stack_size);
   if (!stack) return -ENOMEM;
-  struct child_args a = {file, args, envp, cwd, fds, join, njoin, {{0}}, 0, 0};
+  struct child_args a = {file, args, envp, cwd, fds, join, njoin, mask, {{0}}, 0, 0};
   sigset_t all, old;
   sigfillset(&all);
   sigemptyset(&a.none);
@@ -160,8 +167,8 @@ static int fd_list(napi_env env, napi_value arr, int **out) {
 }
 
 napi_value spawn_direct(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 7) {
     napi_throw_type_error(env, NULL, "spawn(file, argv, env, cwd, stdin, stdout, stderr)");
     return NULL;
@@ -184,6 +191,16 @@ napi_value spawn_direct(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
+  int32_t mask = -1;
+  if (argc >= 9) {
+    napi_valuetype t;
+    napi_typeof(env, argv[8], &t);
+    if (t != napi_undefined && t != napi_null && (napi_get_value_int32(env, argv[8], &mask) != napi_ok || mask < 0 || mask > 0777)) {
+      free(join);
+      napi_throw_type_error(env, NULL, "spawn: umask must be an integer from 0 to 0o777");
+      return NULL;
+    }
+  }
   char *file = string_arg(env, argv[0]);
   char *cwd = string_arg(env, argv[3]);
   char **args = string_array(env, argv[1]);
@@ -192,8 +209,9 @@ napi_value spawn_direct(napi_env env, napi_callback_info info) {
   pid_t pid = -1;
   if (!file || !cwd || !args || !envp) {
     err = ENOMEM;
-  } else if (njoin > 0) {
-    int r = spawn_joined(file, args, envp, cwd, fds, join, (uint32_t)njoin);
+  } else if (njoin > 0 || mask >= 0) {
+    /* posix_spawn has no umask action: a umask takes the clone path too */
+    int r = spawn_joined(file, args, envp, cwd, fds, join, (uint32_t)njoin, mask);
     if (r < 0) err = -r;
     else pid = r;
   } else {

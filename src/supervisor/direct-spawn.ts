@@ -22,7 +22,7 @@ function errnoName(n: number): string {
 }
 
 interface SpawnAddon {
-  spawn(file: string, argv: string[], env: string[], cwd: string, stdin: number, stdout: number, stderr: number, join?: number[]): number;
+  spawn(file: string, argv: string[], env: string[], cwd: string, stdin: number, stdout: number, stderr: number, join?: number[] | null, umask?: number | null): number;
 }
 
 /** native/spawn.c: a result at or below minus this is minus (JOIN_FAILED + errno) of a failed cgroup join. */
@@ -39,6 +39,8 @@ export interface DirectPlan {
   stdinFd?: number | null;
   /** redirect_stderr: stdout and stderr are one pipe, so the program's writes keep their order exactly. */
   mergeStderr?: boolean;
+  /** The program's umask (umask=), set in the child: procinit's own, every thread's, is never changed. */
+  umask?: number | null;
 }
 
 export class DirectSpawner {
@@ -50,7 +52,7 @@ export class DirectSpawner {
   }
 
   /** The started child, or null when child_process should start it instead. */
-  launch({ file, args, env, cwd, join, stdinFd, mergeStderr = false }: DirectPlan): LaunchedChild | null {
+  launch({ file, args, env, cwd, join, stdinFd, mergeStderr = false, umask = null }: DirectPlan): LaunchedChild | null {
     const path = findProgram(file, env.PATH, cwd);
     if (path === null) return null;
     const pipes = mergeStderr ? mergedPipes() : outputPipes();
@@ -68,7 +70,10 @@ export class DirectSpawner {
     const envList = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     let pid: number;
     try {
-      pid = join?.length ? this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1], join) : this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1]);
+      pid =
+        join?.length || umask !== null
+          ? this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1], join?.length ? join : null, umask)
+          : this.addon.spawn(path, [file, ...args], envList, cwd, stdin[0], out[1], err[1]);
     } finally {
       // the child has its own copies of its ends; ours must go (or the output pipes never reach end-of-file)
       [own ? stdin[0] : -1, ...new Set([out[1], err[1]])].forEach((fd) => fd >= 0 && closeSync(fd));

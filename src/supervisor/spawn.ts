@@ -54,6 +54,9 @@ interface LaunchPlan {
   notifyFd: number | null;
   /** redirect_stderr: one pipe for stdout and stderr, so the order of the program's writes is kept exactly. */
   mergeStderr: boolean;
+  /** umask= (the program's, else [supervisord]'s): set in the child by the addon's spawn; child_process and
+   * node-pty have no such hook, so for them only, procinit's umask is set around the (synchronous) spawn. */
+  umask: number | null;
 }
 
 /** What a child gets as its fd 0 when not a pipe (src/fcgi: an [fcgi-program:x]'s listening socket). */
@@ -202,15 +205,10 @@ export class ProcessLauncher implements Launcher {
       env.LOGNAME = u.name;
     }
     const umask = spec.umask ?? this.run.umask;
-    const previous = umask !== null ? process.umask(umask) : null;
-    try {
-      const plain = !spec.argv?.length && spec.user === null && !spec.tty ? plainArgv(spec.command) : null;
-      const stdinFd = this.stdinSource?.fdFor(spec) ?? null;
-      const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null, stdinFd, notifyFd: spec.tty ? null : (extras?.notifyFd ?? null), mergeStderr: spec.redirect_stderr };
-      return pty ? this.launchPty(spec, plan, pty) : this.launchPipes(plan);
-    } finally {
-      if (previous !== null) process.umask(previous);
-    }
+    const plain = !spec.argv?.length && spec.user === null && !spec.tty ? plainArgv(spec.command) : null;
+    const stdinFd = this.stdinSource?.fdFor(spec) ?? null;
+    const plan: LaunchPlan = { file, args, env, cwd, ids, plain, join: ticket?.joinFds ?? null, stdinFd, notifyFd: spec.tty ? null : (extras?.notifyFd ?? null), mergeStderr: spec.redirect_stderr, umask };
+    return pty ? this.launchPty(spec, plan, pty) : this.launchPipes(plan);
   }
 
   private launchPipes(plan: LaunchPlan): LaunchedChild {
@@ -232,7 +230,7 @@ export class ProcessLauncher implements Launcher {
         while (stdio.length < notifyFd) stdio.push('ignore');
         stdio[notifyFd] = 'pipe';
       }
-      child = spawnChild(file, args, { cwd, env, detached: true, stdio, ...ids });
+      child = underUmask(plan.umask, () => spawnChild(file, args, { cwd, env, detached: true, stdio, ...ids }));
     } catch (e) {
       ours(0).forEach((fd) => closeSync(fd));
       throw e;
@@ -264,20 +262,20 @@ export class ProcessLauncher implements Launcher {
    * it, after a millisecond of its own start-up), else through the shell. A program PATH does not find, or
    * that cannot be exec'd (a script without #!), goes the shell's way, so what it does and says is the shell's.
    */
-  private launchDirect(direct: DirectSpawner, { file, args, env, cwd, plain, join, stdinFd, mergeStderr }: LaunchPlan): LaunchedChild | null {
+  private launchDirect(direct: DirectSpawner, { file, args, env, cwd, plain, join, stdinFd, mergeStderr, umask }: LaunchPlan): LaunchedChild | null {
     if (plain) {
       env.PWD = shellPwd(env.PWD, cwd);
-      const started = direct.launch({ file: plain[0], args: plain.slice(1), env, cwd, join, stdinFd, mergeStderr });
+      const started = direct.launch({ file: plain[0], args: plain.slice(1), env, cwd, join, stdinFd, mergeStderr, umask });
       if (started) return started;
     }
-    return direct.launch({ file, args, env, cwd, join, stdinFd, mergeStderr });
+    return direct.launch({ file, args, env, cwd, join, stdinFd, mergeStderr, umask });
   }
 
-  private launchPty(spec: ProcessSpec, { file, args, env, cwd, ids }: LaunchPlan, pty: ReturnType<typeof loadPty>): LaunchedChild {
+  private launchPty(spec: ProcessSpec, { file, args, env, cwd, ids, umask }: LaunchPlan, pty: ReturnType<typeof loadPty>): LaunchedChild {
     const { cols, rows } = this.terminalSize();
     let p: PtyProcess;
     try {
-      p = pty.spawn(file, args, { name: env.TERM ?? 'xterm-256color', cols, rows, cwd, env, encoding: null, ...ids });
+      p = underUmask(umask, () => pty.spawn(file, args, { name: env.TERM ?? 'xterm-256color', cols, rows, cwd, env, encoding: null, ...ids }));
     } catch (err) {
       throw new LaunchError(`${spec.name}: cannot start in a terminal: ${(err as Error).message}`);
     }
@@ -309,4 +307,17 @@ function spawnErrorText(file: string, cwd: string, err: NodeJS.ErrnoException): 
   }
   if (err.code === 'EACCES') return `cannot run '${file}': not executable (permission denied)`;
   return `cannot run '${file}': ${err.message}`;
+}
+
+/**
+ * child_process and node-pty fork without a hook for the child: the umask is procinit's for the length of
+ * the synchronous fork (every thread's meanwhile). The addon's spawn sets it in the child instead.
+ */
+function underUmask<T>(umask: number | null, spawn: () => T): T {
+  const previous = umask !== null ? process.umask(umask) : null;
+  try {
+    return spawn();
+  } finally {
+    if (previous !== null) process.umask(previous);
+  }
 }

@@ -1,0 +1,58 @@
+/**
+ * umask= (supervisord's per-program umask) is set in the program, never in procinit: the process umask is
+ * every thread's, so setting it around a spawn gave a file that libuv's threadpool (a log file, a reload's
+ * read) created at that moment the program's mode. strace (without -f: procinit's own calls only, not its
+ * children's) sees no umask(2) from procinit while the programs still get exactly their umask.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixtureDir, procinitArgv, startWatched, until } from '../helpers/procinit.js';
+
+function haveStrace(): boolean {
+  try {
+    execFileSync('strace', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** procinit, the one child of strace (SIGTERM to strace itself would only detach it). */
+function tracee(stracePid: number): number {
+  return Number(readFileSync(`/proc/${stracePid}/task/${stracePid}/children`, 'utf8').trim().split(/\s+/)[0]);
+}
+
+describe.skipIf(!haveStrace() && !process.env.CI)('umask= without a process-wide umask', () => {
+  it('programs get their umask (program and [supervisord] level); procinit itself makes no umask(2) call', async () => {
+    const dir = fixtureDir({});
+    const trace = join(dir, 'strace.log');
+    writeFileSync(
+      join(dir, 'supervisord.conf'),
+      `[supervisord]\nnodaemon=true\nlogfile=/dev/null\numask=027\n\n` +
+        `[program:tight]\ncommand=sh -c "touch %(here)s/tight.out; umask > %(here)s/tight.umask; exec sleep 600"\numask=077\nstdout_logfile=NONE\n\n` +
+        `[program:global]\ncommand=sh -c "touch %(here)s/global.out; exec sleep 600"\nstdout_logfile=NONE\n`,
+    );
+    const ctl = join(dir, 'ctl.sock');
+    // no -f: only procinit's main thread, where process.umask() ran; the children's own umask(2) is not traced
+    const p = startWatched('strace', ['-qq', '-e', 'trace=umask', '-o', trace, ...procinitArgv(), '-c', 'supervisord.conf', '--socket', ctl], { cwd: dir, env: { PROCINIT_SOCKET: ctl } });
+    await until(
+      () => {
+        try {
+          return statSync(join(dir, 'global.out')).isFile() && readFileSync(join(dir, 'tight.umask'), 'utf8').trim() !== '';
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      'both programs to write their files',
+    );
+    expect(statSync(join(dir, 'tight.out')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, 'tight.umask'), 'utf8').trim()).toBe('0077');
+    expect(statSync(join(dir, 'global.out')).mode & 0o777).toBe(0o640);
+    process.kill(tracee(p.child.pid!), 'SIGTERM');
+    expect((await p.exit()).code).toBe(0);
+    expect(readFileSync(trace, 'utf8').split('\n').filter((l) => /\bumask\(/.test(l))).toEqual([]);
+  }, 60_000);
+});
