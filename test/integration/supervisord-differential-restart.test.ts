@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haveSupervisorPython, PYTHON, reportMissingSupervisorPython } from '../helpers/supervisord-python.js';
 import { fixtureDir, startProcinit, until, Watched } from '../helpers/procinit.js';
+import { finishedJsonLines } from '../helpers/finished-lines.js';
 
 const RECORDER = resolve(__dirname, '../fixtures/events/recorder.py');
 
@@ -92,7 +93,7 @@ async function scenario(which: 'supervisord' | 'procinit') {
   const dir = fixtureDir({});
   const cfg = join(dir, 'supervisord.conf');
   const out = join(dir, 'events.jsonl');
-  const read = (): Rec[] => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec) : []);
+  const read = (): Rec[] => finishedJsonLines<Rec>(out);
   const running = (): number => read().filter((r) => r.eventname === 'SUPERVISOR_STATE_CHANGE_RUNNING').length;
   writeFileSync(cfg, conf(dir, 1, 'info', 'old'));
   const p: Watched =

@@ -6,11 +6,12 @@
  * next comes, or the protocol would break).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haveSupervisorPython, PYTHON, reportMissingSupervisorPython } from '../../helpers/supervisord-python.js';
 import { fixtureDir, startProcinit, until, Watched } from '../../helpers/procinit.js';
+import { finishedJsonLines } from '../../helpers/finished-lines.js';
 
 const RECORDER = resolve(__dirname, '../../fixtures/events/recorder.py');
 const BURST = resolve(__dirname, '../../fixtures/events/burst.py');
@@ -53,7 +54,7 @@ async function run(which: 'supervisord' | 'procinit'): Promise<{ recs: Rec[]; lo
     which === 'procinit'
       ? startProcinit(['-c', 'supervisord.conf'], { cwd: dir })
       : new Watched(spawn(PYTHON, ['-m', 'supervisor.supervisord', '-n', '-c', 'supervisord.conf'], { cwd: dir, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' } }));
-  const read = (): Rec[] => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec) : []);
+  const read = (): Rec[] => finishedJsonLines<Rec>(out);
   await until(() => read().some((r) => r.payload.endsWith(`m${N - 1}`)), 30_000, `${which}: the last of the burst`).catch((err: Error) => {
     p.child.kill('SIGKILL');
     throw new Error(`${err.message}\n${p.output}\n${read().map((r) => r.payload).join('\n')}`);

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haveSupervisorPython, PYTHON } from '../../helpers/supervisord-python.js';
 import { fixtureDir, startProcinit, until } from '../../helpers/procinit.js';
+import { finishedLines } from '../../helpers/finished-lines.js';
 
 const RECORDER = resolve(__dirname, '../../fixtures/events/recorder.py');
 const FIXTURES = '/usr/lib/python3/dist-packages/supervisor/tests/fixtures';
@@ -34,7 +35,7 @@ describe.skipIf(!haveSupervisorPython)('hostile event listeners', () => {
     await p.waitFor('garbage: has entered the UNKNOWN state');
     await p.waitFor('huge: has entered the UNKNOWN state');
     await p.waitFor(/^web up$/m); // raw, as supervisord writes it
-    const good = (): string[] => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean) : []);
+    const good = (): string[] => finishedLines(out);
     // the good listener hears about the dying one's restarts
     await until(() => good().filter((l) => l.includes('processname:dies') && l.includes('PROCESS_STATE_STARTING')).length >= 3, 30_000, 'restarts of dies');
     await p.waitFor('pool deaf event buffer overflowed');

@@ -4,11 +4,12 @@
  * must be the same, modulo pids and the order in which different processes' events interleave.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haveSupervisorPython, PYTHON, reportMissingSupervisorPython } from '../../helpers/supervisord-python.js';
 import { fixtureDir, startProcinit, until, Watched } from '../../helpers/procinit.js';
+import { finishedJsonLines } from '../../helpers/finished-lines.js';
 
 const RECORDER = resolve(__dirname, '../../fixtures/events/recorder.py');
 
@@ -77,7 +78,7 @@ async function record(which: 'supervisord' | 'procinit'): Promise<{ recs: Rec[];
     which === 'procinit'
       ? startProcinit(['-c', 'supervisord.conf'], { cwd: dir })
       : new Watched(spawn(PYTHON, ['-m', 'supervisor.supervisord', '-n', '-c', 'supervisord.conf'], { cwd: dir, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' } }));
-  const read = (): Rec[] => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec) : []);
+  const read = (): Rec[] => finishedJsonLines<Rec>(out);
   const seen = (event: string, name: string): boolean => read().some((r) => r.eventname === event && r.payload.includes(`processname:${name} `));
   await until(() => seen('PROCESS_STATE_FATAL', 'crash') && seen('PROCESS_STATE_EXITED', 'done') && seen('PROCESS_COMMUNICATION_STDOUT', 'talk') && seen('PROCESS_LOG_STDERR', 'talk'), 30_000, `${which}: events`).catch((err: Error) => {
     p.child.kill('SIGKILL');

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haveSupervisorPython, PYTHON } from '../../helpers/supervisord-python.js';
 import { fixtureDir, startProcinit, until, Watched } from '../../helpers/procinit.js';
+import { finishedLines } from '../../helpers/finished-lines.js';
 
 const OPS = resolve(__dirname, '../../fixtures/events/ops.py');
 
@@ -62,7 +63,7 @@ async function act(which: 'supervisord' | 'procinit'): Promise<string[]> {
     which === 'procinit'
       ? startProcinit(['-c', 'supervisord.conf'], { cwd: dir })
       : new Watched(spawn(PYTHON, ['-m', 'supervisor.supervisord', '-n', '-c', 'supervisord.conf'], { cwd: dir, env: { PATH: process.env.PATH, LANG: 'C.UTF-8' } }));
-  const lines = (): string[] => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean) : []);
+  const lines = (): string[] => finishedLines(out);
   try {
     await until(() => lines().length >= 3, 30_000, `${which}: two crashes and a restart`);
     await until(() => existsSync(join(dir, 's.sock')), 10_000, 'rpc socket');
