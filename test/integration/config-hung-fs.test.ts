@@ -7,61 +7,41 @@
  * for the other fs calls of a reload: the [include] glob's readdir(2) and the stat(2) of `-e`/`.env` files,
  * procinit.toml and directories (src/config/fs-answers.ts); before, they ran on the event loop.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO, startProcinit, tempDir, until } from '../helpers/procinit.js';
+import { askWhile, canFuse, HungFs, type HungCall } from '../helpers/hung-fs.js';
+import { startProcinit, tempDir } from '../helpers/procinit.js';
 import { READ_TIMEOUT_MS } from '../../src/config/text-file.js';
 import { startRun, type Run } from './control-harness.js';
 
-const PY = '/usr/bin/python3';
-const canFuse =
-  process.getuid?.() === 0 && existsSync('/dev/fuse') && spawnSync(PY, ['-c', 'import fusepy'], { stdio: 'ignore' }).status === 0;
-
-let fs: ChildProcess | null = null;
-let mnt = '';
-let marker = '';
+let hung: HungFs | null = null;
 let run: Run | null = null;
 afterEach(async () => {
-  for (const m of [marker, `${marker}.readdir`, `${marker}.stat`]) rmSync(m, { force: true }); // let every hung call return
+  hung?.release(); // let every hung call return before procinit stops
   await run?.stop();
   run = null;
-  spawnSync('umount', ['-l', mnt], { stdio: 'ignore' });
-  fs?.kill('SIGKILL');
-  fs = null;
+  hung?.unmount();
+  hung = null;
 });
+
+/** Reload while status is asked every 200 ms: the reload's answer, how many status answers, the slowest. */
+function reloadWatched(r: Run) {
+  return askWhile(r.ctl('reload'), () => r.ctl('status'));
+}
 
 describe.skipIf(!canFuse)('a config file on a file system whose reads hang', () => {
   it('reload: status answered while the read hangs, then refused in one line; the next reload works once it answers', async () => {
-    const dir = tempDir();
-    mnt = join(dir, 'nfs');
-    marker = join(dir, 'hang');
-    mkdirSync(mnt);
-    fs = spawn(PY, [join(REPO, 'test/fixtures/config/hung-fs.py'), mnt, marker], { stdio: 'ignore' });
-    await until(() => existsSync(join(mnt, 'extra.conf')), 10_000, 'the FUSE mount');
+    hung = await HungFs.mount(tempDir());
+    const { mnt } = hung;
     run = await startRun(
       { 'supervisord.conf': `[supervisord]\n[program:base]\ncommand=sleep 300\nstartsecs=0\n[include]\nfiles = ${mnt}/*.conf\n` },
       ['-c', 'supervisord.conf'],
     );
     await run.w.waitFor(/spawned: 'extra'/);
 
-    writeFileSync(marker, ''); // from now on a read of extra.conf does not return
-    const began = Date.now();
-    const reloading = run.ctl('reload');
-    let done = false;
-    void reloading.then(() => (done = true));
-    let slowest = 0;
-    let answered = 0;
-    while (!done) {
-      const t = Date.now();
-      const st = await run.ctl('status');
-      slowest = Math.max(slowest, Date.now() - t);
-      if (st.code === 0) answered++;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const r = await reloading;
-    const took = Date.now() - began;
+    hung.hang('read'); // from now on a read of extra.conf does not return
+    const { result: r, answered, slowest, took } = await reloadWatched(run);
     console.log(`[reliability] hung-config-read: reload refused after ${took} ms, ${answered} status answers meanwhile, slowest ${slowest} ms`);
     expect(r.code).not.toBe(0);
     expect(`${r.stdout}${r.stderr}`).toMatch(new RegExp(`extra\\.conf: no answer from the file system within ${READ_TIMEOUT_MS / 1000} s \\(a hung mount\\?\\)`));
@@ -74,7 +54,7 @@ describe.skipIf(!canFuse)('a config file on a file system whose reads hang', () 
     expect(`${again.stdout}${again.stderr}`).toMatch(/an earlier read of it has had no answer for \d+ s/);
     expect((await run.ctl('status')).stdout).toMatch(/extra +RUNNING/);
 
-    rmSync(marker); // the server answers again: the hung read returns, the next reload reads normally
+    hung.answer('read'); // the server answers again: the hung read returns, the next reload reads normally
     let ok = await run.ctl('reload');
     for (let i = 0; ok.code !== 0 && i < 50; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -83,31 +63,9 @@ describe.skipIf(!canFuse)('a config file on a file system whose reads hang', () 
     expect(ok.code).toBe(0);
   }, 60_000);
 
-  /** Reload while status is asked every 200 ms: the reload's answer, how many status answers, the slowest. */
-  async function reloadWatched(r: Run): Promise<{ result: Awaited<ReturnType<Run['ctl']>>; answered: number; slowest: number; took: number }> {
-    const began = Date.now();
-    const reloading = r.ctl('reload');
-    let done = false;
-    void reloading.then(() => (done = true));
-    let slowest = 0;
-    let answered = 0;
-    while (!done) {
-      const t = Date.now();
-      const st = await r.ctl('status');
-      slowest = Math.max(slowest, Date.now() - t);
-      if (st.code === 0) answered++;
-      await new Promise((res) => setTimeout(res, 200));
-    }
-    return { result: await reloading, answered, slowest, took: Date.now() - began };
-  }
-
   it('reload: an [include] glob whose readdir hangs, then an -e file whose stat hangs: status answered, each refused in one line', async () => {
-    const dir = tempDir();
-    mnt = join(dir, 'nfs');
-    marker = join(dir, 'hang');
-    mkdirSync(mnt);
-    fs = spawn(PY, [join(REPO, 'test/fixtures/config/hung-fs.py'), mnt, marker], { stdio: 'ignore' });
-    await until(() => existsSync(join(mnt, 'extra.conf')), 10_000, 'the FUSE mount');
+    hung = await HungFs.mount(tempDir());
+    const { mnt } = hung;
     run = await startRun(
       { 'supervisord.conf': `[supervisord]\n[program:base]\ncommand=sleep 300\nstartsecs=0\n[include]\nfiles = ${mnt}/*.conf\n` },
       ['-c', 'supervisord.conf', '-e', `${mnt}/app.env`],
@@ -115,23 +73,23 @@ describe.skipIf(!canFuse)('a config file on a file system whose reads hang', () 
     await run.w.waitFor(/spawned: 'extra'/);
     const refused = (path: string): RegExp => new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no answer from the file system within ${READ_TIMEOUT_MS / 1000} s \\(a hung mount\\?\\)`);
 
-    writeFileSync(`${marker}.readdir`, ''); // readdir(2) of the mount does not return
+    hung.hang('readdir'); // readdir(2) of the mount does not return
     const a = await reloadWatched(run);
     console.log(`[reliability] hung-readdir: reload refused after ${a.took} ms, ${a.answered} status answers meanwhile, slowest ${a.slowest} ms`);
     expect(a.result.code).not.toBe(0);
     expect(`${a.result.stdout}${a.result.stderr}`).toMatch(refused(mnt));
     expect(a.answered).toBeGreaterThanOrEqual(5); // before: none (the event loop sat in getdents(2))
     expect(a.took).toBeGreaterThanOrEqual(READ_TIMEOUT_MS - 100);
-    rmSync(`${marker}.readdir`);
+    hung.answer('readdir');
 
-    writeFileSync(`${marker}.stat`, ''); // stat(2) of a file in the mount does not return
+    hung.hang('stat'); // stat(2) of a file in the mount does not return
     const b = await reloadWatched(run);
     console.log(`[reliability] hung-stat: reload refused after ${b.took} ms, ${b.answered} status answers meanwhile, slowest ${b.slowest} ms`);
     expect(b.result.code).not.toBe(0);
     expect(`${b.result.stdout}${b.result.stderr}`).toMatch(refused(`${mnt}/app.env`));
     expect(b.answered).toBeGreaterThanOrEqual(5); // before: none (the event loop sat in stat(2))
     expect((await run.ctl('status')).stdout).toMatch(/extra +RUNNING/);
-    rmSync(`${marker}.stat`);
+    hung.answer('stat');
 
     let ok = await run.ctl('reload');
     for (let i = 0; ok.code !== 0 && i < 50; i++) {
@@ -143,27 +101,24 @@ describe.skipIf(!canFuse)('a config file on a file system whose reads hang', () 
 
   it('start: the first load (synchronous) on a hung file system ends in one line and exit 2 after the timeout', async () => {
     const dir = tempDir();
-    mnt = join(dir, 'nfs');
-    marker = join(dir, 'hang');
-    mkdirSync(mnt);
-    fs = spawn(PY, [join(REPO, 'test/fixtures/config/hung-fs.py'), mnt, marker], { stdio: 'ignore' });
-    await until(() => existsSync(join(mnt, 'extra.conf')), 10_000, 'the FUSE mount');
+    hung = await HungFs.mount(dir);
+    const { mnt } = hung;
     writeFileSync(join(dir, 'supervisord.conf'), `[supervisord]\n[program:base]\ncommand=sleep 300\nstartsecs=0\n[include]\nfiles = ${mnt}/*.conf\n`);
     writeFileSync(join(dir, 'Procfile'), 'web: sleep 300\n');
-    const cases: Array<[string, string[], string]> = [
-      ['hang', ['-c', 'supervisord.conf'], `${mnt}/extra.conf`], // read(2) of the included file
-      ['hang.readdir', ['-c', 'supervisord.conf'], mnt], // the [include] glob's readdir(2)
-      ['hang.stat', ['-e', `${mnt}/app.env`], `${mnt}/app.env`], // stat(2) of an -e file
+    const cases: Array<[HungCall, string[], string]> = [
+      ['read', ['-c', 'supervisord.conf'], `${mnt}/extra.conf`], // read(2) of the included file
+      ['readdir', ['-c', 'supervisord.conf'], mnt], // the [include] glob's readdir(2)
+      ['stat', ['-e', `${mnt}/app.env`], `${mnt}/app.env`], // stat(2) of an -e file
     ];
     for (const [which, args, path] of cases) {
-      writeFileSync(join(dir, which), '');
+      hung.hang(which);
       const began = Date.now();
       const p = startProcinit(args, { cwd: dir });
       await p.waitFor(/no answer from the file system/, 40_000);
       const took = Date.now() - began;
       // a FUSE request is not given up when its caller dies: procinit's exit completes once the file
       // system answers (a hard NFS mount's is killable at once)
-      rmSync(join(dir, which));
+      hung.answer(which);
       const { code } = await p.exit(20_000);
       console.log(`[reliability] start on a hung file system (${which}): exit ${code} after ${took} ms`);
       expect(code).toBe(2);

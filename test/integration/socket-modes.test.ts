@@ -6,37 +6,16 @@
  * still end up with exactly their configured modes (0766 and 0777 are wider than the usual umask 022
  * allows: no bind under a umask gives them) and owners, and no private folder is left beside them.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { fixtureDir, procinitArgv, startWatched, until } from '../helpers/procinit.js';
 import { PYTHON } from '../helpers/supervisord-python.js';
 import { fileListening } from '../../src/control/socket-path.js';
 import { resolve } from 'node:path';
+import { haveStrace, tracee, umaskCalls } from '../helpers/strace.js';
 
 const ECHO = resolve(__dirname, '../fixtures/events/fcgi_echo.py');
-
-function haveStrace(): boolean {
-  try {
-    execFileSync('strace', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** procinit, the one child of strace (SIGTERM to strace itself would only detach it). */
-function tracee(stracePid: number): number {
-  return Number(readFileSync(`/proc/${stracePid}/task/${stracePid}/children`, 'utf8').trim().split(/\s+/)[0]);
-}
-
-/** Lines of an strace -f -o log naming a umask(2) call. */
-function umaskCalls(trace: string): string[] {
-  return readFileSync(trace, 'utf8')
-    .split('\n')
-    .filter((l) => /\bumask\(/.test(l));
-}
 
 describe.skipIf(!haveStrace() && !process.env.CI)('socket modes without a process-wide umask', () => {
   it('control socket, [unix_http_server] and fcgi-program sockets: exact modes and owners, no umask(2) call, no folder left', async () => {

@@ -4,25 +4,11 @@
  * read) created at that moment the program's mode. strace (without -f: procinit's own calls only, not its
  * children's) sees no umask(2) from procinit while the programs still get exactly their umask.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureDir, procinitArgv, startWatched, until } from '../helpers/procinit.js';
-
-function haveStrace(): boolean {
-  try {
-    execFileSync('strace', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** procinit, the one child of strace (SIGTERM to strace itself would only detach it). */
-function tracee(stracePid: number): number {
-  return Number(readFileSync(`/proc/${stracePid}/task/${stracePid}/children`, 'utf8').trim().split(/\s+/)[0]);
-}
+import { haveStrace, tracee, umaskCalls } from '../helpers/strace.js';
 
 describe.skipIf(!haveStrace() && !process.env.CI)('umask= without a process-wide umask', () => {
   it('programs get their umask (program and [supervisord] level); procinit itself makes no umask(2) call', async () => {
@@ -53,6 +39,6 @@ describe.skipIf(!haveStrace() && !process.env.CI)('umask= without a process-wide
     expect(statSync(join(dir, 'global.out')).mode & 0o777).toBe(0o640);
     process.kill(tracee(p.child.pid!), 'SIGTERM');
     expect((await p.exit()).code).toBe(0);
-    expect(readFileSync(trace, 'utf8').split('\n').filter((l) => /\bumask\(/.test(l))).toEqual([]);
+    expect(umaskCalls(trace)).toEqual([]);
   }, 60_000);
 });

@@ -6,21 +6,17 @@
  * `procinit reload` does (worker thread, reads on the thread pool given up after READ_TIMEOUT_MS): status is
  * answered meanwhile, and the reread answers CANT_REREAD (92) with the one-line reason; nothing changes.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO, tempDir, until } from '../../helpers/procinit.js';
+import { askWhile, canFuse, HungFs } from '../../helpers/hung-fs.js';
+import { tempDir } from '../../helpers/procinit.js';
 import { READ_TIMEOUT_MS } from '../../../src/config/text-file.js';
 import { startRun, type Run } from '../control-harness.js';
 
 const PY = '/usr/bin/python3';
 const CTL = '/usr/bin/supervisorctl';
-const canFuse =
-  process.getuid?.() === 0 &&
-  existsSync('/dev/fuse') &&
-  existsSync(CTL) &&
-  spawnSync(PY, ['-c', 'import fusepy'], { stdio: 'ignore' }).status === 0;
 
 function supervisorctl(conf: string, ...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -30,27 +26,21 @@ function supervisorctl(conf: string, ...args: string[]): Promise<{ code: number;
   });
 }
 
-let fs: ChildProcess | null = null;
-let mnt = '';
-let marker = '';
+let hung: HungFs | null = null;
 let run: Run | null = null;
 afterEach(async () => {
-  rmSync(marker, { force: true }); // let the hung read return
+  hung?.release(); // let the hung read return
   await run?.stop();
   run = null;
-  spawnSync('umount', ['-l', mnt], { stdio: 'ignore' });
-  fs?.kill('SIGKILL');
-  fs = null;
+  hung?.unmount();
+  hung = null;
 });
 
-describe.skipIf(!canFuse)('supervisorctl reread with an included file on a hung file system', () => {
+describe.skipIf(!canFuse || !existsSync(CTL))('supervisorctl reread with an included file on a hung file system', () => {
   it('status answered while the read hangs; reread answers CANT_REREAD after the timeout, nothing changes; then works', async () => {
     const dir = tempDir();
-    mnt = join(dir, 'nfs');
-    marker = join(dir, 'hang');
-    mkdirSync(mnt);
-    fs = spawn(PY, [join(REPO, 'test/fixtures/config/hung-fs.py'), mnt, marker], { stdio: 'ignore' });
-    await until(() => existsSync(join(mnt, 'extra.conf')), 10_000, 'the FUSE mount');
+    hung = await HungFs.mount(dir);
+    const { mnt } = hung;
     const sv = join(dir, 'sv.sock');
     const text =
       `[supervisord]\n[unix_http_server]\nfile=${sv}\n[supervisorctl]\nserverurl=unix://${sv}\n` +
@@ -61,22 +51,8 @@ describe.skipIf(!canFuse)('supervisorctl reread with an included file on a hung 
     await run.w.waitFor("RPC interface 'supervisor' initialized");
     expect((await supervisorctl(conf, 'reread')).out).toMatch(/No config updates to processes/);
 
-    writeFileSync(marker, ''); // from now on a read of extra.conf does not return
-    const began = Date.now();
-    const rereading = supervisorctl(conf, 'reread');
-    let done = false;
-    void rereading.then(() => (done = true));
-    let slowest = 0;
-    let answered = 0;
-    while (!done) {
-      const t = Date.now();
-      const st = await run.ctl('status');
-      slowest = Math.max(slowest, Date.now() - t);
-      if (st.code === 0) answered++;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const r = await rereading;
-    const took = Date.now() - began;
+    hung.hang('read'); // from now on a read of extra.conf does not return
+    const { result: r, answered, slowest, took } = await askWhile(supervisorctl(conf, 'reread'), () => run!.ctl('status'));
     console.log(`[reliability] hung-config-read, supervisorctl reread: refused after ${took} ms, ${answered} status answers meanwhile, slowest ${slowest} ms`);
     // supervisorctl's own words for fault 92, with procinit's one line
     expect(r.out).toBe(`ERROR: CANT_REREAD: ${mnt}/extra.conf: no answer from the file system within ${READ_TIMEOUT_MS / 1000} s (a hung mount?)\n`);
@@ -91,7 +67,7 @@ describe.skipIf(!canFuse)('supervisorctl reread with an included file on a hung 
     expect((await supervisorctl(conf, 'update')).out).toMatch(/Fault 92: 'CANT_REREAD: .*extra\.conf: an earlier read/);
     expect((await supervisorctl(conf, 'status', 'extra')).out).toMatch(/^extra\s+RUNNING/m);
 
-    rmSync(marker); // the server answers again: the next reread reads normally
+    hung.answer('read'); // the server answers again: the next reread reads normally
     let ok = await supervisorctl(conf, 'reread');
     for (let i = 0; !/No config updates to processes/.test(ok.out) && i < 50; i++) {
       await new Promise((res) => setTimeout(res, 100));
