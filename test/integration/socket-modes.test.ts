@@ -8,14 +8,16 @@
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { fixtureDir, procinitArgv, startWatched, until } from '../helpers/procinit.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixtureDir, procinitArgv, until } from '../helpers/procinit.js';
 import { PYTHON } from '../helpers/supervisord-python.js';
 import { fileListening } from '../../src/control/socket-path.js';
 import { resolve } from 'node:path';
-import { haveStrace, tracee, umaskCalls } from '../helpers/strace.js';
+import { haveStrace, startTraced, stopTraced, tracee, umaskCalls } from '../helpers/strace.js';
 
 const ECHO = resolve(__dirname, '../fixtures/events/fcgi_echo.py');
+
+afterEach(stopTraced);
 
 describe.skipIf(!haveStrace() && !process.env.CI)('socket modes without a process-wide umask', () => {
   it('control socket, [unix_http_server] and fcgi-program sockets: exact modes and owners, no umask(2) call, no folder left', async () => {
@@ -29,7 +31,7 @@ describe.skipIf(!haveStrace() && !process.env.CI)('socket modes without a proces
         `[program:web]\ncommand=sleep 600\nstdout_logfile=%(here)s/web.log\n`,
     );
     const ctl = join(dir, 'ctl.sock');
-    const p = startWatched('strace', ['-f', '-qq', '-e', 'trace=umask', '-o', trace, ...procinitArgv(), '-c', 'supervisord.conf', '--socket', ctl], { cwd: dir, env: { PROCINIT_SOCKET: ctl } });
+    const p = startTraced(['-f', '-qq', '-e', 'trace=umask', '-o', trace, ...procinitArgv(), '-c', 'supervisord.conf', '--socket', ctl], { cwd: dir, env: { PROCINIT_SOCKET: ctl } });
     await p.waitFor(/success: web entered RUNNING state/, 30_000);
     await until(() => existsSync(join(dir, 'php.sock')), 10_000, 'fcgi socket');
     const modes = Object.fromEntries(['ctl.sock', 'rpc.sock', 'php.sock'].map((f) => [f, statSync(join(dir, f))]));
@@ -54,7 +56,7 @@ describe.skipIf(!haveStrace() && !process.env.CI)('socket modes without a proces
     const dir = fixtureDir({ Procfile: 'web: sleep 600\n' });
     const trace = join(dir, 'strace.log');
     const ctl = join(dir, 'ctl.sock');
-    const p = startWatched('strace', ['-f', '-qq', '-e', 'trace=umask', '-o', trace, ...procinitArgv(), '--socket', ctl], {
+    const p = startTraced(['-f', '-qq', '-e', 'trace=umask', '-o', trace, ...procinitArgv(), '--socket', ctl], {
       cwd: dir,
       env: { PROCINIT_SOCKET: ctl, PROCINIT_PROCINIT_ADDON: join(dir, 'no-such-addon.node') },
     });

@@ -6,9 +6,11 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { fixtureDir, procinitArgv, startWatched, until } from '../helpers/procinit.js';
-import { haveStrace, tracee, umaskCalls } from '../helpers/strace.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixtureDir, procinitArgv, until } from '../helpers/procinit.js';
+import { haveStrace, startTraced, stopTraced, tracee, umaskCalls } from '../helpers/strace.js';
+
+afterEach(stopTraced);
 
 describe.skipIf(!haveStrace() && !process.env.CI)('umask= without a process-wide umask', () => {
   it('programs get their umask (program and [supervisord] level); procinit itself makes no umask(2) call', async () => {
@@ -22,7 +24,7 @@ describe.skipIf(!haveStrace() && !process.env.CI)('umask= without a process-wide
     );
     const ctl = join(dir, 'ctl.sock');
     // no -f: only procinit's main thread, where process.umask() ran; the children's own umask(2) is not traced
-    const p = startWatched('strace', ['-qq', '-e', 'trace=umask', '-o', trace, ...procinitArgv(), '-c', 'supervisord.conf', '--socket', ctl], { cwd: dir, env: { PROCINIT_SOCKET: ctl } });
+    const p = startTraced(['-qq', '-e', 'trace=umask', '-o', trace, ...procinitArgv(), '-c', 'supervisord.conf', '--socket', ctl], { cwd: dir, env: { PROCINIT_SOCKET: ctl } });
     await until(
       () => {
         try {
