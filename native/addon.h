@@ -21,6 +21,8 @@ void watchdog_define(napi_env env, napi_value exports); /* watchdog.c: a hung fs
 
 /* spawn(file, argv, env, cwd, stdin, stdout, stderr) -> pid, or minus errno: see spawn.c. */
 napi_value spawn_direct(napi_env env, napi_callback_info info);
+/* spawnFailure(pid) -> 0, or minus errno of a spawn that failed after its pid was returned: see spawn.c. */
+napi_value spawn_failure(napi_env env, napi_callback_info info);
 void free_strings(char **arr);
 
 #endif

@@ -244,6 +244,7 @@ void reaper_define(napi_env env, napi_value exports) {
       {"reapOrphans", NULL, reap_orphans, NULL, NULL, NULL, napi_default, NULL},
       {"execvp", NULL, exec_vp, NULL, NULL, NULL, napi_default, NULL},
       {"spawn", NULL, spawn_direct, NULL, NULL, NULL, napi_default, NULL},
+      {"spawnFailure", NULL, spawn_failure, NULL, NULL, NULL, napi_default, NULL},
       {"kill", NULL, kill_errno, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -13,7 +13,7 @@ import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
 import { inputPipePair, outputPipePair, outputPipes } from '../output/pipe.js';
 import { fromWaitStatus } from './exit-info.js';
 import { exitNotifier } from './exit-notifier.js';
-import { LaunchError, type LaunchedChild } from './spawn.js';
+import { LaunchError, spawnErrorText, type LaunchedChild } from './spawn.js';
 
 function errnoName(n: number): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -23,7 +23,12 @@ function errnoName(n: number): string {
 
 interface SpawnAddon {
   spawn(file: string, argv: string[], env: string[], cwd: string, stdin: number, stdout: number, stderr: number, join?: number[] | null, umask?: number | null): number;
+  /** 0, or minus errno when the exec failed after spawn returned the pid (the child then exited 127). */
+  spawnFailure(pid: number): number;
 }
+
+/** The raw wait status of exit(127): what a child the addon spawned without waiting exits with when its exec failed. */
+const EXIT_127 = 127 << 8;
 
 /** native/spawn.c: a result at or below minus this is minus (JOIN_FAILED + errno) of a failed cgroup join. */
 const JOIN_FAILED = 100000;
@@ -84,7 +89,14 @@ export class DirectSpawner {
       return null;
     }
     const { finish, onExit } = exitNotifier();
-    this.waiting.set(pid, (status) => finish(fromWaitStatus(status, Date.now())));
+    this.waiting.set(pid, (status) => {
+      // native/spawn.c may return the pid before the child has exec'd (when the exec is known to work): a
+      // failure that still happened is told now, as child_process tells its spawn errors, not as an exit
+      const failed = status === EXIT_127 ? this.addon.spawnFailure(pid) : 0;
+      if (failed >= 0) return finish(fromWaitStatus(status, Date.now()));
+      const code = errnoName(-failed);
+      finish({ code: null, signal: null, error: spawnErrorText(file, cwd, Object.assign(new Error(code), { code })), at: Date.now() });
+    });
     // stdin is written to only by `connect` to a pipe program: its socket (about 0.2 ms) is made then
     let input: Socket | null = null;
     let exited = false;

@@ -35,9 +35,11 @@ export type SendSignal = (pid: number, signal: string, group: boolean) => void;
 export const sendSignal: SendSignal = (pid, signal, group) => {
   if (pid <= 0) return;
   const code = killQuietly(group ? -pid : pid, signal);
-  if (code === null || code === 'ESRCH') return;
-  if (group && code === 'EPERM') {
-    // the group leader may have changed its group; fall back to the pid itself
+  if (code === null || (code === 'ESRCH' && !group)) return;
+  if (group && (code === 'EPERM' || code === 'ESRCH')) {
+    // the group leader may have changed its group, or not made it yet: native/spawn.c returns the pid
+    // before the child's setsid when the exec is known to work. Then the pid itself (still our child,
+    // not reaped: the pid is not reused) gets the signal, kept blocked until it execs with default handlers.
     killQuietly(pid, signal);
     return;
   }

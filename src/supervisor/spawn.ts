@@ -301,7 +301,7 @@ function osSignals(): Record<string, number> {
   return (require('node:os') as typeof import('node:os')).constants.signals as unknown as Record<string, number>;
 }
 
-function spawnErrorText(file: string, cwd: string, err: NodeJS.ErrnoException): string {
+export function spawnErrorText(file: string, cwd: string, err: NodeJS.ErrnoException): string {
   if (err.code === 'ENOENT') {
     return file.includes('/') || cwd === '' ? `cannot run '${file}': no such file (or working directory ${cwd} missing)` : `cannot run '${file}': command not found (or working directory ${cwd} missing)`;
   }
