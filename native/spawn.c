@@ -254,6 +254,17 @@ static void async_free(struct async_req *r) {
   free(r);
 }
 
+/* Drop a request left for pid: its child was reaped long ago, since the kernel gave its pid to a new one. */
+static void async_forget(pid_t pid) {
+  for (struct async_req **pp = &pending; *pp; pp = &(*pp)->next) {
+    if ((*pp)->pid != pid) continue;
+    struct async_req *r = *pp;
+    *pp = r->next;
+    async_free(r);
+    return;
+  }
+}
+
 /* Free every request whose child has exec'd (or died without a failure to tell). */
 static void async_sweep(void) {
   for (struct async_req **pp = &pending; *pp;) {
@@ -286,7 +297,7 @@ static int elf_runs(int fd, const unsigned char *buf, ssize_t n) {
     if (ph->p_type != PT_INTERP) continue;
     char interp[256];
     if (ph->p_filesz < 2 || ph->p_filesz > sizeof interp || pread(fd, interp, ph->p_filesz, (off_t)ph->p_offset) != (ssize_t)ph->p_filesz) return 0;
-    if (interp[ph->p_filesz - 1] != '\0') return 0;
+    if (interp[ph->p_filesz - 1] != '\0' || interp[0] != '/') return 0;
     return access(interp, X_OK) == 0;
   }
   return 1; /* static */
@@ -373,6 +384,7 @@ static int spawn_async(char *file, char **args, char **envp, char *cwd, const in
     async_free(r);
     return -clone_err;
   }
+  async_forget(pid);
   r->pid = pid;
   r->next = pending;
   pending = r;
@@ -464,13 +476,14 @@ napi_value spawn_direct(napi_env env, napi_callback_info info) {
   char *cwd = string_arg(env, argv[3]);
   char **args = string_array(env, argv[1]);
   char **envp = string_array(env, argv[2]);
-  int err = 0;
+  int err = 0, async = 0;
   pid_t pid = -1;
   if (!file || !cwd || !args || !envp) {
     err = ENOMEM;
 #ifdef ASYNC_SPAWN
   } else if (njoin == 0 && getenv("PROCINIT_SPAWN_WAIT") == NULL && exec_looks_fine(file, cwd, args, envp)) {
     int r = spawn_async(file, args, envp, cwd, fds, mask);
+    async = 1;
     file = cwd = NULL; /* the request owns them now */
     args = envp = NULL;
     if (r < 0) err = -r;
@@ -503,6 +516,9 @@ napi_value spawn_direct(napi_env env, napi_callback_info info) {
   free(cwd);
   free_strings(args);
   free_strings(envp);
+#ifdef ASYNC_SPAWN
+  if (!err && !async) async_forget(pid); /* a failure left by an earlier child with this pid is not this one's */
+#endif
   napi_value result;
   napi_create_int32(env, err ? -err : pid, &result);
   return result;
