@@ -21,6 +21,11 @@
  * spawn(..., joinFds, umask): a 9th argument (0-0o777) is the program's umask (supervisord's umask=), set in
  * the child before it execs, on the same clone path. procinit's own umask is never touched: it is every
  * thread's, so setting it around a spawn gave a file libuv's threadpool created meanwhile the program's.
+ *
+ * Without joinFds, when the exec is known to work, none of those waits for the exec (spawn_async below:
+ * clone(CLONE_VM) without CLONE_VFORK): spawn returns the pid as soon as the child exists, and a failure
+ * that still comes is told by spawnFailure(pid) after the child's exit 127. PROCINIT_SPAWN_WAIT=1 in
+ * procinit's environment keeps every spawn waiting (to compare the two).
  */
 #define JOIN_FAILED 100000
 #define _GNU_SOURCE
