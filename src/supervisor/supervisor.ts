@@ -242,7 +242,6 @@ export class Supervisor extends EventEmitter {
     this.pgids.add(child.pid);
     child.onExit(() => this.spawned.delete(child.pid));
     this.report(inst, { kind: 'spawned', pid: child.pid });
-    this.emit('spawn', inst, child);
     if (!this.hub) return;
     const spec = inst.spec;
     if (child.pty) {

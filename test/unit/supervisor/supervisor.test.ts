@@ -25,6 +25,18 @@ describe('Supervisor', () => {
     expect(sup.instances[0].state).toBe('RUNNING');
   });
 
+  it("tells each spawn to its observers once (src/health's notification-fd warning was said twice)", () => {
+    const clock = new FakeClock();
+    const launcher = new FakeLauncher(clock);
+    const sup = new Supervisor(runOf([spec({ startsecs: 0, autorestart: 'true' })]), { launcher, clock, log: silentLogger(), signal: () => {} });
+    const seen: number[] = [];
+    sup.on('spawn', (_inst, child: { pid: number }) => seen.push(child.pid));
+    sup.start();
+    launcher.last.exit(1);
+    expect(seen).toEqual(launcher.children.map((c) => c.pid));
+    expect(seen).toHaveLength(2);
+  });
+
   it('forgets the pids of exited children, so the reaper may reap a reused pid', () => {
     const clock = new FakeClock();
     const launcher = new FakeLauncher(clock);
