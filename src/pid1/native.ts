@@ -5,13 +5,14 @@
  * loop, the control socket's bind), and node-pty's pty.node.
  *
  * In a SEA, `require` reaches only built-in modules, so an addon (procinit.node, pty.node) is
- * written from its asset to a fresh private directory (mode 0700), loaded with process.dlopen, and removed
- * at once (the loaded library stays mapped). The directory is $PROCINIT_NATIVE_DIR when set (and only
+ * written from its asset to an unnamed file (O_TMPFILE, mode 0700) in a directory and loaded with
+ * process.dlopen through /proc/self/fd; where the file system cannot make unnamed files, to a fresh private
+ * directory (mode 0700), loaded, and removed at once (the loaded library stays mapped). The directory is $PROCINIT_NATIVE_DIR when set (and only
  * that: an explicit choice is never second-guessed), else the first of XDG_RUNTIME_DIR, /run, /dev/shm,
  * $TMPDIR or /tmp, /var/tmp, $HOME where writing and loading works: hardened containers mount /tmp or
  * /dev/shm noexec, and then dlopen fails there and the next place is tried.
  */
-import { mkdtempSync, rmdirSync, unlinkSync, writeFileSync, existsSync, accessSync, constants } from 'node:fs';
+import { mkdtempSync, rmdirSync, unlinkSync, writeFileSync, existsSync, accessSync, constants, openSync, writeSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -79,6 +80,11 @@ function loadFromSea(asset: string): unknown {
   for (const base of new Set(bases)) {
     let dir: string | null = null;
     try {
+      const unnamed = loadUnnamed(base, bytes);
+      if (unnamed !== NO_TMPFILE) {
+        goodBase = base;
+        return unnamed;
+      }
       dir = mkdtempSync(join(base, 'procinit-'));
       const file = join(dir, asset);
       writeFileSync(file, bytes, { mode: 0o700, flag: 'wx' });
@@ -100,6 +106,40 @@ function loadFromSea(asset: string): unknown {
       ? `cannot load native addon ${asset}: PROCINIT_NATIVE_DIR=${tried[0]}; ${fix}`
       : `cannot load native addon ${asset}: no directory allows writing and executing it (tried ${tried.join(', ')}); ${fix}`,
   );
+}
+
+/** O_TMPFILE (Linux 3.11+): a file without a name in a directory's file system, gone with its last descriptor. */
+const O_TMPFILE = 0o20200000;
+const NO_TMPFILE = Symbol('no O_TMPFILE');
+let procFds: boolean | undefined;
+let unnamedLoads = 0;
+
+/**
+ * Write the addon to an unnamed file (O_TMPFILE) in base and dlopen it through /proc/self/fd: nothing to
+ * name, clean up or leave behind after a crash, and nobody else can open it; about half a millisecond of
+ * every start less than a private directory (mkdtemp, write, dlopen, unlink, rmdir). NO_TMPFILE when the
+ * kernel or the file system cannot make such files, or /proc is not mounted: then the directory way.
+ */
+function loadUnnamed(base: string, bytes: Buffer): unknown {
+  procFds ??= existsSync('/proc/self/fd');
+  if (!procFds) return NO_TMPFILE;
+  let fd: number;
+  try {
+    fd = openSync(base, O_TMPFILE | constants.O_RDWR, 0o700);
+  } catch (err) {
+    // EISDIR: a kernel without O_TMPFILE opens the directory; EOPNOTSUPP: a file system without it
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR' || code === 'EOPNOTSUPP' || code === 'ENOTSUP' || code === 'EINVAL') return NO_TMPFILE;
+    throw err;
+  }
+  try {
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+    // glibc's dlopen returns an object already loaded under the same name: pty.node, loaded later, may get
+    // the descriptor number procinit.node had, so each load's path is spelled differently (`//proc/...`)
+    return dlopen(`${'/'.repeat(++unnamedLoads)}proc/self/fd/${fd}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

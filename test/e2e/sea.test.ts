@@ -86,6 +86,19 @@ describe('dist/procinit, the single executable', () => {
     expect(readdirSync(native)).toEqual([]);
   });
 
+  it.skipIf(!mountOk)('without /proc (no /proc/self/fd for an unnamed file) the addons come from a private directory, left empty', async () => {
+    const dir = fixtureDir({ Procfile: 'web: tty; echo "left: $(ls -A "$PROCINIT_NATIVE_DIR" | wc -l)"\n' });
+    const w = startWatched('unshare', ['--mount', '--fork', 'sh', '-c', 'umount -l /proc && d=$(mktemp -d) && PROCINIT_NATIVE_DIR="$d" "$BIN" --tty all; c=$?; echo "after: $(ls -A "$d" | wc -l)"; exit $c'], {
+      cwd: dir,
+      env: { BIN: bin },
+    });
+    const { code } = await w.exit();
+    expect(code).toBe(0);
+    expect(w.output).toMatch(/web\.1\s+\| \/dev\/pts\/\d+/);
+    expect(w.output).toMatch(/left: 0/);
+    expect(w.output).toMatch(/after: 0/);
+  });
+
   it('keeps NODE_OPTIONS away from itself and passes it to programs unchanged', async () => {
     const opts = '--inspect --require /nonexistent/preload.js --max-old-space-size=16';
     const r = await run(['--', 'sh', '-c', 'printf "%s" "$NODE_OPTIONS"'], { env: { NODE_OPTIONS: opts } });
