@@ -40,6 +40,11 @@ export class EventBus {
     return () => this.watchers.delete(fn);
   }
 
+  /** Whether anything would see an event at all (a subscriber or a watcher): if not, it need not be made. */
+  get listening(): boolean {
+    return this.subscribers.length > 0 || this.watchers.size > 0;
+  }
+
   /** Whether any subscriber would receive an event of this type (saves work for unwatched events). */
   wants(type: EventTypeName): boolean {
     return this.subscribers.some((s) => s.events.some((t) => isSubtype(type, t)));

@@ -222,18 +222,21 @@ export class EventSystem {
     try {
       const pid = inst.lastPgid ?? 0;
       const exit = inst.lastExit;
-      this.bus.publish(
-        processStateEvent({
-          name: inst.name,
-          group: inst.spec.group,
-          from,
-          to,
-          // supervisord counts the failed start before it tells BACKOFF; the instance counts it after
-          tries: to === 'BACKOFF' ? inst.backoff + 1 : inst.backoff,
-          expected: exit !== null && exit.code !== null && inst.spec.exitcodes.includes(exit.code),
-          pid: to === 'STOPPED' && from !== 'STOPPING' ? 0 : pid,
-        }),
-      );
+      // no [eventlistener:x] and no watcher: two events per start would be made for nobody
+      if (this.bus.listening) {
+        this.bus.publish(
+          processStateEvent({
+            name: inst.name,
+            group: inst.spec.group,
+            from,
+            to,
+            // supervisord counts the failed start before it tells BACKOFF; the instance counts it after
+            tries: to === 'BACKOFF' ? inst.backoff + 1 : inst.backoff,
+            expected: exit !== null && exit.code !== null && inst.spec.exitcodes.includes(exit.code),
+            pid: to === 'STOPPED' && from !== 'STOPPING' ? 0 : pid,
+          }),
+        );
+      }
       const listener = inst.spec.eventListener;
       if (listener) this.pools.get(listener.pool)?.processState(inst.name, to);
     } catch (err) {

@@ -62,8 +62,25 @@ export function commandLine(spec: ProcessSpec): { file: string; args: string[] }
  * directory and otherwise sets the physical path. A program started without the shell gets the same.
  */
 export function shellPwd(inherited: string | undefined, cwd: string): string {
-  return inherited !== undefined && sameDirectory(inherited, cwd) ? inherited : physical(cwd);
+  const key = `${inherited ?? ''}\0${cwd}`;
+  let answer = pwdMemo?.get(key);
+  if (answer === undefined) {
+    answer = inherited !== undefined && sameDirectory(inherited, cwd) ? inherited : physical(cwd);
+    if (pwdMemo === null) {
+      pwdMemo = new Map();
+      queueMicrotask(() => (pwdMemo = null));
+    }
+    pwdMemo.set(key, answer);
+  }
+  return answer;
 }
+
+/**
+ * shellPwd's answers for one synchronous run of JavaScript (a start's or a scale's burst of launches, in
+ * the same folder): two stat(2) and two Stats objects per program otherwise. Forgotten at the next
+ * microtask, so a folder moved since is looked at again.
+ */
+let pwdMemo: Map<string, string> | null = null;
 
 function sameDirectory(a: string, b: string): boolean {
   if (!a.startsWith('/')) return false;

@@ -72,7 +72,8 @@ export class DirectSpawner {
       new Set([...out, ...err]).forEach((fd) => closeSync(fd));
       throw e;
     }
-    const envList = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    const envList: string[] = [];
+    for (const k in env) envList.push(`${k}=${env[k]}`);
     let pid: number;
     try {
       pid =

@@ -1,4 +1,4 @@
-import { mkdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { plainArgv, shellCommand, shellPwd } from '../../../src/supervisor/command-line.js';
@@ -44,6 +44,18 @@ describe('shellPwd (what /bin/sh would set PWD to)', () => {
     expect(shellPwd('/', join(dir, 'link'))).toBe(join(dir, 'real'));
     expect(shellPwd(undefined, join(dir, 'link'))).toBe(join(dir, 'real'));
     expect(shellPwd('relative', join(dir, 'real'))).toBe(join(dir, 'real'));
+  });
+
+  it('looks at the folders again once the current burst of launches is over (a link moved since)', async () => {
+    const dir = realpathSync(tempDir());
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    symlinkSync(join(dir, 'a'), join(dir, 'link'));
+    expect(shellPwd(join(dir, 'link'), join(dir, 'a'))).toBe(join(dir, 'link'));
+    unlinkSync(join(dir, 'link'));
+    symlinkSync(join(dir, 'b'), join(dir, 'link'));
+    await Promise.resolve();
+    expect(shellPwd(join(dir, 'link'), join(dir, 'a'))).toBe(join(dir, 'a'));
   });
 });
 
