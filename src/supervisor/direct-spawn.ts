@@ -24,7 +24,7 @@ function errnoName(n: number): string {
 interface SpawnAddon {
   spawn(file: string, argv: string[], env: string[], cwd: string, stdin: number, stdout: number, stderr: number, join?: number[] | null, umask?: number | null): number;
   /** 0, or minus errno when the exec failed after spawn returned the pid (the child then exited 127). */
-  spawnFailure(pid: number): number;
+  spawnFailure?(pid: number): number;
 }
 
 /** The raw wait status of exit(127): what a child the addon spawned without waiting exits with when its exec failed. */
@@ -93,7 +93,7 @@ export class DirectSpawner {
     this.waiting.set(pid, (status) => {
       // native/spawn.c may return the pid before the child has exec'd (when the exec is known to work): a
       // failure that still happened is told now, as child_process tells its spawn errors, not as an exit
-      const failed = status === EXIT_127 ? this.addon.spawnFailure(pid) : 0;
+      const failed = status === EXIT_127 ? (this.addon.spawnFailure?.(pid) ?? 0) : 0;
       if (failed >= 0) return finish(fromWaitStatus(status, Date.now()));
       const code = errnoName(-failed);
       finish({ code: null, signal: null, error: spawnErrorText(file, cwd, Object.assign(new Error(code), { code })), at: Date.now() });
