@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../config/errors.js';
+import { parsePlain } from './parse-plain.js';
 import type { RpcHooks } from './rpc-hooks.js';
 import { defaultLoadOptions, type LoadOptions } from '../config/options.js';
 import type { OutputFormat } from '../output/format.js';
@@ -59,8 +60,10 @@ export interface RunOptions {
   adjustRun?: (run: RunSpec) => void;
 }
 
-/** util.parseArgs, with its errors turned into one-line usage errors. */
+/** util.parseArgs (or, for a plain command line, parsePlain's same answer), its errors as one-line usage errors. */
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = true) {
+  const plain = parsePlain(args, options, allowPositionals);
+  if (plain) return plain as ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {
