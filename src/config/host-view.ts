@@ -7,7 +7,6 @@
  */
 import { isDirectoryPath } from './fs-answers.js';
 import { readRegularFile } from './text-file.js';
-import { hostname } from 'node:os';
 
 export interface HostView {
   isDirectory(path: string): boolean;
@@ -55,6 +54,8 @@ export function realHost(): HostView {
     homeOf(user) {
       return entries()?.find((e) => e.name === user)?.home ?? null;
     },
-    hostname,
+    // node:os only when asked (a supervisord config's %(host_node_name)s): a start does not load it
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    hostname: () => (require('node:os') as typeof import('node:os')).hostname(),
   };
 }

@@ -31,7 +31,6 @@
  * rotation, as supervisord names it (auto-log-name.ts); with redirect_stderr, stderr gets stdout's target.
  */
 import { dirname, isAbsolute, posix, resolve } from 'node:path';
-import { homedir } from 'node:os';
 import { askDirectories, isDirectoryPath } from './fs-answers.js';
 import { autoLogName } from './auto-log-name.js';
 import { drain, type Steps } from './steps.js';
@@ -861,7 +860,8 @@ class SupervisordReader {
     const slash = path.indexOf('/', 1);
     const end = slash === -1 ? path.length : slash;
     const user = path.slice(1, end);
-    const home = user === '' ? (this.opts.env.HOME ?? homedir()) : this.host.homeOf(user);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const home = user === '' ? (this.opts.env.HOME ?? (require('node:os') as typeof import('node:os')).homedir()) : this.host.homeOf(user);
     if (home === null) return path;
     return (home.replace(/\/+$/, '') + path.slice(end)) || '/';
   }

@@ -4,7 +4,6 @@
  * the others), bound and watched by the addon (native/notify.c), closed and removed when the instance stops.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAddon, PROCINIT_ADDON } from '../pid1/native.js';
 
@@ -75,7 +74,8 @@ export class NotifySockets {
   }
 
   private makeDir(): string {
-    const base = process.env.XDG_RUNTIME_DIR || tmpdir();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const base = process.env.XDG_RUNTIME_DIR || (require('node:os') as typeof import('node:os')).tmpdir();
     const dir = mkdtempSync(join(base, 'procinit-notify-'));
     chmodSync(dir, 0o711);
     return dir;

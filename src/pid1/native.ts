@@ -14,7 +14,6 @@
  */
 import { mkdtempSync, rmdirSync, unlinkSync, writeFileSync, existsSync, accessSync, constants, openSync, writeSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tmpdir } from 'node:os';
 
 /** procinit's own addon (native/addon.c), one file for every native part. */
 export const PROCINIT_ADDON = 'procinit';
@@ -47,10 +46,16 @@ function moduleDir(): string {
  */
 export function nativeDirCandidates(env: Record<string, string | undefined> = process.env, uid = process.getuid?.() ?? 0): string[] {
   if (env.PROCINIT_NATIVE_DIR) return [env.PROCINIT_NATIVE_DIR];
-  const out = [env.XDG_RUNTIME_DIR, '/run', '/dev/shm', tmpdir(), '/var/tmp', env.HOME, uid === 0 ? '/dev' : undefined].filter(
+  const out = [env.XDG_RUNTIME_DIR, '/run', '/dev/shm', tmpdirOf(env), '/var/tmp', env.HOME, uid === 0 ? '/dev' : undefined].filter(
     (d): d is string => typeof d === 'string' && d.length > 0,
   );
   return [...new Set(out)];
+}
+
+/** os.tmpdir() on POSIX, from env: node:os itself is not loaded for it (about 0.2 ms of every start). */
+function tmpdirOf(env: Record<string, string | undefined>): string {
+  const dir = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
+  return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
 }
 
 function dlopen(file: string): unknown {
