@@ -18,8 +18,14 @@ export interface Source {
   resume(): void;
 }
 
-/** One read buffer for every pipe: each read is handled (and copied where kept) before the next begins. */
-const shared = Buffer.allocUnsafeSlow(64 * 1024);
+/**
+ * One read buffer for every pipe: each read is handled (and copied where kept) before the next begins.
+ * Made by the first pipe read here (the pump, native/pump.c, reads the others).
+ */
+let sharedBuffer: Buffer | null = null;
+function shared(): Buffer {
+  return (sharedBuffer ??= Buffer.allocUnsafeSlow(64 * 1024));
+}
 
 /** A child's output pipe: [read end (non-blocking), write end], both close-on-exec; null without the addon. */
 export function outputPipePair(): [number, number] | null {
@@ -62,15 +68,16 @@ export function readPipe(pipe: OutputPipe, onChunk: (chunk: Buffer) => void, onE
   const drain = (): void => {
     // the fd is ours until the socket ends (then it is closed, and its number may be someone else's)
     if (!('fd' in pipe) || ended) return;
+    const buf = shared();
     for (;;) {
       let n: number;
       try {
-        n = readSync(pipe.fd, shared, 0, shared.length, null);
+        n = readSync(pipe.fd, buf, 0, buf.length, null);
       } catch {
         return; // EAGAIN: nothing more for now
       }
       if (n === 0) return end(); // end-of-file: an unterminated last line goes out now (the socket ends quietly)
-      onChunk(shared.subarray(0, n));
+      onChunk(buf.subarray(0, n));
     }
   };
   let readable: Readable | null = null;
@@ -92,7 +99,7 @@ export function readPipe(pipe: OutputPipe, onChunk: (chunk: Buffer) => void, onE
         fd: pipe.fd,
         readable: true,
         writable: false,
-        onread: { buffer: shared, callback: (n, buf) => onChunk(buf.subarray(0, n)) },
+        onread: { buffer: shared(), callback: (n, buf) => onChunk(buf.subarray(0, n)) },
       };
       // node:net is loaded here, after the programs have started, not at procinit's start (about 4 ms)
       // eslint-disable-next-line @typescript-eslint/no-require-imports
