@@ -29,17 +29,26 @@ export interface InstanceHooks {
   report(inst: ProcessInstance, h: Happening): void;
 }
 
-export type SendSignal = (pid: number, signal: string, group: boolean) => void;
+/**
+ * kill(2) pid or, with group, its process group. live: pid is our child, not reaped yet (so its pid is not
+ * anybody else's): a group of it that does not exist yet is then signalled through the pid itself.
+ */
+export type SendSignal = (pid: number, signal: string, group: boolean, live?: boolean) => void;
 
 /** kill(2) the process or its whole group; ESRCH (already gone) is expected and ignored. */
-export const sendSignal: SendSignal = (pid, signal, group) => {
+export const sendSignal: SendSignal = (pid, signal, group, live = false) => {
   if (pid <= 0) return;
   const code = killQuietly(group ? -pid : pid, signal);
-  if (code === null || (code === 'ESRCH' && !group)) return;
-  if (group && (code === 'EPERM' || code === 'ESRCH')) {
-    // the group leader may have changed its group, or not made it yet: native/spawn.c returns the pid
-    // before the child's setsid when the exec is known to work. Then the pid itself (still our child,
-    // not reaped: the pid is not reused) gets the signal, kept blocked until it execs with default handlers.
+  if (code === null) return;
+  if (code === 'ESRCH') {
+    // native/spawn.c returns the pid before the child's setsid when the exec is known to work: a live
+    // child's group may not exist yet. The pid itself then gets the signal, kept blocked until the child
+    // execs with default handlers. Never for a leader that is gone: its pid may be another process's now.
+    if (group && live) killQuietly(pid, signal);
+    return;
+  }
+  if (group && code === 'EPERM') {
+    // the group leader may have changed its group; fall back to the pid itself
     killQuietly(pid, signal);
     return;
   }
@@ -331,9 +340,9 @@ export class ProcessInstance {
     const pid = this.child?.pid ?? -1;
     this.stopDeadline = this.clock.now() + this.spec.stopwaitsecs * 1000;
     this.hooks.report(this, { kind: 'stopping', pid, signal: this.spec.stopsignal, group: this.spec.stopasgroup });
-    this.signal(pid, this.spec.stopsignal, this.spec.stopasgroup);
+    this.signal(pid, this.spec.stopsignal, this.spec.stopasgroup, true);
     // a job-control-stopped process must wake up to act on its stop signal
-    if (this.spec.stopsignal !== 'CONT') this.signal(pid, 'CONT', this.spec.stopasgroup);
+    if (this.spec.stopsignal !== 'CONT') this.signal(pid, 'CONT', this.spec.stopasgroup, true);
     this.setTimer(this.spec.stopwaitsecs * 1000, () => this.kill());
   }
 
@@ -353,7 +362,7 @@ export class ProcessInstance {
     const pid = this.child?.pid ?? -1;
     this.killed = true;
     this.hooks.report(this, { kind: 'killing', pid, group: this.spec.killasgroup || this.spec.stopasgroup, stopwaitsecs: this.spec.stopwaitsecs });
-    this.signal(pid, 'KILL', this.spec.killasgroup || this.spec.stopasgroup);
+    this.signal(pid, 'KILL', this.spec.killasgroup || this.spec.stopasgroup, true);
   }
 
   private resolveStop(): void {
@@ -370,7 +379,7 @@ export class ProcessInstance {
     const pid = this.child?.pid;
     if (!pid || pid <= 0 || !(signal in SIGNALS)) return false;
     this.hooks.report(this, { kind: 'signalled', pid, signal });
-    this.signal(pid, signal, toGroup);
+    this.signal(pid, signal, toGroup, true);
     return true;
   }
 

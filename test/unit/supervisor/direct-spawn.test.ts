@@ -125,10 +125,13 @@ describe('DirectSpawner', () => {
 });
 
 describe('sendSignal to a group', () => {
-  it('signals the pid itself when its group does not exist (yet): a child between clone and setsid', async () => {
+  it('signals a live child itself when its group does not exist (yet: between clone and setsid), never a gone leader\'s pid', async () => {
     const c = spawn('/bin/sleep', ['30'], { stdio: 'ignore' }); // procinit's group, not one of its own
     const exited = new Promise<NodeJS.Signals | null>((r) => c.once('exit', (_code, sig) => r(sig)));
-    sendSignal(c.pid!, 'TERM', true);
+    // not live: a leader that is gone (its group killed after it exited), whose pid may be somebody else's.
+    // kill(2) makes a signal pending before it returns, and HUP (1) would be delivered before TERM (15)
+    sendSignal(c.pid!, 'HUP', true);
+    sendSignal(c.pid!, 'TERM', true, true);
     expect(await exited).toBe('SIGTERM');
   });
 });
