@@ -48,7 +48,10 @@ describe.skipIf(!unshareOk)('procinit as PID 1 (unshare --pid --fork --mount-pro
     const run = await startAsPid1([], dir);
     await run.watched.waitFor(/web\.1 +\| grandchild up/);
     const web = childrenOf(run.outerPid)[0];
-    const grandchildren = childrenOf(web.pid).flatMap((c) => [c, ...childrenOf(c.pid)]).filter((c) => c.comm === 'sleep');
+    const sleeps = (): ReturnType<typeof childrenOf> => childrenOf(web.pid).flatMap((c) => [c, ...childrenOf(c.pid)]).filter((c) => c.comm === 'sleep');
+    // the shell printed after its fork: the forked child may not have exec'd sleep yet (its comm is still sh)
+    await until(() => sleeps().length > 0, 20_000, 'the background sleep has exec\'d');
+    const grandchildren = sleeps();
     expect(grandchildren.length).toBe(1);
     run.signal('SIGTERM');
     expect((await run.watched.exit()).code).toBe(0);
