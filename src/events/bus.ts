@@ -58,6 +58,7 @@ export class EventBus {
 
   /** Raise an event: every subscribed pool buffers it and dispatches it to a ready listener. */
   publish(event: SupervisorEvent): void {
+    if (!this.listening) return; // nobody to tell: a start's group and state events, without listeners
     for (const w of this.watchers) {
       try {
         w(event);
