@@ -66,6 +66,10 @@ const options = {
   // quick mode's 250,000 lines per program: at 50,000 the whole stream took cat about 35 ms, within the
   // harness's own 5 ms polling and release overhead, so the ratios measured the harness, not the tools
   lines: Number(opt.lines ?? (full ? 1_000_000 : 250_000)),
+  // quick mode's throughput runs last about 0.15 s, and cat's rate moved 12.2-17.2 M lines/s between three
+  // repetitions on a quiet machine (bench/analysis.md, branch tput): the goal rows (procinit, procinit raw,
+  // cat: each run under a second) get 7 repetitions, as in full mode; the peers for context still run once
+  tputReps: Number(opt.reps ?? 7),
   blockLines: Number(opt.lines ?? (full ? 200_000 : 20_000)),
   blockReps: full ? Number(opt.reps ?? 7) : Math.min(2, Number(opt.reps ?? 3)),
   restartWindowMs: full ? 10000 : 2000,
@@ -159,7 +163,7 @@ if (only.has('throughput')) {
   const tputTools = [...tools];
   // raw passthrough (supervisord.conf) for procinit and for every other build compared with it
   if (ctx.features.ini) tputTools.splice(1, 0, procinitRaw(ctx), ...ctx.variants.map((v) => procinitRaw(ctx, v)));
-  keep(await throughputScenario(ctx, tputTools, { reps: options.reps, contextReps: options.contextReps, lines: options.lines, timeoutMs: full ? 900000 : 120000, log }));
+  keep(await throughputScenario(ctx, tputTools, { reps: options.tputReps, contextReps: options.contextReps, lines: options.lines, timeoutMs: full ? 900000 : 120000, log }));
   scenario('throughput-block', `log throughput with block writes (${options.blockLines} lines × 8)`);
   keep(await throughputScenario(ctx, tputTools, { reps: options.blockReps, contextReps: options.contextReps, lines: options.blockLines, mode: 'block', timeoutMs: full ? 900000 : 120000, log }));
 }

@@ -9,7 +9,7 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cpuTicks, launch, markers, now, safeName, sleep, stopTool, TICK_MS, toolProcesses, waitFor } from './proc.mjs';
+import { cpuTicks, launch, markers, now, quiet, safeName, sleep, stopTool, TICK_MS, toolProcesses, waitFor } from './proc.mjs';
 import { Metric, rotate } from './stats.mjs';
 import { runsInRep } from './goals.mjs';
 import { kindOf } from './tools.mjs';
@@ -52,6 +52,8 @@ function size(file) {
 
 /** Run one participant once; returns { rate, cpuPerM, peakMiB, verify, note }. */
 export async function throughputOnce(ctx, participant, { lines, mode = 'lines', timeoutMs, keep = false, profileDir = null }) {
+  // every run on a quiet machine, as every start is: the tool run before may still be busy (pm2's daemon)
+  await quiet();
   const dir = mkdtempSync(join(ctx.tmp, `tput-${safeName(participant.id)}-`));
   const gdir = join(dir, 'gen');
   mkdirSync(gdir);
