@@ -8,16 +8,15 @@
 // say which bound a rate is under. Every line is checked as in the harness.
 //
 //   node bench/throughput-sched.mjs [--reps 5] [--lines 250000] [--mode prefixed,raw] old=/abs/path new=/abs/path
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { killAllLaunched, launch, markers, now, sleep, stopTool, tree } from './lib/proc.mjs';
+import { killAllLaunched, markers, now, sleep, stopTool, tree } from './lib/proc.mjs';
 import { cleanEnv, compilePrograms, procinitBinary } from './lib/setup.mjs';
 import { median, rotate } from './lib/stats.mjs';
-import { GENS } from './lib/throughput.mjs';
+import { GENS, launchGenerators } from './lib/throughput.mjs';
 import { procinitVariant } from './lib/tools.mjs';
 import { verifyOutput } from './lib/verify.mjs';
 
@@ -106,21 +105,7 @@ const size = (f) => {
 };
 
 async function once(p) {
-  const dir = mkdtempSync(join(tmp, 'run-'));
-  const gdir = join(dir, 'gen');
-  mkdirSync(gdir);
-  const go = join(gdir, 'go');
-  if (spawnSync('mkfifo', [go]).status !== 0) throw new Error(`mkfifo ${go} failed`);
-  const outFile = join(dir, 'out.log');
-  const out = openSync(outFile, 'a');
-  const err = openSync(join(dir, 'err.log'), 'a');
-  const gen = (i) => [programs.gen, String(i), String(lines), gdir, 'stay'];
-  const prepared = p.tool
-    ? p.tool.prepare(dir, { programs: Array.from({ length: GENS }, (_, i) => ({ name: `g${i + 1}`, argv: gen(i + 1) })), restart: false }, {})
-    : { cmd: '/bin/sh', args: ['-c', `( ${Array.from({ length: GENS }, (_, i) => `${gen(i + 1).join(' ')} &`).join(' ')} wait ) | cat`], env: ctx.env };
-  const run = launch(prepared.cmd, prepared.args, { env: prepared.env, cwd: dir, stdio: ['ignore', out, err] });
-  closeSync(out);
-  closeSync(err);
+  const { dir, gdir, go, outFile, run } = launchGenerators(ctx, p, { tmp, lines, floorStays: true });
   const count = (suffix) => markers(gdir).filter((m) => m.name.endsWith(suffix)).length;
   const deadline = now() + 60_000;
   while (count('.ready') < GENS && now() < deadline) await sleep(2);

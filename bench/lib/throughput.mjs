@@ -50,11 +50,13 @@ function size(file) {
   }
 }
 
-/** Run one participant once; returns { rate, cpuPerM, peakMiB, verify, note }. */
-export async function throughputOnce(ctx, participant, { lines, mode = 'lines', timeoutMs, keep = false, profileDir = null }) {
-  // every run on a quiet machine, as every start is: the tool run before may still be busy (pm2's daemon)
-  await quiet();
-  const dir = mkdtempSync(join(ctx.tmp, `tput-${safeName(participant.id)}-`));
+/**
+ * One run's directory (gen/ with the FIFO barrier `go`, out.log, err.log) and the tool launched with the 8
+ * generators (cat's floor: the 8 into one pipe read by `cat`). floorStays: the floor's generators stay after
+ * their last line too, as they do under a tool (for a caller that samples them at the end).
+ */
+export function launchGenerators(ctx, participant, { tmp = ctx.tmp, lines, mode = 'lines', profileDir = null, floorStays = false }) {
+  const dir = mkdtempSync(join(tmp, `tput-${safeName(participant.id)}-`));
   const gdir = join(dir, 'gen');
   mkdirSync(gdir);
   const go = join(gdir, 'go');
@@ -68,12 +70,20 @@ export async function throughputOnce(ctx, participant, { lines, mode = 'lines', 
     const programs = Array.from({ length: GENS }, (_, i) => ({ name: `g${i + 1}`, argv: gen(i + 1, true) }));
     prepared = participant.tool.prepare(dir, { programs, restart: false }, { profileDir });
   } else {
-    const cmds = Array.from({ length: GENS }, (_, i) => `${gen(i + 1, false).join(' ')} &`).join(' ');
+    const cmds = Array.from({ length: GENS }, (_, i) => `${gen(i + 1, floorStays).join(' ')} &`).join(' ');
     prepared = { cmd: '/bin/sh', args: ['-c', `( ${cmds} wait ) | cat`], env: ctx.env };
   }
   const run = launch(prepared.cmd, prepared.args, { env: prepared.env, cwd: dir, stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
+  return { dir, gdir, go, outFile, run };
+}
+
+/** Run one participant once; returns { rate, cpuPerM, peakMiB, verify, note }. */
+export async function throughputOnce(ctx, participant, { lines, mode = 'lines', timeoutMs, keep = false, profileDir = null }) {
+  // every run on a quiet machine, as every start is: the tool run before may still be busy (pm2's daemon)
+  await quiet();
+  const { dir, gdir, go, outFile, run } = launchGenerators(ctx, participant, { lines, mode, profileDir });
 
   let exited = false;
   run.exited.then(() => (exited = true));
