@@ -8,8 +8,8 @@
  * written from its asset to an unnamed file (O_TMPFILE, mode 0700) in a directory and loaded with
  * process.dlopen through /proc/self/fd; where the file system cannot make unnamed files, to a fresh private
  * directory (mode 0700), loaded, and removed at once (the loaded library stays mapped). The directory is
- * $PROCINIT_NATIVE_DIR when set (and only that: an explicit choice is never second-guessed), else the first of XDG_RUNTIME_DIR, /run, /dev/shm,
- * $TMPDIR or /tmp, /var/tmp, $HOME where writing and loading works: hardened containers mount /tmp or
+ * $PROCINIT_NATIVE_DIR when set (and only that: an explicit choice is never second-guessed), else the first
+ * of XDG_RUNTIME_DIR, /run, /dev/shm, $TMPDIR or /tmp, /var/tmp, $HOME where writing and loading works: hardened containers mount /tmp or
  * /dev/shm noexec, and then dlopen fails there and the next place is tried.
  */
 import { mkdtempSync, rmdirSync, unlinkSync, writeFileSync, existsSync, accessSync, constants, openSync, writeSync, closeSync } from 'node:fs';
