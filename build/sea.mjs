@@ -239,13 +239,28 @@ if (useCodeCache) {
 }
 // build/sea-main.cjs reads the verb list as latin1 too
 if (readFileSync(join(root, 'src/cli/client-verbs.json')).some((b) => b > 0x7f)) fail('src/cli/client-verbs.json is not ASCII: build/sea-main.cjs reads it as latin1');
+// the main script: build/sea-main.cjs with src/pid1/native.ts inside (it loads procinit.node before the
+// bundle runs); node-gyp-build is native.ts's way outside a SEA only
+const seaMain = join(work, 'sea-main.cjs');
+await build({
+  entryPoints: [join(root, 'build/sea-main.cjs')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minifyWhitespace: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  external: ['node-gyp-build'],
+  outfile: seaMain,
+});
 const blob = join(work, 'procinit.blob');
 const config = join(work, 'sea-config.json');
 writeFileSync(
   config,
   JSON.stringify(
     {
-      main: join(root, 'build/sea-main.cjs'),
+      main: seaMain,
       output: blob,
       disableExperimentalSEAWarning: true,
       // node's cache would hold the few lines of sea-main.cjs; the bundle's own is the asset procinit.cache

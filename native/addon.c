@@ -23,6 +23,7 @@ static napi_value init(napi_env env, napi_value exports) {
   probe_define(env, exports);
   ctl_define(env, exports);
   watchdog_define(env, exports);
+  source_define(env, exports);
   return exports;
 }
 

@@ -18,6 +18,7 @@ void notify_define(napi_env env, napi_value exports); /* notify.c: sd_notify dat
 void probe_define(napi_env env, napi_value exports); /* probe.c: http/tcp probes in libuv */
 void ctl_define(napi_env env, napi_value exports);   /* ctl.c: the control client's blocking connect, read, write */
 void watchdog_define(napi_env env, napi_value exports); /* watchdog.c: a hung fs call at start ends procinit */
+void source_define(napi_env env, napi_value exports); /* source.c: the SEA bundle's source as an external string */
 
 /* spawn(file, argv, env, cwd, stdin, stdout, stderr) -> pid, or minus errno: see spawn.c. */
 napi_value spawn_direct(napi_env env, napi_callback_info info);

@@ -64,8 +64,20 @@ function dlopen(file: string): unknown {
   return mod.exports;
 }
 
-/** The base directory that worked last time: tried first for the next addon. */
-let goodBase: string | null = null;
+/**
+ * What this module knows across copies of itself: the single executable's main script (build/sea-main.cjs)
+ * has its own copy, which loads procinit.node before the bundle runs (for native/source.c); the bundle's
+ * copy then finds it loaded. `loaded`: each addon's exports by name; `goodBase`: the base directory that
+ * worked last time, tried first for the next addon; `unnamedLoads`: see loadUnnamed.
+ */
+interface NativeState {
+  loaded: Map<string, unknown>;
+  goodBase: string | null;
+  unnamedLoads: number;
+}
+const STATE_KEY = Symbol.for('procinit.native');
+const state: NativeState = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as NativeState | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[STATE_KEY] = { loaded: new Map(), goodBase: null, unnamedLoads: 0 } satisfies NativeState);
 
 /** Why a place did not work, in a few words. */
 function reason(err: unknown): string {
@@ -80,21 +92,21 @@ function loadFromSea(asset: string): unknown {
   const sea = require('node:sea') as { getRawAsset(key: string): ArrayBuffer };
   const bytes = Buffer.from(sea.getRawAsset(asset));
   const bases = nativeDirCandidates();
-  if (goodBase && bases.includes(goodBase)) bases.unshift(goodBase);
+  if (state.goodBase && bases.includes(state.goodBase)) bases.unshift(state.goodBase);
   const tried: string[] = [];
   for (const base of new Set(bases)) {
     let dir: string | null = null;
     try {
       const unnamed = loadUnnamed(base, bytes);
       if (unnamed !== NO_TMPFILE) {
-        goodBase = base;
+        state.goodBase = base;
         return unnamed;
       }
       dir = mkdtempSync(join(base, 'procinit-'));
       const file = join(dir, asset);
       writeFileSync(file, bytes, { mode: 0o700, flag: 'wx' });
       const exports = dlopen(file);
-      goodBase = base;
+      state.goodBase = base;
       return exports;
     } catch (err) {
       tried.push(`${base} (${reason(err)})`);
@@ -117,7 +129,6 @@ function loadFromSea(asset: string): unknown {
 const O_TMPFILE = 0o20200000;
 const NO_TMPFILE = Symbol('no O_TMPFILE');
 let procFds: boolean | undefined;
-let unnamedLoads = 0;
 
 /**
  * Write the addon to an unnamed file (O_TMPFILE) in base and dlopen it through /proc/self/fd: nothing to
@@ -141,7 +152,7 @@ function loadUnnamed(base: string, bytes: Buffer): unknown {
     for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
     // glibc's dlopen returns an object already loaded under the same name: pty.node, loaded later, may get
     // the descriptor number procinit.node had, so each load's path is spelled differently (`//proc/...`)
-    return dlopen(`${'/'.repeat(++unnamedLoads)}proc/self/fd/${fd}`);
+    return dlopen(`${'/'.repeat(++state.unnamedLoads)}proc/self/fd/${fd}`);
   } finally {
     closeSync(fd);
   }
@@ -164,24 +175,22 @@ function removeOurDir(dir: string, asset: string): void {
   }
 }
 
-const loaded = new Map<string, unknown>();
-
 /**
  * Load `name.node` (PROCINIT_ADDON or "pty") once: SEA asset, $PROCINIT_<NAME>_ADDON, dist/native/,
  * native/build/Release/. Later calls get the same exports (a SEA asset is not extracted twice).
  */
 export function loadAddon(name: string): unknown {
-  let exports = loaded.get(name);
+  let exports = state.loaded.get(name);
   if (exports === undefined) {
     exports = findAndLoad(name);
-    loaded.set(name, exports);
+    state.loaded.set(name, exports);
   }
   return exports;
 }
 
 /** The addon's exports if it is loaded already, else null: for fast paths that must not load it. */
 export function loadedAddon(name: string): unknown {
-  return loaded.get(name) ?? null;
+  return state.loaded.get(name) ?? null;
 }
 
 /** Where an addon's sources (procinit: native/) or prebuilds (pty: native/pty/) are, for node-gyp-build. */

@@ -65,6 +65,23 @@ describe('dist/procinit, the single executable', () => {
     expect(r.stdout).toMatch(/\(child subreaper\)/);
   });
 
+  it('compiles its bundle from the asset itself, not a copy, with the code cache accepted (PROCINIT_DEBUG would say otherwise)', async () => {
+    const dir = fixtureDir({ Procfile: 'web: echo hello from web\n' });
+    const r = await run([], { cwd: dir, env: { PROCINIT_DEBUG: '1' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/web\.1\s+\| hello from web/);
+    expect(r.stderr).not.toMatch(/copied onto the heap|rejected the code cache/);
+  });
+
+  it('without its addon, copies the bundle\'s source and runs as before (PROCINIT_NATIVE_DIR that does not exist)', async () => {
+    const dir = fixtureDir({ Procfile: 'web: echo hello from web\n' });
+    const r = await run([], { cwd: dir, env: { PROCINIT_DEBUG: '1', PROCINIT_NATIVE_DIR: '/nonexistent' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/web\.1\s+\| hello from web/);
+    expect(r.stderr).toMatch(/copied onto the heap/);
+    expect(r.stderr).not.toMatch(/rejected the code cache/);
+  });
+
   it('runs tini mode and passes the exit code through', async () => {
     expect((await run(['--', 'sh', '-c', 'exit 7'])).code).toBe(7);
   });
