@@ -35,12 +35,12 @@ const name = client ? 'client' : 'procinit';
 
 // NAME.js is the bundle inside a CommonJS module's function (WRAPPER in build/sea.mjs), compiled as it
 // is. procinit.js is compiled from a string over the asset itself (native/source.c: the asset is the
-// executable's own memory; no copy on V8's heap, 0.7-0.8 ms of every start and 0.9 MB of idle memory),
-// which needs procinit's addon: it is loaded here, by src/pid1/native.ts (bundled into this script by
-// build/sea.mjs), and the bundle's copy of that module finds it loaded. Where the addon cannot be loaded
-// (the bundle's own load then says why) or Node lacks external strings, the source is copied, as
-// client.js's always is: it is ASCII (build/sea.mjs checks), and latin1 makes a one-byte string without
-// decoding UTF-8.
+// executable's own memory; no copy on V8's heap: 2-4 ms of every start in alternating A/Bs, 0.9 MB of
+// anonymous memory), which needs procinit's addon: it is loaded here, by src/pid1/native.ts (bundled
+// into this script by build/sea.mjs), and the bundle's copy of that module finds it loaded. Where the
+// addon cannot be loaded (the bundle's own load then says why) or Node lacks external strings, the
+// source is copied, as client.js's always is: it is ASCII (build/sea.mjs checks), and latin1 makes a
+// one-byte string without decoding UTF-8.
 let source;
 if (name === 'procinit') {
   try {

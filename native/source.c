@@ -3,8 +3,9 @@
  *
  * build/sea-main.cjs compiles procinit's bundle (876 kB of ASCII, an SEA asset) from a string. An asset from
  * `sea.getRawAsset` is a view of the executable's own mapped memory, there as long as the process is; a
- * string made with Buffer#toString copies it onto V8's heap (0.7-0.8 ms of every start: 214 fresh pages
- * touched and the copy, and the string stays on the heap for the life of the process). V8's external
+ * string made with Buffer#toString copies it onto V8's heap (214 fresh pages touched and the copy at every
+ * start, and the string stays on the heap for the life of the process; without it a start to 10 programs
+ * took 2-4 ms less in alternating A/Bs, bench/analysis.md). V8's external
  * strings point at memory outside the heap: this one at the asset itself, so nothing is copied, and it
  * has nothing to free (no finalizer).
  *
