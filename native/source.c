@@ -4,10 +4,9 @@
  * build/sea-main.cjs compiles procinit's bundle (876 kB of ASCII, an SEA asset) from a string. An asset from
  * `sea.getRawAsset` is a view of the executable's own mapped memory, there as long as the process is; a
  * string made with Buffer#toString copies it onto V8's heap (214 fresh pages touched and the copy at every
- * start, and the string stays on the heap for the life of the process; without it a start to 10 programs
- * took 2-4 ms less in alternating A/Bs, bench/analysis.md). V8's external
- * strings point at memory outside the heap: this one at the asset itself, so nothing is copied, and it
- * has nothing to free (no finalizer).
+ * start, and the string stays on the heap for the life of the process). V8's external strings point at
+ * memory outside the heap: this one at the asset itself, so nothing is copied, and it has nothing to free
+ * (no finalizer). A start to 10 programs took 2-4 ms less in alternating A/Bs (bench/analysis.md).
  *
  * node_api_create_external_string_latin1 is Node-API "experimental" in Node 20 (stable in 22): it is looked
  * up at run time, so the addon loads on a Node without it, and this returns undefined there (the caller
